@@ -1,0 +1,18 @@
+// The `thaw` command line: global options shared by every subcommand and the subcommands
+// themselves. No business logic lives here: commands parse, call the library, and print.
+//
+// Exit codes (documented in README.md):
+//   0 success; 1 the operation failed (S3 or network error); 2 bad usage or bad input;
+//   3 not found.
+#pragma once
+
+namespace thaw::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotFound = 3;
+
+int Main(int argc, char** argv);
+
+}  // namespace thaw::cli

@@ -1,0 +1,115 @@
+// S3Client: the typed S3 operations thaw uses. Everything above the s3 module (restore engine,
+// file system, events, CLI) speaks to S3 only through this interface.
+//
+// Implementations: the real client over HTTP (MakeHttpClient: SigV4, retries with backoff,
+// connection reuse) and, for tests of the layers above, an in-memory mock.
+//
+// Every call is thread-safe. Failures are Status values with an S3ErrorDetail (see error.h).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "s3/credentials.h"
+#include "s3/http.h"
+#include "s3/retry.h"
+#include "s3/types.h"
+
+namespace thaw::s3 {
+
+struct ListObjectsRequest {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string continuation_token;
+  std::string start_after;
+  int max_keys = 1000;
+  // Ask for RestoreStatus per object (x-amz-optional-object-attributes). Servers may ignore it.
+  bool fetch_restore_status = true;
+};
+
+struct HeadObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::string version_id;
+};
+
+struct ByteRange {
+  uint64_t first = 0;
+  std::optional<uint64_t> last;  // inclusive; nullopt: to the end
+};
+
+struct GetObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::string version_id;
+  std::optional<ByteRange> range;
+  std::string if_match;  // ETag pinned by the caller; a changed object gives 412
+  // With a sink, the body streams to it and GetObjectResult::body stays empty.
+  BodySink sink;
+};
+
+struct GetObjectResult {
+  ObjectInfo info;  // size is the length of what was returned
+  std::string body;
+  std::optional<uint64_t> total_size;  // from Content-Range on ranged reads
+};
+
+struct PutObjectRequest {
+  std::string bucket;
+  std::string key;
+  HttpBody body;
+  std::string storage_class;  // empty: bucket default (STANDARD)
+  std::string content_type;
+  std::map<std::string, std::string> metadata;  // without the x-amz-meta- prefix
+};
+
+struct PutObjectResult {
+  std::string etag;
+  std::string version_id;
+};
+
+struct RestoreObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::string version_id;
+  RestoreTier tier = RestoreTier::kStandard;
+  std::optional<int> days;  // required for GLACIER/DEEP_ARCHIVE, omitted for Intelligent-Tiering
+};
+
+class S3Client {
+ public:
+  virtual ~S3Client() = default;
+
+  virtual Result<ListObjectsPage> ListObjectsV2(const ListObjectsRequest& request) = 0;
+  virtual Result<ObjectInfo> HeadObject(const HeadObjectRequest& request) = 0;
+  virtual Result<GetObjectResult> GetObject(const GetObjectRequest& request) = 0;
+  virtual Result<PutObjectResult> PutObject(const PutObjectRequest& request) = 0;
+  virtual Status DeleteObject(const std::string& bucket, const std::string& key,
+                              const std::string& version_id = "") = 0;
+  virtual Status CreateBucket(const std::string& bucket) = 0;
+  virtual Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& request) = 0;
+};
+
+// Where and how the client talks to S3. Resolve it with ResolveClientConfig (config.h).
+struct ClientConfig {
+  std::string region = "us-east-1";
+  std::string endpoint_url;  // empty: AWS (https://s3.REGION.amazonaws.com)
+  // Path-style (https://host/bucket/key) instead of virtual-hosted (https://bucket.host/key).
+  // Always used for custom endpoints and for bucket names that are not DNS-safe (dots).
+  bool force_path_style = false;
+  TransportOptions transport;
+  RetryPolicy retry;
+};
+
+// The real client. `credentials` may be null for unsigned requests (--no-sign-request).
+std::unique_ptr<S3Client> MakeHttpClient(const ClientConfig& config,
+                                         std::shared_ptr<CredentialsProvider> credentials,
+                                         Clock& clock = Clock::Real(),
+                                         std::shared_ptr<HttpTransport> transport = nullptr);
+
+}  // namespace thaw::s3

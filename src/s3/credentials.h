@@ -1,0 +1,109 @@
+// AWS credentials and the chain that finds them, in the AWS CLI's order:
+//   1. explicit options (--access-key/--secret-key given to the program)
+//   2. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+//   3. profile (--profile, AWS_PROFILE, else "default") from the shared files
+//      (~/.aws/credentials then ~/.aws/config; AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE)
+//   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or
+//      AWS_CONTAINER_CREDENTIALS_FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN or
+//      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE as the Authorization header)
+//   5. EC2 instance metadata (IMDSv2: PUT a session token, then GET the role's credentials;
+//      AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address, AWS_EC2_METADATA_DISABLED=true
+//      turns it off)
+// Temporary credentials are cached and refreshed before they expire (RefreshingProvider).
+//
+// Secrets never leave this module except into the signer: Credentials has no operator<< and
+// error messages name the source, never the values.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "s3/http.h"
+
+namespace thaw::s3 {
+
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;                  // empty for long-term keys
+  std::optional<Clock::TimePoint> expiration;  // set for temporary credentials
+  std::string source;                          // "environment", "profile default", "imds", ...
+
+  bool empty() const { return access_key_id.empty() || secret_access_key.empty(); }
+};
+
+class CredentialsProvider {
+ public:
+  virtual ~CredentialsProvider() = default;
+  // kNotFound: this source has no credentials (the chain moves on). Other errors are real
+  // failures of a source that is configured (e.g. a profile file naming no secret).
+  virtual Result<Credentials> Get() = 0;
+  virtual std::string name() const = 0;
+};
+
+// Environment access is injectable so tests never touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup ProcessEnv();
+
+// A parsed AWS shared config/credentials file: section -> key -> value. Profiles in the config
+// file are named "profile NAME" except "default"; callers use ProfileSection() to look them up.
+struct IniFile {
+  std::map<std::string, std::map<std::string, std::string>> sections;
+};
+// Parses the AWS ini dialect (comments with # or ;, `key = value`, nested sub-sections indented
+// under a key are kept as "key.sub"). A missing file is kNotFound; a malformed line is
+// kInvalidArgument with file:line.
+Result<IniFile> ParseIniFile(const std::string& path);
+Result<IniFile> ParseIniText(std::string_view text, const std::string& origin);
+
+// Settings of one profile merged from both shared files (credentials file wins for keys).
+struct ProfileSettings {
+  std::map<std::string, std::string> values;
+  std::string Get(const std::string& key) const {
+    auto it = values.find(key);
+    return it == values.end() ? "" : it->second;
+  }
+};
+// Loads profile `name` (empty: AWS_PROFILE or "default"). A profile that exists in neither
+// file is kNotFound unless it is "default".
+Result<ProfileSettings> LoadProfile(const std::string& name, const EnvLookup& env);
+
+struct CredentialsOptions {
+  std::string access_key_id;      // explicit (highest priority) when both are set
+  std::string secret_access_key;
+  std::string session_token;
+  std::string profile;            // --profile; empty: AWS_PROFILE or "default"
+  bool no_sign_request = false;   // anonymous requests (public buckets): no chain at all
+  // Refresh temporary credentials this long before they expire.
+  std::chrono::seconds refresh_margin{300};
+};
+
+std::unique_ptr<CredentialsProvider> MakeStaticProvider(Credentials creds);
+std::unique_ptr<CredentialsProvider> MakeEnvironmentProvider(EnvLookup env);
+std::unique_ptr<CredentialsProvider> MakeProfileProvider(std::string profile, EnvLookup env);
+std::unique_ptr<CredentialsProvider> MakeContainerProvider(EnvLookup env, HttpTransport& http);
+std::unique_ptr<CredentialsProvider> MakeImdsProvider(EnvLookup env, HttpTransport& http);
+
+// Tries providers in order; the first that has credentials wins. The error when none has any
+// lists what was tried.
+std::unique_ptr<CredentialsProvider> MakeChainProvider(
+    std::vector<std::unique_ptr<CredentialsProvider>> providers);
+
+// Caches what `inner` returns; fetches again when the cached credentials expire within
+// `margin` of clock.Now(). Thread-safe.
+std::unique_ptr<CredentialsProvider> MakeRefreshingProvider(
+    std::unique_ptr<CredentialsProvider> inner, Clock& clock, std::chrono::seconds margin);
+
+// The full default chain above, wrapped in a RefreshingProvider. Returns nullptr when
+// options.no_sign_request is set (requests go unsigned).
+std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(const CredentialsOptions& options,
+                                                                 const EnvLookup& env,
+                                                                 HttpTransport& http, Clock& clock);
+
+}  // namespace thaw::s3

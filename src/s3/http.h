@@ -1,0 +1,106 @@
+// HTTP requests and responses as the S3 module sees them, and the transport that sends them.
+//
+// The transport knows nothing of S3: it sends one request and returns the response, or a
+// network-level error (Status kUnavailable with an HttpErrorDetail saying whether the request
+// may have reached the server). Signing, retries and error mapping live above it.
+//
+// Thread safety: a transport may be used from many threads at once; it keeps a pool of
+// connections (libcurl easy handles sharing a connection cache) so connections are reused.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace thaw::s3 {
+
+// Header names keep the case they were given; lookups are case-insensitive.
+class HttpHeaders {
+ public:
+  void Set(std::string name, std::string value);  // replaces any header of that name
+  void Add(std::string name, std::string value);  // keeps existing ones
+  void Remove(std::string_view name);
+  const std::string* Find(std::string_view name) const;
+  std::string Get(std::string_view name) const;  // "" when absent
+  bool Has(std::string_view name) const { return Find(name) != nullptr; }
+  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+// A request body: either bytes held by the request or a reader that fills buffers on demand
+// (so large uploads stream from disk). `size` must be exact for readers.
+struct HttpBody {
+  std::string data;
+  // Returns the number of bytes written into buf (0 at end), or a negative value on error.
+  std::function<int64_t(char* buf, size_t len)> reader;
+  // Rewinds a reader for a retry; a reader without rewind makes the request not retryable.
+  std::function<bool()> rewind;
+  uint64_t size = 0;
+
+  static HttpBody FromString(std::string s) {
+    HttpBody b;
+    b.size = s.size();
+    b.data = std::move(s);
+    return b;
+  }
+  bool has_reader() const { return static_cast<bool>(reader); }
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  // Full URL: scheme://host[:port]/already-encoded-path[?already-encoded-query]
+  std::string url;
+  HttpHeaders headers;
+  HttpBody body;
+  // HEAD responses have no body even when Content-Length says otherwise.
+  bool is_head() const { return method == "HEAD"; }
+};
+
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;  // empty when the body went to a sink
+};
+
+// Receives response body bytes as they arrive. Return a non-OK status to abort the transfer.
+// Only called for 2xx responses; error bodies are always collected into HttpResponse::body.
+using BodySink = std::function<Status(std::string_view chunk)>;
+
+// Attached to network errors so retries can tell "never reached the server" from "may have".
+class HttpErrorDetail : public StatusDetail {
+ public:
+  enum class Kind { kConnect, kTimeout, kReset, kTls, kOther };
+  HttpErrorDetail(Kind kind, bool request_sent) : kind(kind), request_sent(request_sent) {}
+  Kind kind;
+  bool request_sent;  // false: the request certainly did not reach the server
+};
+
+struct TransportOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  // A transfer slower than 1 byte/s for this long is aborted (a stalled connection).
+  std::chrono::milliseconds stall_timeout{30000};
+  std::string ca_bundle;   // AWS_CA_BUNDLE; empty: system default
+  bool verify_tls = true;  // verification is on unless the user turns it off explicitly
+  int max_idle_connections = 64;
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // Sends the request. A response with any status is a success of the transport. With a sink,
+  // a 2xx body streams to the sink instead of HttpResponse::body.
+  virtual Result<HttpResponse> Send(const HttpRequest& request, const BodySink& sink = nullptr) = 0;
+};
+
+std::unique_ptr<HttpTransport> MakeCurlTransport(const TransportOptions& options = {});
+
+}  // namespace thaw::s3

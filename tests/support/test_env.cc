@@ -1,0 +1,57 @@
+// Test environment helpers (see test_env.h).
+#include "test_env.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+namespace thaw::testing {
+namespace fs = std::filesystem;
+
+namespace {
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? std::string(v) : fallback;
+}
+}  // namespace
+
+std::string SourceDir() { return EnvOr("THAW_SOURCE_DIR", fs::current_path().parent_path().string()); }
+std::string ThawBinary() { return EnvOr("THAW_BINARY", fs::current_path().string() + "/thaw"); }
+std::string SigV4SuiteDir() {
+  return EnvOr("THAW_SIGV4_SUITE", SourceDir() + "/../shared/testdata/sigv4");
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "thaw-test-XXXXXX").string();
+  char* p = mkdtemp(tmpl.data());
+  path_ = p ? std::string(p) : tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string TempDir::WriteFile(const std::string& name, const std::string& content) const {
+  fs::path full = fs::path(path_) / name;
+  fs::create_directories(full.parent_path());
+  std::ofstream out(full, std::ios::binary);
+  out << content;
+  return full.string();
+}
+
+int RunCommand(const std::string& command, std::string* stdout_text) {
+  FILE* f = popen(command.c_str(), "r");
+  if (!f) return -1;
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  int rc = pclose(f);
+  if (stdout_text) *stdout_text = out;
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace thaw::testing

@@ -1,0 +1,31 @@
+// Where tests find things outside themselves: the source tree, the built `thaw`, AWS's SigV4
+// suite. ctest sets THAW_* variables (tests/CMakeLists.txt); defaults work from the build dir.
+#pragma once
+
+#include <string>
+
+namespace thaw::testing {
+
+std::string SourceDir();       // THAW_SOURCE_DIR
+std::string ThawBinary();      // THAW_BINARY
+std::string SigV4SuiteDir();   // THAW_SIGV4_SUITE, else SourceDir()/../shared/testdata/sigv4
+
+// A fresh directory under $TMPDIR removed (recursively) by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/name (creating parent directories) and returns the full path.
+  std::string WriteFile(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// Runs a shell command, returns its exit code and (optionally) captures stdout.
+int RunCommand(const std::string& command, std::string* stdout_text = nullptr);
+
+}  // namespace thaw::testing
