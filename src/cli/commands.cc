@@ -1,17 +1,33 @@
-// Subcommand registration and dispatch (placeholder until the commands land).
+// Subcommand registration and dispatch. Each subcommand lives in its own <name>_command.cc and
+// registers itself here; its final callback runs the command and reports the exit code by
+// throwing CLI::RuntimeError (CLI11's way out of a callback), caught below.
 #include "cli/commands.h"
 
 #include <CLI/CLI.hpp>
 
+#include "cli/context.h"
+
 namespace thaw::cli {
 
+void RegisterLs(CLI::App& app, GlobalFlags& globals);
+void RegisterStat(CLI::App& app, GlobalFlags& globals);
+
 int Main(int argc, char** argv) {
-  CLI::App app{"thaw: makes data archived in S3 Glacier usable again"};
+  CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
   app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", "thaw 0.1.0");
+  GlobalFlags globals;
+  AddGlobalOptions(app, globals);
+  RegisterLs(app, globals);
+  RegisterStat(app, globals);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
   }
   return kExitOk;
 }

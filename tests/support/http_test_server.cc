@@ -131,6 +131,11 @@ std::vector<TestRequest> HttpTestServer::requests() const {
   return impl_->seen;
 }
 
+int HttpTestServer::connection_count() const {
+  std::lock_guard<std::mutex> g(impl_->mu);
+  return static_cast<int>(impl_->sockets.size());
+}
+
 int HttpTestServer::request_count() const {
   std::lock_guard<std::mutex> g(impl_->mu);
   return static_cast<int>(impl_->seen.size());

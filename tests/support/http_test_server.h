@@ -70,6 +70,7 @@ class HttpTestServer {
   // Requests seen so far (copies), in arrival order.
   std::vector<TestRequest> requests() const;
   int request_count() const;
+  int connection_count() const;  // TCP connections accepted so far
   void set_handler(Handler handler);
 
  private:

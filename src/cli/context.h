@@ -1,0 +1,34 @@
+// What every subcommand needs from the global options: logging set up, an S3 client built from
+// the credentials chain and the resolved endpoint/region. Also the shared error reporting.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "common/status.h"
+#include "s3/client.h"
+#include "s3/config.h"
+
+namespace thaw::cli {
+
+struct GlobalFlags {
+  s3::GlobalOptions s3;
+  std::string log_level = "warn";
+};
+
+// Registers --endpoint-url, --region, --profile, --no-sign-request, --no-verify-ssl,
+// --max-attempts and --log-level on `app` (and, through fallthrough, on its subcommands).
+void AddGlobalOptions(CLI::App& app, GlobalFlags& flags);
+
+// Builds the client for `flags` (credentials chain, region, endpoint).
+Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags);
+
+// Prints "thaw: <what>: <message>" to stderr and returns the exit code for `status`.
+int ReportError(const Status& status, const std::string& what = "");
+
+// Exit code for a failed status: 3 not found, 2 invalid argument, 1 otherwise.
+int ExitCodeFor(const Status& status);
+
+}  // namespace thaw::cli

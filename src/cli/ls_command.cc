@@ -1,0 +1,123 @@
+// `thaw ls s3://BUCKET[/PREFIX] [--recursive] [--json]`: lists objects with their storage class
+// and restore state. Restore state comes from the listing's RestoreStatus when the endpoint
+// returns it, else from one HEAD per archived object; Intelligent-Tiering objects are HEADed
+// for their archive tier, which listings do not show.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "common/s3_uri.h"
+#include "common/strings.h"
+#include "common/time_format.h"
+
+namespace thaw::cli {
+namespace {
+
+struct LsFlags {
+  std::string uri;
+  bool recursive = false;
+  bool json = false;
+};
+
+// Fills in what the listing could not say about one object.
+struct Enriched {
+  std::optional<s3::RestoreStatus> restore;
+  std::string archive_status;
+};
+
+Result<Enriched> Enrich(s3::S3Client& client, const std::string& bucket,
+                        const s3::ObjectSummary& o, bool listing_has_restore_status) {
+  Enriched e{o.restore, ""};
+  bool intelligent = o.storage_class == s3::kIntelligentTiering;
+  bool archived_class = s3::IsArchived(o.storage_class);
+  bool need_head = intelligent || (archived_class && !o.restore && !listing_has_restore_status);
+  if (!need_head) return e;
+  auto info = client.HeadObject({bucket, o.key, ""});
+  if (!info.ok()) return info.status();
+  e.archive_status = info->archive_status;
+  e.restore = info->restore;
+  return e;
+}
+
+void PrintHuman(const s3::ObjectSummary& o, const Enriched& e) {
+  std::string cls = o.storage_class;
+  if (!e.archive_status.empty()) cls += "/" + e.archive_status;
+  std::string date = FormatIso8601(o.last_modified, false);
+  date = date.substr(0, 10) + " " + date.substr(11, 8);
+  std::printf("%-19s  %12llu  %-19s  %-35s  %s\n", date.c_str(),
+              static_cast<unsigned long long>(o.size), cls.c_str(),
+              RestoreText(o.storage_class, e.archive_status, e.restore).c_str(), o.key.c_str());
+}
+
+int RunLs(const GlobalFlags& globals, const LsFlags& flags) {
+  auto uri = ParseS3Uri(flags.uri);
+  if (!uri.ok()) return ReportError(uri.status());
+  auto client = MakeClient(globals);
+  if (!client.ok()) return ReportError(client.status());
+
+  s3::ListObjectsRequest req;
+  req.bucket = uri->bucket;
+  req.prefix = uri->key;
+  if (!flags.recursive) {
+    req.delimiter = "/";
+    // "s3://b/dir" lists the contents of dir/ when dir is a directory, as `aws s3 ls` does not;
+    // users expect ls of a directory to show what is inside.
+    if (!req.prefix.empty() && !EndsWith(req.prefix, "/")) {
+      s3::ListObjectsRequest probe = req;
+      probe.prefix += "/";
+      probe.max_keys = 1;
+      auto page = (*client)->ListObjectsV2(probe);
+      if (page.ok() && (!page->objects.empty() || !page->common_prefixes.empty())) {
+        req.prefix += "/";
+      }
+    }
+  }
+  bool seen_restore_status = false;
+  uint64_t count = 0;
+  do {
+    auto page = (*client)->ListObjectsV2(req);
+    if (!page.ok()) return ReportError(page.status());
+    for (const auto& o : page->objects) seen_restore_status |= o.restore.has_value();
+    for (const auto& p : page->common_prefixes) {
+      if (flags.json) {
+        std::cout << nlohmann::json{{"prefix", p}}.dump() << "\n";
+      } else {
+        std::printf("%-19s  %12s  %-19s  %-35s  %s\n", "", "PRE", "", "", p.c_str());
+      }
+    }
+    for (const auto& o : page->objects) {
+      auto e = Enrich(**client, req.bucket, o, seen_restore_status);
+      if (!e.ok()) return ReportError(e.status());
+      if (flags.json) {
+        s3::ObjectSummary with_restore = o;
+        with_restore.restore = e->restore;
+        std::cout << ObjectSummaryJson(with_restore, e->archive_status).dump() << "\n";
+      } else {
+        PrintHuman(o, *e);
+      }
+      ++count;
+    }
+    std::cout.flush();
+    std::fflush(stdout);
+    req.continuation_token = page->next_continuation_token;
+    if (page->is_truncated && req.continuation_token.empty()) {
+      return ReportError(Status::DataLoss("listing truncated without a continuation token"));
+    }
+  } while (!req.continuation_token.empty());
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterLs(CLI::App& app, GlobalFlags& globals) {
+  auto flags = std::make_shared<LsFlags>();
+  CLI::App* cmd = app.add_subcommand("ls", "list objects with storage class and restore state");
+  cmd->add_option("uri", flags->uri, "s3://BUCKET[/PREFIX]")->required();
+  cmd->add_flag("--recursive,-r", flags->recursive, "list every key under the prefix");
+  cmd->add_flag("--json", flags->json, "one JSON object per line");
+  cmd->final_callback([&globals, flags] { throw CLI::RuntimeError(RunLs(globals, *flags)); });
+}
+
+}  // namespace thaw::cli

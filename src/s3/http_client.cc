@@ -1,0 +1,315 @@
+// The real S3Client: builds each operation's HTTP request, signs it with SigV4, sends it over
+// the pooled transport with retries, and turns the answer into typed results or S3 errors.
+#include <random>
+#include <set>
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "s3/client.h"
+#include "s3/config.h"
+#include "s3/error.h"
+#include "s3/sigv4.h"
+#include "s3/xml.h"
+
+namespace thaw::s3 {
+namespace {
+
+double Uniform01() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+// One S3 call: what to send and how to treat failures.
+struct Call {
+  std::string operation;  // "HeadObject", for messages
+  std::string method = "GET";
+  std::string bucket;
+  std::string key;
+  std::string query;  // already encoded
+  HttpHeaders headers;
+  HttpBody body;
+  bool idempotent = true;
+  // S3 error codes that are answers, not failures: never retried (e.g. 503
+  // GlacierExpeditedRetrievalNotAvailable, which a retry cannot fix).
+  std::set<std::string> final_codes;
+  BodySink sink;
+  // Called before every attempt (e.g. to move a ranged GET's start past bytes already received).
+  std::function<void(HttpRequest&)> before_attempt;
+  std::string payload_hash;  // computed once, reused by every attempt
+
+  std::string resource() const {
+    return "s3://" + bucket + (key.empty() ? "" : "/" + key);
+  }
+};
+
+std::string QueryParam(std::string_view name, std::string_view value) {
+  return UriEncode(name) + "=" + UriEncode(value);
+}
+
+void AppendQuery(std::string& query, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  if (!query.empty()) query += "&";
+  query += QueryParam(name, value);
+}
+
+ObjectInfo ObjectInfoFromHeaders(const HttpHeaders& h, const std::string& bucket,
+                                 const std::string& key) {
+  ObjectInfo info;
+  info.bucket = bucket;
+  info.key = key;
+  info.size = ParseUint64(h.Get("Content-Length")).value_or(0);
+  info.etag = h.Get("ETag");
+  if (auto t = ParseHttpDate(h.Get("Last-Modified"))) info.last_modified = *t;
+  if (const auto* sc = h.Find("x-amz-storage-class"); sc && !sc->empty()) info.storage_class = *sc;
+  info.archive_status = h.Get("x-amz-archive-status");
+  info.restore_header = h.Get("x-amz-restore");
+  if (auto r = ParseRestoreHeader(info.restore_header)) info.restore = *r;
+  info.version_id = h.Get("x-amz-version-id");
+  if (info.version_id == "null") info.version_id.clear();
+  info.content_type = h.Get("Content-Type");
+  constexpr std::string_view kMeta = "x-amz-meta-";
+  for (const auto& [name, value] : h.entries()) {
+    std::string lower = ToLower(name);
+    if (StartsWith(lower, kMeta)) info.metadata[lower.substr(kMeta.size())] = value;
+  }
+  return info;
+}
+
+// "bytes 0-99/1000" -> 1000
+std::optional<uint64_t> TotalFromContentRange(const std::string& v) {
+  size_t slash = v.rfind('/');
+  if (slash == std::string::npos) return std::nullopt;
+  return ParseUint64(std::string_view(v).substr(slash + 1));
+}
+
+class HttpS3Client : public S3Client {
+ public:
+  HttpS3Client(ClientConfig config, std::shared_ptr<CredentialsProvider> credentials, Clock& clock,
+               std::shared_ptr<HttpTransport> transport)
+      : config_(std::move(config)),
+        credentials_(std::move(credentials)),
+        clock_(clock),
+        transport_(transport ? std::move(transport) : MakeCurlTransport(config_.transport)) {}
+
+  Result<ListObjectsPage> ListObjectsV2(const ListObjectsRequest& r) override {
+    Call call;
+    call.operation = "ListObjectsV2";
+    call.bucket = r.bucket;
+    call.query = "list-type=2";
+    AppendQuery(call.query, "prefix", r.prefix);
+    AppendQuery(call.query, "delimiter", r.delimiter);
+    AppendQuery(call.query, "continuation-token", r.continuation_token);
+    AppendQuery(call.query, "start-after", r.start_after);
+    if (r.max_keys > 0) AppendQuery(call.query, "max-keys", std::to_string(r.max_keys));
+    // Keys with control characters are not valid XML 1.0; url encoding keeps every key intact.
+    AppendQuery(call.query, "encoding-type", "url");
+    if (r.fetch_restore_status) call.headers.Set("x-amz-optional-object-attributes", "RestoreStatus");
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
+    auto page = ParseListObjectsV2(resp.body);
+    if (!page.ok()) return page.status().WithContext("ListObjectsV2 " + call.resource());
+    return page;
+  }
+
+  Result<ObjectInfo> HeadObject(const HeadObjectRequest& r) override {
+    Call call;
+    call.operation = "HeadObject";
+    call.method = "HEAD";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    AppendQuery(call.query, "versionId", r.version_id);
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
+    return ObjectInfoFromHeaders(resp.headers, r.bucket, r.key);
+  }
+
+  Result<GetObjectResult> GetObject(const GetObjectRequest& r) override {
+    Call call;
+    call.operation = "GetObject";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    AppendQuery(call.query, "versionId", r.version_id);
+    if (!r.if_match.empty()) call.headers.Set("If-Match", r.if_match);
+
+    // Bytes already handed to the caller's sink survive a retry: the next attempt asks only
+    // for the rest, pinned to the same ETag so the two parts come from one object version.
+    uint64_t delivered = 0;
+    std::string pinned_etag = r.if_match;
+    GetObjectResult result;
+    if (r.sink) {
+      call.sink = [&](std::string_view chunk) {
+        delivered += chunk.size();
+        return r.sink(chunk);
+      };
+    }
+    call.before_attempt = [&](HttpRequest& req) {
+      uint64_t first = (r.range ? r.range->first : 0) + delivered;
+      if (r.range || delivered > 0) {
+        std::string range = "bytes=" + std::to_string(first) + "-";
+        if (r.range && r.range->last) range += std::to_string(*r.range->last);
+        req.headers.Set("Range", range);
+      }
+      if (delivered > 0 && !pinned_etag.empty()) req.headers.Set("If-Match", pinned_etag);
+    };
+    call.final_codes = {"InvalidObjectState"};
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call, &pinned_etag));
+    result.info = ObjectInfoFromHeaders(resp.headers, r.bucket, r.key);
+    if (r.sink) result.info.size = delivered;
+    if (const auto* cr = resp.headers.Find("Content-Range")) {
+      result.total_size = TotalFromContentRange(*cr);
+    }
+    result.body = std::move(resp.body);
+    return result;
+  }
+
+  Result<PutObjectResult> PutObject(const PutObjectRequest& r) override {
+    Call call;
+    call.operation = "PutObject";
+    call.method = "PUT";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    call.body = r.body;
+    if (!r.storage_class.empty()) call.headers.Set("x-amz-storage-class", r.storage_class);
+    if (!r.content_type.empty()) call.headers.Set("Content-Type", r.content_type);
+    for (const auto& [k, v] : r.metadata) call.headers.Set("x-amz-meta-" + k, v);
+    // A PUT of the same bytes is idempotent; a body that cannot be rewound cannot be re-sent.
+    call.idempotent = !r.body.has_reader() || static_cast<bool>(r.body.rewind);
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
+    PutObjectResult out;
+    out.etag = resp.headers.Get("ETag");
+    out.version_id = resp.headers.Get("x-amz-version-id");
+    return out;
+  }
+
+  Status DeleteObject(const std::string& bucket, const std::string& key,
+                      const std::string& version_id) override {
+    Call call;
+    call.operation = "DeleteObject";
+    call.method = "DELETE";
+    call.bucket = bucket;
+    call.key = key;
+    AppendQuery(call.query, "versionId", version_id);
+    return Execute(call).status();
+  }
+
+  Status CreateBucket(const std::string& bucket) override {
+    Call call;
+    call.operation = "CreateBucket";
+    call.method = "PUT";
+    call.bucket = bucket;
+    if (config_.region != "us-east-1") {
+      call.body = HttpBody::FromString(
+          "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+          "<LocationConstraint>" +
+          config_.region + "</LocationConstraint></CreateBucketConfiguration>");
+    }
+    return Execute(call).status();
+  }
+
+  Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
+    Call call;
+    call.operation = "RestoreObject";
+    call.method = "POST";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    call.query = "restore";
+    AppendQuery(call.query, "versionId", r.version_id);
+    call.body = HttpBody::FromString(BuildRestoreRequestXml(r.tier, r.days));
+    call.headers.Set("Content-Type", "application/xml");
+    // Repeating a restore is harmless: S3 answers 409 (running) or 200 (done), both success.
+    call.idempotent = true;
+    call.final_codes = {"GlacierExpeditedRetrievalNotAvailable", "RestoreAlreadyInProgress",
+                        "InvalidObjectState", "ObjectAlreadyInActiveTierError"};
+    auto resp = Execute(call);
+    if (resp.ok()) {
+      return resp->status == 202 ? RestoreOutcome::kAccepted : RestoreOutcome::kAlreadyRestored;
+    }
+    std::string code = S3ErrorCode(resp.status());
+    if (code == "RestoreAlreadyInProgress") return RestoreOutcome::kAlreadyInProgress;
+    if (code == "GlacierExpeditedRetrievalNotAvailable") {
+      return RestoreOutcome::kExpeditedUnavailable;
+    }
+    if (code == "InvalidObjectState" || code == "ObjectAlreadyInActiveTierError") {
+      return RestoreOutcome::kNotArchived;
+    }
+    return resp.status();
+  }
+
+ private:
+  // Sends `call` with retries. Returns the response of a 2xx/3xx-free answer, or the error.
+  // When `etag_out` is given, the first ETag seen is stored there (to pin resumed GETs).
+  Result<HttpResponse> Execute(Call& call, std::string* etag_out = nullptr) {
+    std::function<Result<HttpResponse>()> attempt = [&]() -> Result<HttpResponse> {
+      if (call.body.has_reader() && call.body.rewind && !call.body.rewind()) {
+        return Status::Internal("cannot rewind the request body for a retry");
+      }
+      HttpRequest req;
+      req.method = call.method;
+      req.url = BuildObjectUrl(config_, call.bucket, call.key, call.query);
+      req.headers = call.headers;
+      // The body moves into the request for this attempt and back afterwards (no copies of
+      // large uploads).
+      req.body = std::move(call.body);
+      if (call.before_attempt) call.before_attempt(req);
+      Status signed_ok = Sign(req, call.payload_hash);
+      Result<HttpResponse> resp = signed_ok.ok() ? transport_->Send(req, call.sink)
+                                                 : Result<HttpResponse>(signed_ok);
+      call.body = std::move(req.body);
+      if (!signed_ok.ok()) return signed_ok;
+      if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
+      if (etag_out && etag_out->empty() && resp->status < 300) {
+        *etag_out = resp->headers.Get("ETag");
+      }
+      if (resp->status >= 300) {
+        Status err = ErrorFromResponse(*resp, call.operation, call.resource());
+        if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);
+        return err;
+      }
+      return resp;
+    };
+    return WithRetries<HttpResponse>(config_.retry, call.idempotent, clock_, &Uniform01, attempt);
+  }
+
+  // A copy of `err` that the retry policy will not retry.
+  static Status MakeFinal(const Status& err) {
+    const S3ErrorDetail* d = GetS3Error(err);
+    if (d == nullptr || !d->retryable) return err;
+    auto copy = std::make_shared<S3ErrorDetail>(*d);
+    copy->retryable = false;
+    return Status(err.code(), err.message(), copy);
+  }
+
+  Status Sign(HttpRequest& req, std::string& payload_hash) {
+    if (!credentials_) return Status::Ok();  // --no-sign-request
+    THAW_ASSIGN_OR_RETURN(Credentials creds, credentials_->Get());
+    if (payload_hash.empty()) {
+      if (req.body.has_reader()) {
+        payload_hash = std::string(kUnsignedPayload);
+      } else {
+        payload_hash = req.body.data.empty() ? std::string(kEmptyPayloadSha256)
+                                             : Sha256Hex(req.body.data);
+      }
+    }
+    SigningParams params;
+    params.region = config_.region;
+    params.service = "s3";
+    params.time = clock_.Now();
+    params.s3_dialect = true;
+    params.payload_hash = payload_hash;
+    return SignRequest(req, creds, params);
+  }
+
+  ClientConfig config_;
+  std::shared_ptr<CredentialsProvider> credentials_;
+  Clock& clock_;
+  std::shared_ptr<HttpTransport> transport_;
+};
+
+}  // namespace
+
+std::unique_ptr<S3Client> MakeHttpClient(const ClientConfig& config,
+                                         std::shared_ptr<CredentialsProvider> credentials,
+                                         Clock& clock, std::shared_ptr<HttpTransport> transport) {
+  return std::make_unique<HttpS3Client>(config, std::move(credentials), clock,
+                                        std::move(transport));
+}
+
+}  // namespace thaw::s3
