@@ -31,6 +31,9 @@ struct SigningParams {
   std::string service = "s3";
   Clock::TimePoint time;
   bool s3_dialect = true;  // see the header comment
+  // Generic dialect only: remove `.`/`..` segments and duplicate slashes before encoding the
+  // path. AWS's suite turns it off in its *-unnormalized cases; S3 never normalizes.
+  bool normalize_path = true;
   // The payload hash to sign: hex SHA-256 of the body, kUnsignedPayload, or empty to have
   // SignRequest compute it from request.body.data. For S3 the same value goes into
   // x-amz-content-sha256.
@@ -48,14 +51,16 @@ struct SignatureParts {
   std::string credential_scope;  // "20150830/us-east-1/service/aws4_request"
 };
 
-// Adds X-Amz-Date, X-Amz-Security-Token (when credentials have a session token),
+// Adds X-Amz-Date, X-Amz-Security-Token (when credentials have a session token; a stale one is
+// removed when they have none),
 // x-amz-content-sha256 (S3) and Authorization to `request`. The Host header is derived from
 // the URL when absent. Headers already on the request are signed too.
 Status SignRequest(HttpRequest& request, const Credentials& creds, const SigningParams& params,
                    SignatureParts* parts = nullptr);
 
-// Returns `request.url` with the X-Amz-* query parameters of a presigned URL (signing only the
-// host header, payload UNSIGNED-PAYLOAD for S3).
+// Returns `request.url` with the X-Amz-* query parameters of a presigned URL (signing the host
+// header and any other header set on the request, payload UNSIGNED-PAYLOAD for S3; the generic
+// dialect signs params.payload_hash or the body's hash). The URL's own query is kept as written.
 Result<std::string> PresignUrl(const HttpRequest& request, const Credentials& creds,
                                const SigningParams& params, std::chrono::seconds expires,
                                SignatureParts* parts = nullptr);
@@ -67,6 +72,7 @@ std::string DeriveSigningKey(std::string_view secret, std::string_view date_stam
                              std::string_view region, std::string_view service);
 
 // Canonical request for `method`, `url` (encoded path and query as sent), headers to sign.
+// `url` may also be a bare request target ("/path?query"), as a server sees it.
 // `signed_header_names` lists lower-case names; their values come from `headers`.
 std::string CanonicalRequest(std::string_view method, std::string_view url,
                              const HttpHeaders& headers,
