@@ -17,8 +17,8 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 }
 }  // namespace
 
-std::string SourceDir() { return EnvOr("THAW_SOURCE_DIR", fs::current_path().parent_path().string()); }
-std::string ThawBinary() { return EnvOr("THAW_BINARY", fs::current_path().string() + "/thaw"); }
+std::string SourceDir() { return EnvOr("THAW_SOURCE_DIR", THAW_SOURCE_DIR_DEFAULT); }
+std::string ThawBinary() { return EnvOr("THAW_BINARY", THAW_BINARY_DEFAULT); }
 std::string SigV4SuiteDir() {
   return EnvOr("THAW_SIGV4_SUITE", SourceDir() + "/../shared/testdata/sigv4");
 }
