@@ -11,15 +11,24 @@
 //      turns it off)
 // Temporary credentials are cached and refreshed before they expire (RefreshingProvider).
 //
+// As in botocore, a source is consulted only when its trigger is there (AWS_ACCESS_KEY_ID, a
+// profile's aws_access_key_id, a container variable, an answering IMDS); a triggered source that
+// is incomplete or broken is an error, never a reason to fall through to another identity. So is
+// a profile that asks for a way of getting credentials thaw does not implement (role_arn, SSO,
+// credential_process, web identity): kUnimplemented, naming the key.
+//
 // Secrets never leave this module except into the signer: Credentials has no operator<< and
 // error messages name the source, never the values.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -31,9 +40,9 @@ namespace thaw::s3 {
 struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;                  // empty for long-term keys
+  std::string session_token;                   // empty for long-term keys
   std::optional<Clock::TimePoint> expiration;  // set for temporary credentials
-  std::string source;                          // "environment", "profile default", "imds", ...
+  std::string source;  // "environment", "profile default", "container", "instance metadata", ...
 
   bool empty() const { return access_key_id.empty() || secret_access_key.empty(); }
 };
@@ -61,6 +70,10 @@ struct IniFile {
 // kInvalidArgument with file:line.
 Result<IniFile> ParseIniFile(const std::string& path);
 Result<IniFile> ParseIniText(std::string_view text, const std::string& origin);
+// The section of profile `name` in a parsed config file: [profile NAME], or for "default" also
+// [default]. nullptr when there is none.
+const std::map<std::string, std::string>* ProfileSection(const IniFile& config,
+                                                         const std::string& name);
 
 // Settings of one profile merged from both shared files (credentials file wins for keys).
 struct ProfileSettings {
@@ -75,11 +88,11 @@ struct ProfileSettings {
 Result<ProfileSettings> LoadProfile(const std::string& name, const EnvLookup& env);
 
 struct CredentialsOptions {
-  std::string access_key_id;      // explicit (highest priority) when both are set
+  std::string access_key_id;  // explicit (highest priority) when both are set
   std::string secret_access_key;
   std::string session_token;
-  std::string profile;            // --profile; empty: AWS_PROFILE or "default"
-  bool no_sign_request = false;   // anonymous requests (public buckets): no chain at all
+  std::string profile;           // --profile; empty: AWS_PROFILE or "default"
+  bool no_sign_request = false;  // anonymous requests (public buckets): no chain at all
   // Refresh temporary credentials this long before they expire.
   std::chrono::seconds refresh_margin{300};
 };
@@ -102,8 +115,16 @@ std::unique_ptr<CredentialsProvider> MakeRefreshingProvider(
 
 // The full default chain above, wrapped in a RefreshingProvider. Returns nullptr when
 // options.no_sign_request is set (requests go unsigned).
-std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(const CredentialsOptions& options,
-                                                                 const EnvLookup& env,
-                                                                 HttpTransport& http, Clock& clock);
+//
+// As in the AWS CLI, an explicit options.profile (--profile) takes the environment's keys out of
+// the chain; AWS_PROFILE does not.
+//
+// `metadata_http`, when given, carries the container and instance metadata calls. It should be a
+// transport with short timeouts (connect ~1 s, stall ~2 s, as botocore's 1 s metadata timeout):
+// off EC2 the IMDS address usually does not answer at all, and a 5 s connect timeout would delay
+// every run that has no credentials. nullptr: use `http` for those too.
+std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(
+    const CredentialsOptions& options, const EnvLookup& env, HttpTransport& http, Clock& clock,
+    HttpTransport* metadata_http = nullptr);
 
 }  // namespace thaw::s3
