@@ -7,6 +7,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/socket.h>
+
 namespace thaw::testing {
 
 namespace asio = boost::asio;
@@ -105,8 +107,7 @@ HttpTestServer::HttpTestServer(Handler handler) : impl_(std::make_unique<Impl>()
 HttpTestServer::~HttpTestServer() {
   impl_->stopping = true;
   boost::system::error_code ec;
-  impl_->acceptor.close(ec);
-  // Unblock accept() by connecting once.
+  // Wake the accept() call with one connection, then close the acceptor once nobody uses it.
   {
     asio::io_context io;
     tcp::socket s(io);
@@ -114,13 +115,13 @@ HttpTestServer::~HttpTestServer() {
               ec);
   }
   if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
+  impl_->acceptor.close(ec);
   std::vector<std::thread> workers;
   {
     std::lock_guard<std::mutex> g(impl_->mu);
-    for (auto& s : impl_->sockets) {
-      s->shutdown(tcp::socket::shutdown_both, ec);
-      s->close(ec);
-    }
+    // shutdown(2) on the raw descriptor is safe while a worker blocks in read(); the worker
+    // then sees end-of-file and closes its own socket.
+    for (auto& s : impl_->sockets) ::shutdown(s->native_handle(), SHUT_RDWR);
     workers.swap(impl_->workers);
   }
   for (auto& w : workers) w.join();
