@@ -43,7 +43,7 @@ Clock::TimePoint FakeClock::Now() const {
 
 void FakeClock::SleepFor(Duration d) {
   std::unique_lock<std::mutex> l(mu_);
-  slept_ += d;
+  if (d > Duration::zero()) slept_ += d;
   if (auto_advance_) {
     if (d > Duration::zero()) now_ += d;
     l.unlock();
@@ -72,6 +72,16 @@ bool FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_var
     if (Now() >= deadline) {
       result = pred();
       break;
+    }
+    if (auto_advance_) {
+      // Nobody moves an auto-advancing clock from outside, so waiting would never end:
+      // treat the wait like SleepFor and jump to the deadline.
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        if (now_ < deadline) now_ = deadline;
+      }
+      NotifyAll();
+      continue;
     }
     // Advance() notifies `cv`, but it cannot take the caller's mutex, so a notification may land
     // between the checks above and this wait. A short real timeout bounds that race.

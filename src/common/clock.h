@@ -39,8 +39,9 @@ class Clock {
 };
 
 // A clock that moves only when Advance() or SetTime() is called (or, with auto_advance, when
-// someone sleeps: SleepFor then advances the time itself and returns at once, which suits
-// single-threaded retry tests).
+// someone sleeps: SleepFor then advances the time itself and returns at once, and WaitUntil
+// jumps to its deadline unless the predicate already holds, which suits single-threaded retry
+// tests).
 class FakeClock : public Clock {
  public:
   explicit FakeClock(TimePoint start = TimePoint(std::chrono::seconds(1700000000)),

@@ -21,7 +21,10 @@ Status SetupLogging(std::string_view level) {
   else if (l == "off" || l == "none") lvl = spdlog::level::off;
   else return Status::InvalidArgument("unknown log level '" + std::string(level) +
                                       "' (use trace, debug, info, warn, error or off)");
-  auto logger = spdlog::stderr_color_mt("thaw");
+  // Creating a logger under a name already registered throws; a second setup (tests, or a
+  // command that re-reads its options) reuses the first logger instead.
+  auto logger = spdlog::get("thaw");
+  if (!logger) logger = spdlog::stderr_color_mt("thaw");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);
   spdlog::set_level(lvl);

@@ -95,7 +95,7 @@ std::optional<TimePoint> ParseHttpDate(std::string_view s) {
   for (auto& p : Split(s, ' ')) {
     if (!p.empty()) parts.push_back(p);
   }
-  if (parts.size() < 4) return std::nullopt;
+  if (parts.size() < 4 || parts.size() > 5) return std::nullopt;
   auto day = ParseInt64(parts[0]);
   int month = 0;
   for (int i = 0; i < 12; ++i) {
@@ -103,6 +103,8 @@ std::optional<TimePoint> ParseHttpDate(std::string_view s) {
   }
   auto year = ParseInt64(parts[2]);
   if (!day || !month || !year) return std::nullopt;
+  // Range-check before narrowing to int: 4294967317 would otherwise wrap to day 21.
+  if (*day < 1 || *day > 31 || *year < 1 || *year > 9999) return std::nullopt;
   std::string_view hms = parts[3];
   int h, mi, sec;
   if (!ReadInt(hms, 2, h) || !Expect(hms, ':') || !ReadInt(hms, 2, mi) || !Expect(hms, ':') ||
@@ -165,9 +167,9 @@ std::optional<TimePoint> ParseIso8601(std::string_view s) {
     s.remove_prefix(1);
     int oh, om = 0;
     if (!ReadInt(s, 2, oh)) return std::nullopt;
-    Expect(s, ':');
-    if (!s.empty() && !ReadInt(s, 2, om)) return std::nullopt;
-    if (!s.empty()) return std::nullopt;
+    bool colon = Expect(s, ':');
+    if ((colon || !s.empty()) && !ReadInt(s, 2, om)) return std::nullopt;
+    if (!s.empty() || oh > 23 || om > 59) return std::nullopt;
     offset_minutes = sign * (oh * 60 + om);
   } else {
     return std::nullopt;
