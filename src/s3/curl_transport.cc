@@ -92,8 +92,8 @@ size_t OnUpload(char* buf, size_t size, size_t n, void* userdata) {
 
 Status TransportError(CURLcode code, CURL* curl, const char* errbuf) {
   using Kind = HttpErrorDetail::Kind;
-  curl_off_t sent = 0;
-  curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE_T, &sent);
+  long sent = 0;  // bytes of request headers written so far
+  curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
   bool request_sent = sent > 0;
   Kind kind = Kind::kOther;
   StatusCode status_code = StatusCode::kUnavailable;

@@ -11,7 +11,7 @@
 namespace thaw::testing {
 namespace {
 
-struct Run {
+struct CliRun {
   int rc;
   std::string out;
   std::string err;
@@ -19,7 +19,7 @@ struct Run {
 
 class CliTest : public MotoTest {
  protected:
-  Run Thaw(const std::string& args, const std::string& endpoint = "") {
+  CliRun Thaw(const std::string& args, const std::string& endpoint = "") {
     TempDir dir;
     std::string err_path = dir.path() + "/stderr";
     std::string cmd =
@@ -28,7 +28,7 @@ class CliTest : public MotoTest {
         "AWS_EC2_METADATA_DISABLED=true " +
         ThawBinary() + " " + args + " --endpoint-url " +
         (endpoint.empty() ? moto_->endpoint() : endpoint) + " 2>" + err_path;
-    Run r;
+    CliRun r;
     r.rc = RunCommand(cmd, &r.out);
     RunCommand("cat " + err_path, &r.err);
     return r;
@@ -64,7 +64,7 @@ class CliTest : public MotoTest {
 
 TEST_F(CliTest, LsJsonShowsClassAndRestoreState) {
   MakeMixedBucket();
-  Run r = Thaw("ls s3://mixed --recursive --json");
+  CliRun r = Thaw("ls s3://mixed --recursive --json");
   ASSERT_EQ(r.rc, 0) << r.err;
   auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 6u) << r.out;
@@ -87,7 +87,7 @@ TEST_F(CliTest, LsJsonShowsClassAndRestoreState) {
 
 TEST_F(CliTest, LsWithoutRecursiveShowsOneLevel) {
   MakeMixedBucket();
-  Run r = Thaw("ls s3://mixed/cold");
+  CliRun r = Thaw("ls s3://mixed/cold");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("PRE"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cold/sub/"), std::string::npos) << r.out;
@@ -99,7 +99,7 @@ TEST_F(CliTest, LsWithoutRecursiveShowsOneLevel) {
 
 TEST_F(CliTest, StatJsonHasEveryField) {
   MakeMixedBucket();
-  Run r = Thaw("stat s3://mixed/cold/b.dat --json");
+  CliRun r = Thaw("stat s3://mixed/cold/b.dat --json");
   ASSERT_EQ(r.rc, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["key"], "cold/b.dat");
@@ -116,13 +116,13 @@ TEST_F(CliTest, StatJsonHasEveryField) {
 
 TEST_F(CliTest, StatOfMissingKeySaysNotFound) {
   MakeMixedBucket();
-  Run r = Thaw("stat s3://mixed/nope");
+  CliRun r = Thaw("stat s3://mixed/nope");
   EXPECT_EQ(r.rc, 3);
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, BadUsageIsExitCodeTwo) {
-  Run r = Thaw("ls not-a-uri");
+  CliRun r = Thaw("ls not-a-uri");
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("not an S3 URI"), std::string::npos) << r.err;
   r = Thaw("stat s3://bucket-only");
@@ -133,7 +133,7 @@ TEST_F(CliTest, BadUsageIsExitCodeTwo) {
 }
 
 TEST_F(CliTest, MissingBucketIsAnS3Error) {
-  Run r = Thaw("ls s3://no-such-bucket");
+  CliRun r = Thaw("ls s3://no-such-bucket");
   EXPECT_NE(r.rc, 0);
   EXPECT_NE(r.err.find("NoSuchBucket"), std::string::npos) << r.err;
 }
@@ -141,7 +141,7 @@ TEST_F(CliTest, MissingBucketIsAnS3Error) {
 TEST_F(CliTest, DeadEndpointFailsQuickly) {
   int port = FreePort();  // nothing listens there
   auto start = std::chrono::steady_clock::now();
-  Run r = Thaw("ls s3://b", "http://127.0.0.1:" + std::to_string(port));
+  CliRun r = Thaw("ls s3://b", "http://127.0.0.1:" + std::to_string(port));
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.rc, 1);
   EXPECT_LT(took, std::chrono::seconds(30));
@@ -149,7 +149,7 @@ TEST_F(CliTest, DeadEndpointFailsQuickly) {
 }
 
 TEST_F(CliTest, SecretsNeverAppearInOutput) {
-  Run r = Thaw("ls s3://no-such-bucket --log-level trace");
+  CliRun r = Thaw("ls s3://no-such-bucket --log-level trace");
   EXPECT_EQ(r.err.find("AWS_SECRET"), std::string::npos);
   // The secret "testing" is also the key id here, so use a distinct one.
   TempDir dir;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <cstring>
 #include <random>
 
 #include "integration/moto_client.h"
@@ -326,7 +327,7 @@ TEST_F(MotoTest, VersionedObjectsKeepTheirVersionId) {
 TEST(MotoSignatures, MotoVerifiesOurSignatures) {
   // moto checks signatures once INITIAL_NO_AUTH_ACTION_COUNT unauthenticated calls are used up;
   // boto3 spends them creating an IAM user with full S3 access and an access key.
-  MotoServer moto({{"INITIAL_NO_AUTH_ACTION_COUNT", "4"}});
+  MotoServer moto(std::map<std::string, std::string>{{"INITIAL_NO_AUTH_ACTION_COUNT", "4"}});
   ASSERT_TRUE(moto.ok());
   int rc = 0;
   std::string out = RunBoto3(

@@ -3,6 +3,8 @@
 // connection reuse, resumed downloads. No network beyond 127.0.0.1.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "common/clock.h"
 #include "s3/client.h"
 #include "s3/error.h"
