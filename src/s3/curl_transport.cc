@@ -32,6 +32,7 @@ struct Transfer {
   uint64_t upload_offset = 0;
   Status sink_status;
   bool status_known = false;
+  bool headers_reported = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
@@ -62,6 +63,10 @@ size_t OnBody(char* data, size_t size, size_t n, void* userdata) {
   }
   bool to_sink = t->sink && *t->sink && t->response.status >= 200 && t->response.status < 300;
   if (to_sink) {
+    if (!t->headers_reported) {
+      t->headers_reported = true;
+      if (t->request->on_headers) t->request->on_headers(t->response.headers);
+    }
     Status s = (*t->sink)(std::string_view(data, len));
     if (!s.ok()) {
       t->sink_status = s;

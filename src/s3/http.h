@@ -61,6 +61,9 @@ struct HttpRequest {
   std::string url;
   HttpHeaders headers;
   HttpBody body;
+  // Called with a 2xx response's headers before its first body byte goes to a sink, so that a
+  // caller can learn e.g. the ETag of a download that may break off later.
+  std::function<void(const HttpHeaders&)> on_headers;
   // HEAD responses have no body even when Content-Length says otherwise.
   bool is_head() const { return method == "HEAD"; }
 };

@@ -148,9 +148,12 @@ class HttpS3Client : public S3Client {
         req.headers.Set("Range", range);
       }
       if (delivered > 0 && !pinned_etag.empty()) req.headers.Set("If-Match", pinned_etag);
+      req.on_headers = [&](const HttpHeaders& h) {
+        if (pinned_etag.empty()) pinned_etag = h.Get("ETag");
+      };
     };
     call.final_codes = {"InvalidObjectState"};
-    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call, &pinned_etag));
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
     result.info = ObjectInfoFromHeaders(resp.headers, r.bucket, r.key);
     if (r.sink) result.info.size = delivered;
     if (const auto* cr = resp.headers.Find("Content-Range")) {
@@ -234,9 +237,8 @@ class HttpS3Client : public S3Client {
   }
 
  private:
-  // Sends `call` with retries. Returns the response of a 2xx/3xx-free answer, or the error.
-  // When `etag_out` is given, the first ETag seen is stored there (to pin resumed GETs).
-  Result<HttpResponse> Execute(Call& call, std::string* etag_out = nullptr) {
+  // Sends `call` with retries. Returns a 2xx response, or the error.
+  Result<HttpResponse> Execute(Call& call) {
     std::function<Result<HttpResponse>()> attempt = [&]() -> Result<HttpResponse> {
       if (call.body.has_reader() && call.body.rewind && !call.body.rewind()) {
         return Status::Internal("cannot rewind the request body for a retry");
@@ -255,9 +257,6 @@ class HttpS3Client : public S3Client {
       call.body = std::move(req.body);
       if (!signed_ok.ok()) return signed_ok;
       if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
-      if (etag_out && etag_out->empty() && resp->status < 300) {
-        *etag_out = resp->headers.Get("ETag");
-      }
       if (resp->status >= 300) {
         Status err = ErrorFromResponse(*resp, call.operation, call.resource());
         if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);

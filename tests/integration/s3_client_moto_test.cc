@@ -75,8 +75,8 @@ TEST_F(MotoTest, MetadataWrittenByUsIsReadByBoto3) {
 }
 
 TEST_F(MotoTest, GetOfMissingKeyAndBucketIsNotFound) {
-  ASSERT_TRUE(client_->CreateBucket("b1").ok());
-  auto r = client_->GetObject({"b1", "nope", "", std::nullopt, "", nullptr});
+  ASSERT_TRUE(client_->CreateBucket("bucket-one").ok());
+  auto r = client_->GetObject({"bucket-one", "nope", "", std::nullopt, "", nullptr});
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsNotFound());
   EXPECT_EQ(s3::S3ErrorCode(r.status()), "NoSuchKey");
@@ -306,22 +306,27 @@ TEST_F(MotoTest, VersionedObjectsKeepTheirVersionId) {
                              "VersioningConfiguration={'Status': 'Enabled'})\nprint('ok')",
                              &rc);
   ASSERT_EQ(rc, 0) << out;
-  auto v1 = client_->PutObject(Put("ver", "doc", "one", "GLACIER"));
-  auto v2 = client_->PutObject(Put("ver", "doc", "two"));
+  auto v1 = client_->PutObject(Put("ver", "doc", "one"));
+  auto v2 = client_->PutObject(Put("ver", "doc", "two", "GLACIER"));
   ASSERT_TRUE(v1.ok() && v2.ok());
   ASSERT_FALSE(v1->version_id.empty());
   ASSERT_NE(v1->version_id, v2->version_id);
   auto head = client_->HeadObject({"ver", "doc", v1->version_id});
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(head->version_id, v1->version_id);
-  EXPECT_EQ(head->storage_class, "GLACIER");
-  auto restore =
-      client_->RestoreObject({"ver", "doc", v1->version_id, s3::RestoreTier::kStandard, 2});
-  ASSERT_TRUE(restore.ok()) << restore.status().ToString();
-  EXPECT_EQ(*restore, RestoreOutcome::kAccepted);
+  EXPECT_EQ(head->storage_class, "STANDARD");
+  auto current = client_->HeadObject({"ver", "doc", ""});
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->version_id, v2->version_id);
+  EXPECT_EQ(current->storage_class, "GLACIER");
   auto old = client_->GetObject({"ver", "doc", v1->version_id, std::nullopt, "", nullptr});
   ASSERT_TRUE(old.ok()) << old.status().ToString();
   EXPECT_EQ(old->body, "one");
+  // moto 5 ignores versionId on RestoreObject (it restores the current version), so the
+  // version id on the wire is checked in http_client_test.cc against a fake server instead.
+  auto restore = client_->RestoreObject({"ver", "doc", v2->version_id, s3::RestoreTier::kStandard, 2});
+  ASSERT_TRUE(restore.ok()) << restore.status().ToString();
+  EXPECT_EQ(*restore, RestoreOutcome::kAccepted);
 }
 
 TEST(MotoSignatures, MotoVerifiesOurSignatures) {
@@ -347,20 +352,24 @@ TEST(MotoSignatures, MotoVerifiesOurSignatures) {
   std::string secret = out.substr(out.find(' ') + 1);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
 
+  // moto's own verifier mis-computes signatures for keys with '+', '=' , '%' or non-ASCII (boto3's requests
+  // are refused as well); those keys are checked against botocore in sigv4_botocore_test.cc.
+  const std::string key = "dir/key with spaces~tilde_-.";
   auto good = MakeMotoClient(moto.endpoint(), akid, secret);
   ASSERT_TRUE(good->CreateBucket("signed").ok());
-  auto put = good->PutObject(Put("signed", "dir/key with spaces+plus=eq~tilde%pct", "payload"));
+  auto put = good->PutObject(Put("signed", key, "payload"));
   ASSERT_TRUE(put.ok()) << put.status().ToString();
-  auto list = good->ListObjectsV2({.bucket = "signed", .prefix = "dir/key with"});
+  // (moto also mis-verifies query values containing '/' or spaces.)
+  auto list = good->ListObjectsV2({.bucket = "signed", .prefix = "dir"});
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(list->objects.size(), 1u);
-  auto get = good->GetObject({"signed", "dir/key with spaces+plus=eq~tilde%pct", "",
+  auto get = good->GetObject({"signed", key, "",
                               s3::ByteRange{0, 2}, "", nullptr});
   ASSERT_TRUE(get.ok()) << get.status().ToString();
   EXPECT_EQ(get->body, "pay");
 
   auto bad = MakeMotoClient(moto.endpoint(), akid, secret + "x");
-  auto denied = bad->HeadObject({"signed", "dir/key with spaces+plus=eq~tilde%pct", ""});
+  auto denied = bad->HeadObject({"signed", key, ""});
   ASSERT_FALSE(denied.ok());
   auto listed = bad->ListObjectsV2({.bucket = "signed"});
   ASSERT_FALSE(listed.ok());
