@@ -13,8 +13,10 @@ namespace thaw::cli {
 void AddGlobalOptions(CLI::App& app, GlobalFlags& flags) {
   app.add_option("--endpoint-url", flags.s3.endpoint_url,
                  "S3 endpoint (e.g. http://127.0.0.1:9000 for thaw sim); path-style addressing");
-  app.add_option("--region", flags.s3.region, "AWS region (default: AWS_REGION, profile, us-east-1)");
-  app.add_option("--profile", flags.s3.profile, "profile from ~/.aws/credentials and ~/.aws/config");
+  app.add_option("--region", flags.s3.region,
+                 "AWS region (default: AWS_REGION, profile, us-east-1)");
+  app.add_option("--profile", flags.s3.profile,
+                 "profile from ~/.aws/credentials and ~/.aws/config");
   app.add_flag("--no-sign-request", flags.s3.no_sign_request,
                "send requests unsigned (public buckets)");
   app.add_flag("--no-verify-ssl", flags.s3.no_verify_ssl, "do not verify TLS certificates");
@@ -48,10 +50,14 @@ int ExitCodeFor(const Status& status) {
   // An S3 4xx is the service's answer, not bad usage of thaw.
   if (s3::GetS3Error(status) != nullptr && !status.IsNotFound()) return kExitFailure;
   switch (status.code()) {
-    case StatusCode::kOk: return kExitOk;
-    case StatusCode::kNotFound: return kExitNotFound;
-    case StatusCode::kInvalidArgument: return kExitUsage;
-    default: return kExitFailure;
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kNotFound:
+      return kExitNotFound;
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
+    default:
+      return kExitFailure;
   }
 }
 

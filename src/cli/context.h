@@ -2,10 +2,9 @@
 // the credentials chain and the resolved endpoint/region. Also the shared error reporting.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "common/status.h"
 #include "s3/client.h"

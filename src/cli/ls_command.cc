@@ -27,8 +27,8 @@ struct Enriched {
   std::string archive_status;
 };
 
-Result<Enriched> Enrich(s3::S3Client& client, const std::string& bucket,
-                        const s3::ObjectSummary& o, bool listing_has_restore_status) {
+Result<Enriched> Enrich(s3::S3Client& client, const std::string& bucket, const s3::ObjectSummary& o,
+                        bool listing_has_restore_status) {
   Enriched e{o.restore, ""};
   bool intelligent = o.storage_class == s3::kIntelligentTiering;
   bool archived_class = s3::IsArchived(o.storage_class);

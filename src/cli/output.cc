@@ -41,10 +41,10 @@ nlohmann::json ObjectInfoJson(const s3::ObjectInfo& info) {
   j["restore_expiry"] = expiry;
   j["etag"] = info.etag;
   j["last_modified"] = FormatIso8601(info.last_modified, /*with_millis=*/false);
-  j["archive_status"] = info.archive_status.empty() ? nlohmann::json(nullptr)
-                                                     : nlohmann::json(info.archive_status);
-  j["version_id"] = info.version_id.empty() ? nlohmann::json(nullptr)
-                                             : nlohmann::json(info.version_id);
+  j["archive_status"] =
+      info.archive_status.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.archive_status);
+  j["version_id"] =
+      info.version_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.version_id);
   j["metadata"] = nlohmann::json::object();
   for (const auto& [k, v] : info.metadata) j["metadata"][k] = v;
   return j;

@@ -46,7 +46,8 @@ int RunStat(const GlobalFlags& globals, const StatFlags& flags) {
       {"storage class:", info->storage_class},
   };
   if (!info->archive_status.empty()) rows.push_back({"archive status:", info->archive_status});
-  rows.push_back({"restore:", RestoreText(info->storage_class, info->archive_status, info->restore)});
+  rows.push_back(
+      {"restore:", RestoreText(info->storage_class, info->archive_status, info->restore)});
   if (!info->version_id.empty()) rows.push_back({"version id:", info->version_id});
   for (const auto& [k, v] : info->metadata) rows.push_back({"meta " + k + ":", v});
   std::cout << FormatTable(rows);

@@ -34,7 +34,8 @@ Clock& Clock::Real() {
   return clock;
 }
 
-FakeClock::FakeClock(TimePoint start, bool auto_advance) : now_(start), auto_advance_(auto_advance) {}
+FakeClock::FakeClock(TimePoint start, bool auto_advance)
+    : now_(start), auto_advance_(auto_advance) {}
 
 Clock::TimePoint FakeClock::Now() const {
   std::lock_guard<std::mutex> g(mu_);

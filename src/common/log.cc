@@ -13,14 +13,21 @@ namespace thaw {
 Status SetupLogging(std::string_view level) {
   std::string l = ToLower(level);
   spdlog::level::level_enum lvl;
-  if (l == "trace") lvl = spdlog::level::trace;
-  else if (l == "debug") lvl = spdlog::level::debug;
-  else if (l == "info") lvl = spdlog::level::info;
-  else if (l == "warn" || l == "warning") lvl = spdlog::level::warn;
-  else if (l == "error") lvl = spdlog::level::err;
-  else if (l == "off" || l == "none") lvl = spdlog::level::off;
-  else return Status::InvalidArgument("unknown log level '" + std::string(level) +
-                                      "' (use trace, debug, info, warn, error or off)");
+  if (l == "trace")
+    lvl = spdlog::level::trace;
+  else if (l == "debug")
+    lvl = spdlog::level::debug;
+  else if (l == "info")
+    lvl = spdlog::level::info;
+  else if (l == "warn" || l == "warning")
+    lvl = spdlog::level::warn;
+  else if (l == "error")
+    lvl = spdlog::level::err;
+  else if (l == "off" || l == "none")
+    lvl = spdlog::level::off;
+  else
+    return Status::InvalidArgument("unknown log level '" + std::string(level) +
+                                   "' (use trace, debug, info, warn, error or off)");
   // Creating a logger under a name already registered throws; a second setup (tests, or a
   // command that re-reads its options) reuses the first logger instead.
   auto logger = spdlog::get("thaw");

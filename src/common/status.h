@@ -117,7 +117,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result constructed from an OK Status");
   }
@@ -150,9 +150,9 @@ class [[nodiscard]] Result {
 #define THAW_INTERNAL_CONCAT(a, b) THAW_INTERNAL_CONCAT2(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define THAW_RETURN_IF_ERROR(expr)             \
-  do {                                         \
-    ::thaw::Status thaw_status_ = (expr);      \
+#define THAW_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::thaw::Status thaw_status_ = (expr);        \
     if (!thaw_status_.ok()) return thaw_status_; \
   } while (0)
 

@@ -188,7 +188,9 @@ std::string FormatAmzDate(TimePoint t) {
   return buf;
 }
 
-std::string FormatAmzDateStamp(TimePoint t) { return FormatAmzDate(t).substr(0, 8); }
+std::string FormatAmzDateStamp(TimePoint t) {
+  return FormatAmzDate(t).substr(0, 8);
+}
 
 std::optional<TimePoint> ParseAnyTime(std::string_view s) {
   if (auto t = ParseIso8601(s)) return t;

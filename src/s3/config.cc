@@ -47,9 +47,9 @@ Result<ClientConfig> ResolveClientConfig(const GlobalOptions& options, const Env
   // AWS CLI); a missing "default" profile is not.
   THAW_ASSIGN_OR_RETURN(ProfileSettings profile, LoadProfile(options.profile, env));
 
-  config.region = FirstNonEmpty({options.region, EnvOr(env, "AWS_REGION"),
-                                 EnvOr(env, "AWS_DEFAULT_REGION"), profile.Get("region"),
-                                 "us-east-1"});
+  config.region =
+      FirstNonEmpty({options.region, EnvOr(env, "AWS_REGION"), EnvOr(env, "AWS_DEFAULT_REGION"),
+                     profile.Get("region"), "us-east-1"});
   config.endpoint_url = FirstNonEmpty(
       {options.endpoint_url, EnvOr(env, "AWS_ENDPOINT_URL_S3"), EnvOr(env, "AWS_ENDPOINT_URL"),
        profile.Get("s3.endpoint_url"), profile.Get("endpoint_url")});
@@ -65,11 +65,9 @@ Result<ClientConfig> ResolveClientConfig(const GlobalOptions& options, const Env
       FirstNonEmpty({EnvOr(env, "AWS_CA_BUNDLE"), profile.Get("ca_bundle")});
   config.transport.verify_tls = !options.no_verify_ssl;
 
-  std::string attempts = FirstNonEmpty({options.max_attempts > 0
-                                            ? std::to_string(options.max_attempts)
-                                            : std::string(),
-                                        EnvOr(env, "AWS_MAX_ATTEMPTS"),
-                                        profile.Get("max_attempts")});
+  std::string attempts = FirstNonEmpty(
+      {options.max_attempts > 0 ? std::to_string(options.max_attempts) : std::string(),
+       EnvOr(env, "AWS_MAX_ATTEMPTS"), profile.Get("max_attempts")});
   if (!attempts.empty()) {
     auto n = ParseInt64(attempts);
     if (!n || *n < 1 || *n > 50) {

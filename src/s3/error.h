@@ -19,12 +19,12 @@ class S3ErrorDetail : public StatusDetail {
  public:
   enum class Kind { kService, kNetwork, kClient };
   Kind kind = Kind::kService;
-  int http_status = 0;       // 0 for network errors
-  std::string code;          // S3's code, e.g. "InvalidObjectState"; "" when the body had none
-  std::string message;       // S3's message
-  std::string request_id;    // x-amz-request-id or <RequestId>
-  std::string storage_class; // <StorageClass> of InvalidObjectState errors
-  std::string access_tier;   // <AccessTier> (Intelligent-Tiering), unconfirmed in practice
+  int http_status = 0;        // 0 for network errors
+  std::string code;           // S3's code, e.g. "InvalidObjectState"; "" when the body had none
+  std::string message;        // S3's message
+  std::string request_id;     // x-amz-request-id or <RequestId>
+  std::string storage_class;  // <StorageClass> of InvalidObjectState errors
+  std::string access_tier;    // <AccessTier> (Intelligent-Tiering), unconfirmed in practice
   // Service errors: 5xx and throttling codes. Network errors: always (subject to request_sent).
   bool retryable = false;
   // Network errors only: false when the request certainly never reached the server.

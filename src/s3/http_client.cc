@@ -37,9 +37,7 @@ struct Call {
   std::function<void(HttpRequest&)> before_attempt;
   std::string payload_hash;  // computed once, reused by every attempt
 
-  std::string resource() const {
-    return "s3://" + bucket + (key.empty() ? "" : "/" + key);
-  }
+  std::string resource() const { return "s3://" + bucket + (key.empty() ? "" : "/" + key); }
 };
 
 std::string QueryParam(std::string_view name, std::string_view value) {
@@ -103,7 +101,8 @@ class HttpS3Client : public S3Client {
     if (r.max_keys > 0) AppendQuery(call.query, "max-keys", std::to_string(r.max_keys));
     // Keys with control characters are not valid XML 1.0; url encoding keeps every key intact.
     AppendQuery(call.query, "encoding-type", "url");
-    if (r.fetch_restore_status) call.headers.Set("x-amz-optional-object-attributes", "RestoreStatus");
+    if (r.fetch_restore_status)
+      call.headers.Set("x-amz-optional-object-attributes", "RestoreStatus");
     THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
     auto page = ParseListObjectsV2(resp.body);
     if (!page.ok()) return page.status().WithContext("ListObjectsV2 " + call.resource());
@@ -252,8 +251,8 @@ class HttpS3Client : public S3Client {
       req.body = std::move(call.body);
       if (call.before_attempt) call.before_attempt(req);
       Status signed_ok = Sign(req, call.payload_hash);
-      Result<HttpResponse> resp = signed_ok.ok() ? transport_->Send(req, call.sink)
-                                                 : Result<HttpResponse>(signed_ok);
+      Result<HttpResponse> resp =
+          signed_ok.ok() ? transport_->Send(req, call.sink) : Result<HttpResponse>(signed_ok);
       call.body = std::move(req.body);
       if (!signed_ok.ok()) return signed_ok;
       if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
@@ -283,8 +282,8 @@ class HttpS3Client : public S3Client {
       if (req.body.has_reader()) {
         payload_hash = std::string(kUnsignedPayload);
       } else {
-        payload_hash = req.body.data.empty() ? std::string(kEmptyPayloadSha256)
-                                             : Sha256Hex(req.body.data);
+        payload_hash =
+            req.body.data.empty() ? std::string(kEmptyPayloadSha256) : Sha256Hex(req.body.data);
       }
     }
     SigningParams params;

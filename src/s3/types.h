@@ -46,9 +46,9 @@ std::string FormatRestoreHeader(const RestoreStatus& status);
 
 // FSx for Lustre's POSIX metadata keys in user metadata (without the x-amz-meta- prefix).
 struct PosixMetadata {
-  std::optional<uint32_t> mode;     // file-permissions, octal type+mode, e.g. 0100664
-  std::optional<uint32_t> uid;      // file-owner
-  std::optional<uint32_t> gid;      // file-group
+  std::optional<uint32_t> mode;           // file-permissions, octal type+mode, e.g. 0100664
+  std::optional<uint32_t> uid;            // file-owner
+  std::optional<uint32_t> gid;            // file-group
   std::optional<Clock::TimePoint> mtime;  // file-mtime: "<n>ns" nanoseconds, else milliseconds
   std::optional<Clock::TimePoint> atime;  // file-atime
 };
@@ -94,7 +94,7 @@ struct ListObjectsPage {
 };
 
 enum class RestoreTier { kExpedited, kStandard, kBulk };
-std::string_view RestoreTierName(RestoreTier t);  // "Expedited", "Standard", "Bulk"
+std::string_view RestoreTierName(RestoreTier t);                  // "Expedited", "Standard", "Bulk"
 std::optional<RestoreTier> ParseRestoreTier(std::string_view s);  // case-insensitive
 
 // Every answer to RestoreObject that is not a plain failure (facts doc, RestoreObject table).

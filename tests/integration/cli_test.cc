@@ -153,10 +153,11 @@ TEST_F(CliTest, SecretsNeverAppearInOutput) {
   EXPECT_EQ(r.err.find("AWS_SECRET"), std::string::npos);
   // The secret "testing" is also the key id here, so use a distinct one.
   TempDir dir;
-  std::string cmd = "env AWS_ACCESS_KEY_ID=AKIDTHAW AWS_SECRET_ACCESS_KEY=s3cr3tV4lu3 "
-                    "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent " +
-                    ThawBinary() + " ls s3://nope --log-level trace --endpoint-url " +
-                    moto_->endpoint() + " 2>&1";
+  std::string cmd =
+      "env AWS_ACCESS_KEY_ID=AKIDTHAW AWS_SECRET_ACCESS_KEY=s3cr3tV4lu3 "
+      "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent " +
+      ThawBinary() + " ls s3://nope --log-level trace --endpoint-url " + moto_->endpoint() +
+      " 2>&1";
   std::string all;
   RunCommand(cmd, &all);
   EXPECT_EQ(all.find("s3cr3tV4lu3"), std::string::npos) << all;

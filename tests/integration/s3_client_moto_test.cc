@@ -106,8 +106,7 @@ TEST_F(MotoTest, GlacierObjectIsArchivedUntilRestored) {
   EXPECT_TRUE(head->archived());
   EXPECT_FALSE(head->readable());
 
-  auto restore = client_->RestoreObject(
-      {"cold", "old.dat", "", s3::RestoreTier::kBulk, 3});
+  auto restore = client_->RestoreObject({"cold", "old.dat", "", s3::RestoreTier::kBulk, 3});
   ASSERT_TRUE(restore.ok()) << restore.status().ToString();
   EXPECT_EQ(*restore, RestoreOutcome::kAccepted);
 
@@ -116,8 +115,8 @@ TEST_F(MotoTest, GlacierObjectIsArchivedUntilRestored) {
   // moto completes restores at once; the expiry is Days ahead.
   EXPECT_EQ(head->restore.state, RestoreStatus::State::kRestored) << head->restore_header;
   ASSERT_TRUE(head->restore.expiry.has_value());
-  auto days_ahead = std::chrono::duration_cast<std::chrono::hours>(*head->restore.expiry -
-                                                                   std::chrono::system_clock::now());
+  auto days_ahead = std::chrono::duration_cast<std::chrono::hours>(
+      *head->restore.expiry - std::chrono::system_clock::now());
   EXPECT_GE(days_ahead.count(), 2 * 24);
   EXPECT_LE(days_ahead.count(), 4 * 24);
 
@@ -138,10 +137,11 @@ TEST_F(MotoTest, DeepArchiveRestoreIsVisibleThroughBoto3) {
   ASSERT_TRUE(restore.ok()) << restore.status().ToString();
   EXPECT_EQ(*restore, RestoreOutcome::kAccepted);
   int rc = 0;
-  std::string out = RunBoto3(moto_->endpoint(),
-                             "h = s3.head_object(Bucket='deep', Key='a b/c+d.bin')\n"
-                             "print(h['StorageClass'], 'ongoing-request=\"false\"' in h['Restore'])",
-                             &rc);
+  std::string out =
+      RunBoto3(moto_->endpoint(),
+               "h = s3.head_object(Bucket='deep', Key='a b/c+d.bin')\n"
+               "print(h['StorageClass'], 'ongoing-request=\"false\"' in h['Restore'])",
+               &rc);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(out, "DEEP_ARCHIVE True\n");
 }
@@ -203,11 +203,30 @@ TEST_F(MotoTest, DelimiterGivesCommonPrefixes) {
 
 TEST_F(MotoTest, OddKeysSurviveEveryOperation) {
   ASSERT_TRUE(client_->CreateBucket("odd").ok());
-  const std::vector<std::string> keys = {
-      "with space.txt", "plus+sign", "equals=sign", "tilde~x",   "percent%41literal",
-      "ünïcødé/文件.txt", "a//b",     "semi;colon", "q?mark",    "hash#tag",
-      "amp&and",        "star*",     "comma,x",    "(paren)",   "dollar$",
-      "at@", "quote'", "excl!", "trailing/", "x/./y", "x/../z", ".", "..", " lead"};
+  const std::vector<std::string> keys = {"with space.txt",
+                                         "plus+sign",
+                                         "equals=sign",
+                                         "tilde~x",
+                                         "percent%41literal",
+                                         "ünïcødé/文件.txt",
+                                         "a//b",
+                                         "semi;colon",
+                                         "q?mark",
+                                         "hash#tag",
+                                         "amp&and",
+                                         "star*",
+                                         "comma,x",
+                                         "(paren)",
+                                         "dollar$",
+                                         "at@",
+                                         "quote'",
+                                         "excl!",
+                                         "trailing/",
+                                         "x/./y",
+                                         "x/../z",
+                                         ".",
+                                         "..",
+                                         " lead"};
   for (const auto& k : keys) {
     auto put = client_->PutObject(Put("odd", k, "body of " + k));
     ASSERT_TRUE(put.ok()) << k << ": " << put.status().ToString();
@@ -238,7 +257,9 @@ TEST_F(MotoTest, OddKeysSurviveEveryOperation) {
   EXPECT_EQ(out, std::to_string(keys.size()) + " body of ünïcødé/文件.txt\n");
 }
 
-std::string Sha256Of(std::string_view data) { return s3::Sha256Hex(data); }
+std::string Sha256Of(std::string_view data) {
+  return s3::Sha256Hex(data);
+}
 
 TEST_F(MotoTest, RangedReadsOf64MiBMatchChecksums) {
   ASSERT_TRUE(client_->CreateBucket("big").ok());
@@ -282,7 +303,8 @@ TEST_F(MotoTest, RangedReadsOf64MiBMatchChecksums) {
     ASSERT_TRUE(part.ok());
     ASSERT_EQ(part->body, data.substr(a, b - a + 1)) << a << "-" << b;
   }
-  auto tail = client_->GetObject({"big", "blob", "", s3::ByteRange{kSize - 10, std::nullopt}, "", nullptr});
+  auto tail =
+      client_->GetObject({"big", "blob", "", s3::ByteRange{kSize - 10, std::nullopt}, "", nullptr});
   ASSERT_TRUE(tail.ok());
   EXPECT_EQ(tail->body, data.substr(kSize - 10));
 }
@@ -324,7 +346,8 @@ TEST_F(MotoTest, VersionedObjectsKeepTheirVersionId) {
   EXPECT_EQ(old->body, "one");
   // moto 5 ignores versionId on RestoreObject (it restores the current version), so the
   // version id on the wire is checked in http_client_test.cc against a fake server instead.
-  auto restore = client_->RestoreObject({"ver", "doc", v2->version_id, s3::RestoreTier::kStandard, 2});
+  auto restore =
+      client_->RestoreObject({"ver", "doc", v2->version_id, s3::RestoreTier::kStandard, 2});
   ASSERT_TRUE(restore.ok()) << restore.status().ToString();
   EXPECT_EQ(*restore, RestoreOutcome::kAccepted);
 }
@@ -352,8 +375,9 @@ TEST(MotoSignatures, MotoVerifiesOurSignatures) {
   std::string secret = out.substr(out.find(' ') + 1);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
 
-  // moto's own verifier mis-computes signatures for keys with '+', '=' , '%' or non-ASCII (boto3's requests
-  // are refused as well); those keys are checked against botocore in sigv4_botocore_test.cc.
+  // moto's own verifier mis-computes signatures for keys with '+', '=' , '%' or non-ASCII (boto3's
+  // requests are refused as well); those keys are checked against botocore in
+  // sigv4_botocore_test.cc.
   const std::string key = "dir/key with spaces~tilde_-.";
   auto good = MakeMotoClient(moto.endpoint(), akid, secret);
   ASSERT_TRUE(good->CreateBucket("signed").ok());
@@ -363,8 +387,7 @@ TEST(MotoSignatures, MotoVerifiesOurSignatures) {
   auto list = good->ListObjectsV2({.bucket = "signed", .prefix = "dir"});
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(list->objects.size(), 1u);
-  auto get = good->GetObject({"signed", key, "",
-                              s3::ByteRange{0, 2}, "", nullptr});
+  auto get = good->GetObject({"signed", key, "", s3::ByteRange{0, 2}, "", nullptr});
   ASSERT_TRUE(get.ok()) << get.status().ToString();
   EXPECT_EQ(get->body, "pay");
 

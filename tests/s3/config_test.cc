@@ -1,9 +1,10 @@
 // Region, endpoint and addressing resolution, and URL building.
+#include "s3/config.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "s3/config.h"
 #include "support/test_env.h"
 
 namespace thaw::s3 {
@@ -54,8 +55,7 @@ TEST_F(ConfigTest, RegionPrecedence) {
   GlobalOptions p;
   p.profile = "other";
   EXPECT_EQ(ResolveClientConfig(p, MapEnv(Env()))->region, "ap-south-1");
-  EXPECT_EQ(ResolveClientConfig({}, MapEnv(Env({{"AWS_PROFILE", "other"}})))->region,
-            "ap-south-1");
+  EXPECT_EQ(ResolveClientConfig({}, MapEnv(Env({{"AWS_PROFILE", "other"}})))->region, "ap-south-1");
 }
 
 TEST_F(ConfigTest, EndpointPrecedenceAndPathStyle) {

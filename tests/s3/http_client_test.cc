@@ -24,8 +24,7 @@ std::string ErrorXml(const std::string& code, const std::string& message = "m") 
 
 class ClientAgainstFakeServer : public ::testing::Test {
  protected:
-  std::unique_ptr<S3Client> Client(HttpTestServer& server, int max_attempts = 3,
-                                   bool sign = true) {
+  std::unique_ptr<S3Client> Client(HttpTestServer& server, int max_attempts = 3, bool sign = true) {
     ClientConfig config;
     config.endpoint_url = server.url();
     config.force_path_style = true;
@@ -130,9 +129,9 @@ TEST_F(ClientAgainstFakeServer, RestoreThrottlingIsRetried) {
 }
 
 TEST_F(ClientAgainstFakeServer, MalformedListingIsAClearError) {
-  for (std::string body : {std::string("<ListBucketResult><Contents><Key>a</Key>"),
-                           std::string("not xml at all"), std::string(""),
-                           std::string("<Other/>")}) {
+  for (std::string body :
+       {std::string("<ListBucketResult><Contents><Key>a</Key>"), std::string("not xml at all"),
+        std::string(""), std::string("<Other/>")}) {
     HttpTestServer server([&](const TestRequest&) { return TestResponse::Ok(body); });
     auto client = Client(server);
     auto r = client->ListObjectsV2({.bucket = "b"});
@@ -193,10 +192,10 @@ TEST_F(ClientAgainstFakeServer, ResumedDownloadAsksOnlyForTheRestPinnedToTheETag
     uint64_t from = std::stoull(range.substr(6));
     TestResponse r = TestResponse::Ok(data.substr(from));
     r.status = 206;
-    r.headers = {{"ETag", "\"v1\""},
-                 {"Content-Range", "bytes " + std::to_string(from) + "-" +
-                                       std::to_string(data.size() - 1) + "/" +
-                                       std::to_string(data.size())}};
+    r.headers = {
+        {"ETag", "\"v1\""},
+        {"Content-Range", "bytes " + std::to_string(from) + "-" + std::to_string(data.size() - 1) +
+                              "/" + std::to_string(data.size())}};
     return r;
   });
   auto client = Client(server);
@@ -235,7 +234,8 @@ TEST_F(ClientAgainstFakeServer, SignsRequestsUnlessToldNotTo) {
   ASSERT_TRUE(anon->HeadObject({"b", "k", ""}).ok());
   auto seen = server.requests();
   ASSERT_EQ(seen.size(), 2u);
-  EXPECT_EQ(seen[0].Header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0), 0u);
+  EXPECT_EQ(seen[0].Header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/", 0),
+            0u);
   EXPECT_FALSE(seen[0].Header("x-amz-date").empty());
   EXPECT_EQ(seen[1].Header("authorization"), "");
 }

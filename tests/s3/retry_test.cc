@@ -63,10 +63,12 @@ TEST(WithRetries, StopsAtMaxAttemptsAndSleepsOnTheClock) {
   RetryPolicy p;
   p.max_attempts = 4;
   int calls = 0;
-  auto r = WithRetries<int>(p, true, clock, [] { return 1.0; }, [&]() -> Result<int> {
-    ++calls;
-    return Service(503, "SlowDown");
-  });
+  auto r = WithRetries<int>(
+      p, true, clock, [] { return 1.0; },
+      [&]() -> Result<int> {
+        ++calls;
+        return Service(503, "SlowDown");
+      });
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(calls, 4);
   // 100 + 200 + 400 ms of backoff with the jitter pinned at its maximum.

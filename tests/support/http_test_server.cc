@@ -1,13 +1,12 @@
 // HttpTestServer implementation on Boost.Beast.
 #include "http_test_server.h"
 
-#include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
+#include <sys/socket.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <sys/socket.h>
+#include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
 
 namespace thaw::testing {
 
@@ -111,8 +110,8 @@ HttpTestServer::~HttpTestServer() {
   {
     asio::io_context io;
     tcp::socket s(io);
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)),
-              ec);
+    s.connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)), ec);
   }
   if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
   impl_->acceptor.close(ec);

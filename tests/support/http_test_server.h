@@ -20,7 +20,7 @@ namespace thaw::testing {
 
 struct TestRequest {
   std::string method;
-  std::string target;  // path and query as sent
+  std::string target;                          // path and query as sent
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 
@@ -32,9 +32,9 @@ struct TestRequest {
 
 struct TestResponse {
   enum class Action {
-    kRespond,             // send status, headers, body
-    kClose,               // close the connection without sending anything
-    kTruncate,            // send headers announcing the full body, half the body, then close
+    kRespond,   // send status, headers, body
+    kClose,     // close the connection without sending anything
+    kTruncate,  // send headers announcing the full body, half the body, then close
   };
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;

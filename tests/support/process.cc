@@ -22,8 +22,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   if (pid_ == 0) {
     setpgid(0, 0);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    int fd = open(log_path.empty() ? "/dev/null" : log_path.c_str(),
-                  O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd =
+        open(log_path.empty() ? "/dev/null" : log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
@@ -115,6 +115,8 @@ MotoServer::MotoServer(const std::map<std::string, std::string>& extra_env) {
   }
 }
 
-MotoServer::~MotoServer() { delete process_; }
+MotoServer::~MotoServer() {
+  delete process_;
+}
 
 }  // namespace thaw::testing

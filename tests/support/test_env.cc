@@ -1,11 +1,12 @@
 // Test environment helpers (see test_env.h).
 #include "test_env.h"
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 
 namespace thaw::testing {
 namespace fs = std::filesystem;
@@ -17,8 +18,12 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 }
 }  // namespace
 
-std::string SourceDir() { return EnvOr("THAW_SOURCE_DIR", THAW_SOURCE_DIR_DEFAULT); }
-std::string ThawBinary() { return EnvOr("THAW_BINARY", THAW_BINARY_DEFAULT); }
+std::string SourceDir() {
+  return EnvOr("THAW_SOURCE_DIR", THAW_SOURCE_DIR_DEFAULT);
+}
+std::string ThawBinary() {
+  return EnvOr("THAW_BINARY", THAW_BINARY_DEFAULT);
+}
 std::string SigV4SuiteDir() {
   return EnvOr("THAW_SIGV4_SUITE", SourceDir() + "/../shared/testdata/sigv4");
 }
