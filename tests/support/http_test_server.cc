@@ -3,10 +3,13 @@
 
 #include <sys/socket.h>
 
+// Boost 1.74's asio uses std::exchange without including <utility> under C++20.
+// clang-format off
+#include <utility>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
+// clang-format on
 
 namespace thaw::testing {
 
