@@ -66,7 +66,8 @@ class RestoreHandle {
   virtual Result<RestoreRecord> WaitUntil(Clock::TimePoint deadline) = 0;
   // Calls `fn` exactly once when the request reaches a terminal state or the engine stops
   // (at once, on the caller's thread, if that already happened; otherwise from an engine
-  // thread). `fn` must not block and must not call back into this handle's Subscribe.
+  // thread, while the engine holds this object's task lock). `fn` must not block and must not
+  // call NotifyCompleted for the same object; Submit (a new request) is fine.
   // Returns an id for Unsubscribe.
   virtual int Subscribe(RestoreCallback fn) = 0;
   virtual void Unsubscribe(int id) = 0;
@@ -90,8 +91,9 @@ struct EngineOptions {
   int max_send_attempts = 5;
   std::chrono::seconds retry_base_delay{30};
   uint64_t random_seed = 0;  // 0: seeded from the clock
-  // Called (from engine threads, without engine locks) after every journaled state change;
-  // for progress bars. Must be cheap and must not call back into the engine.
+  // Called from engine threads after every journaled state change (with that object's task
+  // lock held, not the engine-wide one); for progress bars. Must be cheap and must not call
+  // back into the engine.
   std::function<void(const RestoreRecord&)> on_change;
 };
 

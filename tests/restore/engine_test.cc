@@ -117,9 +117,8 @@ TEST_F(Engine, SlowDownIsRetriedLaterWithBackoff) {
   Settle();
   EXPECT_EQ(s3_.Count(Operation::kRestore), 1);
   clock_.Advance(1s);
-  ASSERT_TRUE(Eventually([&] {
-    return h->Snapshot().error.find("retry 3 of 5") != std::string::npos;
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return h->Snapshot().error.find("retry 3 of 5") != std::string::npos; }));
   EXPECT_EQ(s3_.Count(Operation::kRestore), 2);
   clock_.Advance(59s);  // the second retry waits twice as long
   Settle();
@@ -386,8 +385,7 @@ TEST_F(Engine, ObserverReadsButDoesNotSubmit) {
   EngineOptions o = Options();
   o.mode = EngineOptions::Mode::kObserver;
   auto observer = Open(o);
-  EXPECT_EQ(observer->Submit({"b", "k", ""}, {}).status().code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(observer->Submit({"b", "k", ""}, {}).status().code(), StatusCode::kFailedPrecondition);
   auto in_flight = observer->InFlight();
   ASSERT_TRUE(in_flight.ok());
   ASSERT_EQ(in_flight->size(), 1u);

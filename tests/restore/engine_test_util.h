@@ -33,7 +33,9 @@ inline bool Eventually(const std::function<bool()>& pred) {
 
 // Gives engine threads a moment to do something they should not do (used before asserting
 // that nothing happened; a wrong engine would usually act well within it).
-inline void Settle() { std::this_thread::sleep_for(std::chrono::milliseconds(50)); }
+inline void Settle() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
 
 class EngineFixture : public ::testing::Test {
  protected:

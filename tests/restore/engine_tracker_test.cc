@@ -47,7 +47,7 @@ TEST_F(EngineTracker, FirstHeadNearEarliestThenBackingOffWithJitter) {
   EXPECT_EQ(*rec.eta - accepted, 5h);  // GLACIER Standard: 3-5 h
   Clock::Duration first = *rec.next_check_at - accepted;
   EXPECT_GE(first, 3h);
-  EXPECT_LE(first, 216min);  // 3 h + 20 %
+  EXPECT_LE(first, 216min);                   // 3 h + 20 %
   EXPECT_EQ(s3_.Count(Operation::kHead), 1);  // the submit's HEAD only
 
   // Nothing before the scheduled time.

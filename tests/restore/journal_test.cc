@@ -115,10 +115,10 @@ TEST(Journal, NonTerminalAndListByPrefix) {
   thaw::testing::TempDir dir;
   auto j = *Journal::Open(dir.path());
   const std::pair<std::string, State> rows[] = {
-      {"p/pending", State::kPending},     {"p/requested", State::kRequested},
-      {"p/running", State::kInProgress},  {"p/restored", State::kRestored},
-      {"q/expired", State::kExpired},     {"q/failed", State::kFailed},
-      {"q/skipped", State::kSkipped},     {"p%/literal", State::kPending},
+      {"p/pending", State::kPending},    {"p/requested", State::kRequested},
+      {"p/running", State::kInProgress}, {"p/restored", State::kRestored},
+      {"q/expired", State::kExpired},    {"q/failed", State::kFailed},
+      {"q/skipped", State::kSkipped},    {"p%/literal", State::kPending},
   };
   for (const auto& [key, state] : rows) {
     RestoreRecord r;

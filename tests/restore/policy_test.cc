@@ -108,8 +108,7 @@ TEST(Policy, DenyGivesReasonWithRuleOrigin) {
   EXPECT_EQ(d.action, Decision::Action::kSkip);
   EXPECT_EQ(d.reason_code, "denied");
   EXPECT_EQ(d.message, "denied by policy rule 1 (cfg.toml:7)");
-  EXPECT_EQ(Decide(p, Obj("a", "GLACIER", 1, "", "public")).action,
-            Decision::Action::kRestore);
+  EXPECT_EQ(Decide(p, Obj("a", "GLACIER", 1, "", "public")).action, Decision::Action::kRestore);
 }
 
 TEST(Policy, GlobMatching) {
