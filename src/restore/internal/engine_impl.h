@@ -1,0 +1,163 @@
+// The engine's insides, shared by engine.cc (API, scheduler, workers), engine_jobs.cc (the
+// three jobs: prepare, send, check) and request.cc (handles). Not a public header.
+//
+// Model: each object in flight is a Task. A Task always has at most one live Job (prepare:
+// HEAD + policy; send: budget + RestoreObject; check: tracker HEAD). Jobs wait on a timer heap
+// until due, then on a ready queue until a worker takes them; the number of workers is the
+// concurrency cap. A task's `generation` makes queued jobs stale when something else (an
+// outside completion event) moved the task on.
+//
+// Lock order: Task::work_mu, then EngineImpl::mu_. Request::mu_, Journal's and TokenBucket's
+// mutexes are leaves. No lock is held while calling subscriber callbacks or on_change.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "restore/engine.h"
+#include "restore/journal.h"
+#include "restore/limiter.h"
+
+namespace thaw::restore::internal {
+
+// The handle everybody who submitted one object shares.
+class Request : public RestoreHandle {
+ public:
+  Request(Clock& clock, RestoreRecord initial);
+
+  const ObjectRef& object() const override { return object_; }
+  RestoreRecord Snapshot() const override;
+  Result<RestoreRecord> WaitUntil(Clock::TimePoint deadline) override;
+  int Subscribe(RestoreCallback fn) override;
+  void Unsubscribe(int id) override;
+
+  // Engine side. Publishes a new record; a terminal one wakes waiters and runs subscribers.
+  void Update(const RestoreRecord& record);
+  // The engine stopped before the request finished: waiters and subscribers get `status`.
+  void Abort(const Status& status);
+  // Submit returns only once the pending row is durable; joiners wait for it here.
+  void SetJournaled(const Status& status);
+  Status AwaitJournaled();
+
+ private:
+  void Finish(std::unique_lock<std::mutex>& lock, const Result<RestoreRecord>& result);
+
+  Clock& clock_;
+  const ObjectRef object_;
+  mutable std::mutex mu_;  // leaf lock; guards everything below
+  std::condition_variable cv_;
+  RestoreRecord record_;
+  bool finished_ = false;  // terminal or aborted
+  Status abort_status_;
+  std::map<int, RestoreCallback> subscribers_;
+  int next_id_ = 1;
+  std::optional<Status> journaled_;
+};
+
+// Engine-private state of one object in flight.
+struct Task {
+  std::mutex work_mu;  // held by the worker running this task's job; before EngineImpl::mu_
+  std::shared_ptr<Request> handle;
+  // Guarded by work_mu:
+  RestoreRecord rec;  // as last journaled
+  SubmitOptions options;
+  std::optional<s3::ObjectInfo> info;  // latest HEAD (or the caller's known_info)
+  bool expedited_fallback = true;
+  bool token_ready = false;  // a token for the next S3 call of this task is reserved
+  int polls = 0;             // tracker HEADs that found the restore still running
+  int unavailable = 0;       // consecutive kUnavailable answers (send or HEAD)
+  bool finished = false;
+  // Guarded by EngineImpl::mu_:
+  uint64_t generation = 0;
+};
+
+struct Job {
+  enum class Kind { kPrepare, kSend, kCheck };
+  Kind kind;
+  Clock::TimePoint due;
+  uint64_t seq;  // FIFO among equal due times
+  uint64_t generation;
+  std::shared_ptr<Task> task;
+  bool operator>(const Job& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+};
+
+class EngineImpl : public Engine {
+ public:
+  EngineImpl(const EngineOptions& options, std::shared_ptr<const Policy> policy,
+             std::unique_ptr<Journal> journal, s3::S3Client& client, Clock& clock);
+  ~EngineImpl() override;
+
+  Status Start();  // resume + threads
+
+  Result<std::shared_ptr<RestoreHandle>> Submit(const ObjectRef& object,
+                                                const SubmitOptions& options) override;
+  Result<Decision> Plan(const ObjectRef& object, const SubmitOptions& options) override;
+  Result<RestoreRecord> Query(const ObjectRef& object) override;
+  Result<RestoreRecord> Refresh(const ObjectRef& object) override;
+  Result<std::vector<RestoreRecord>> InFlight() override;
+  Result<std::vector<RestoreRecord>> List(const std::string& bucket,
+                                          const std::string& prefix) override;
+  Status NotifyCompleted(const ObjectRef& object, std::optional<Clock::TimePoint> expiry) override;
+  EngineStats Stats() const override;
+  void Shutdown() override;
+
+ private:
+  // --- engine.cc ---
+  void SchedulerLoop();
+  void WorkerLoop();
+  // Queues the task's next job (making older ones stale).
+  void Schedule(const std::shared_ptr<Task>& task, Job::Kind kind, Clock::TimePoint due);
+  // Journals `rec` (a failed write is logged and the record kept in memory), publishes it to
+  // the handle and on_change, and retires the task when terminal. Caller holds work_mu.
+  void Commit(Task& task, RestoreRecord rec);
+  void Publish(Task& task, const RestoreRecord& rec);
+  void Retire(Task& task);
+  double Uniform();                                      // [0, 1)
+  Result<s3::ObjectInfo> Head(const ObjectRef& object);  // waits for a HEAD token on the clock
+  RestoreRecord ExpireIfDue(RestoreRecord rec);
+
+  // --- engine_jobs.cc (caller holds task.work_mu) ---
+  void RunJob(const Job& job);
+  void Prepare(const std::shared_ptr<Task>& task);
+  void Send(const std::shared_ptr<Task>& task);
+  void Check(const std::shared_ptr<Task>& task);
+  // Reserves a token for the task's next call; false when the job was re-queued for later.
+  bool TakeToken(const std::shared_ptr<Task>& task, TokenBucket& bucket, Job::Kind kind);
+  void ApplyDecision(const std::shared_ptr<Task>& task, const Decision& d);
+  void HandleRestoreError(const std::shared_ptr<Task>& task, const Status& s);
+  void HandleHeadError(const std::shared_ptr<Task>& task, Job::Kind retry_as, const Status& s);
+  void StartTracking(const std::shared_ptr<Task>& task, RestoreRecord rec, bool fresh);
+  // Terminal failure: refunds the budget charge, journals `failed`/`skipped`.
+  void Fail(Task& task, State state, Reason reason, const std::string& error);
+
+  const EngineOptions options_;
+  const std::shared_ptr<const Policy> policy_;
+  std::unique_ptr<Journal> journal_;
+  s3::S3Client& client_;
+  Clock& clock_;
+  TokenBucket restore_tokens_;
+  TokenBucket head_tokens_;
+
+  mutable std::mutex mu_;             // guards everything below; after Task::work_mu
+  std::condition_variable timer_cv_;  // the scheduler waits here (on the clock)
+  std::condition_variable work_cv_;   // workers wait here for ready jobs
+  std::map<ObjectRef, std::shared_ptr<Task>> in_flight_;
+  std::priority_queue<Job, std::vector<Job>, std::greater<Job>> timers_;
+  std::deque<Job> ready_;
+  uint64_t next_seq_ = 0;
+  bool timers_changed_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  EngineStats stats_;
+  std::mt19937_64 rng_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace thaw::restore::internal

@@ -1,0 +1,89 @@
+// Journal: the engine's memory across crashes, a SQLite database in WAL mode at
+// state_dir/journal.db. One row per object (its latest request) plus the byte and dollar
+// budget used per UTC day. The engine writes a request here before it sends it and after every
+// state change, so a restart (even after kill -9) knows what was pending, what S3 may have
+// seen and what it accepted.
+//
+// Several processes may open the same journal (the mount, `thaw restore`, `thaw status`):
+// SQLite's file locks serialise writers, busy_timeout makes a writer wait for another instead
+// of failing, and WAL lets readers proceed while one writes. Budget charges run in one
+// IMMEDIATE transaction (check and add), so two processes cannot both spend the last dollar.
+//
+// Thread safety: all methods may be called from any thread; one mutex serialises use of the
+// connection (SQLite transactions span several statements). It is a leaf lock: nothing else
+// is taken while it is held.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "restore/record.h"
+
+struct sqlite3;
+
+namespace thaw::restore {
+
+struct BudgetUse {
+  uint64_t bytes = 0;
+  double cost_usd = 0;
+};
+
+class Journal {
+ public:
+  // Creates state_dir (and parents) and the database if missing.
+  static Result<std::unique_ptr<Journal>> Open(const std::string& state_dir);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // Inserts or replaces the row of record.object.
+  Status Put(const RestoreRecord& record);
+  // nullopt when the journal never saw the object.
+  Result<std::optional<RestoreRecord>> Get(const ObjectRef& object);
+  // Rows in a non-terminal state (pending, requested, in_progress).
+  Result<std::vector<RestoreRecord>> NonTerminal();
+  // Rows of `bucket` (empty: every bucket) whose key starts with `prefix`, ordered by object.
+  Result<std::vector<RestoreRecord>> List(const std::string& bucket, const std::string& prefix);
+
+  // Budget used on `day` ("YYYY-MM-DD", UTC).
+  Result<BudgetUse> BudgetUsed(const std::string& day);
+  // Atomically: when `day`'s use plus (bytes, cost) stays within the limits (0: unlimited),
+  // adds it and writes `record` and returns true; otherwise writes nothing and returns false.
+  // `used` receives the day's use before this charge either way.
+  Result<bool> ChargeAndPut(const std::string& day, uint64_t bytes, double cost_usd,
+                            uint64_t byte_limit, double cost_limit_usd, const RestoreRecord& record,
+                            BudgetUse* used);
+  // Gives back a charge (a request S3 refused) and writes `record`, atomically.
+  Status RefundAndPut(const std::string& day, uint64_t bytes, double cost_usd,
+                      const RestoreRecord& record);
+
+  // PRAGMA journal_mode ("wal").
+  Result<std::string> JournalMode();
+
+ private:
+  Journal(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Status Exec(const char* sql);
+  Status PutLocked(const RestoreRecord& record);
+  Result<BudgetUse> BudgetUsedLocked(const std::string& day);
+  Status AddBudgetLocked(const std::string& day, int64_t bytes, int64_t micros);
+  Result<std::vector<RestoreRecord>> Select(const std::string& where,
+                                            const std::vector<std::string>& args);
+
+  std::mutex mu_;  // guards db_ use; leaf lock
+  sqlite3* db_;
+  std::string path_;
+};
+
+// The UTC day of `t` as "YYYY-MM-DD": the budget period.
+std::string UtcDay(Clock::TimePoint t);
+// The next 00:00 UTC after `t`: when a new day's budget starts.
+Clock::TimePoint NextUtcMidnight(Clock::TimePoint t);
+
+}  // namespace thaw::restore
