@@ -89,14 +89,16 @@ Status S3Err(const std::string& code, std::string message,
   e->code = code;
   e->message = !message.empty() ? std::move(message) : it == Codes().end() ? code : it->second.message;
   e->extra = std::move(extra);
-  return Status(StatusCode::kFailedPrecondition, code + ": " + e->message, std::move(e));
+  std::string text = code + ": " + e->message;  // before e is moved from
+  return Status(StatusCode::kFailedPrecondition, std::move(text), std::move(e));
 }
 
 Status S3ErrWithStatus(int http_status, const std::string& code, std::string message) {
   Status s = S3Err(code, std::move(message));
   auto e = std::make_shared<S3Error>(*s.detail_as<S3Error>());
   e->http_status = http_status;
-  return Status(s.code(), s.message(), std::move(e));
+  std::string text = s.message();
+  return Status(s.code(), std::move(text), std::move(e));
 }
 
 S3Error ToS3Error(const Status& s) {
