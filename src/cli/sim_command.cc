@@ -31,8 +31,10 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals) {
                   "objects and metadata (default: a temporary dir removed on exit)");
   cmd->add_option("--listen", options->listen, "HOST:PORT (port 0 picks a free port)")
       ->capture_default_str();
-  cmd->add_option("--access-key", options->access_key, "access key accepted")->capture_default_str();
-  cmd->add_option("--secret-key", options->secret_key, "secret key accepted")->capture_default_str();
+  cmd->add_option("--access-key", options->access_key, "access key accepted")
+      ->capture_default_str();
+  cmd->add_option("--secret-key", options->secret_key, "secret key accepted")
+      ->capture_default_str();
   cmd->add_flag("--anonymous", options->anonymous, "accept every request without a signature");
   cmd->add_option("--time-scale", options->time_scale,
                   "sim time runs N times faster (3600: an hour takes a second)")
@@ -41,9 +43,8 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals) {
                   "fault rules, e.g. 'op=GetObject,rate=0.05,error=SlowDown;op=*,latency=200ms' "
                   "(also PUT /_thaw/faults)");
   cmd->add_option("--io-threads", options->io_threads, "io threads")->capture_default_str();
-  cmd->final_callback([&globals, options] {
-    throw CLI::RuntimeError(RunSimCommand(globals, *options));
-  });
+  cmd->final_callback(
+      [&globals, options] { throw CLI::RuntimeError(RunSimCommand(globals, *options)); });
 }
 
 }  // namespace thaw::cli

@@ -22,9 +22,12 @@ bool IsIntelligentTiering(const ArchiveState& s) {
 // Lower is faster.
 int Speed(RestoreTier t) {
   switch (t) {
-    case RestoreTier::kExpedited: return 0;
-    case RestoreTier::kStandard: return 1;
-    case RestoreTier::kBulk: return 2;
+    case RestoreTier::kExpedited:
+      return 0;
+    case RestoreTier::kStandard:
+      return 1;
+    case RestoreTier::kBulk:
+      return 2;
   }
   return 1;
 }
@@ -36,7 +39,8 @@ Clock::TimePoint ExpiryFor(Clock::TimePoint from, int days) {
   auto t = from + Days(days);
   auto midnight = std::chrono::floor<Days>(t);
   if (midnight == t) return t;
-  return Clock::TimePoint(std::chrono::duration_cast<Clock::Duration>((midnight + Days(1)).time_since_epoch()));
+  return Clock::TimePoint(
+      std::chrono::duration_cast<Clock::Duration>((midnight + Days(1)).time_since_epoch()));
 }
 
 Clock::Duration RestoreDuration(const ArchiveState& state, RestoreTier tier, std::mt19937_64& rng) {
@@ -49,9 +53,15 @@ Clock::Duration RestoreDuration(const ArchiveState& state, RestoreTier tier, std
     }
   } else {
     switch (tier) {
-      case RestoreTier::kExpedited: lo = minutes(1), hi = minutes(5); break;
-      case RestoreTier::kStandard: lo = hours(3), hi = hours(5); break;
-      case RestoreTier::kBulk: lo = hours(5), hi = hours(12); break;
+      case RestoreTier::kExpedited:
+        lo = minutes(1), hi = minutes(5);
+        break;
+      case RestoreTier::kStandard:
+        lo = hours(3), hi = hours(5);
+        break;
+      case RestoreTier::kBulk:
+        lo = hours(5), hi = hours(12);
+        break;
     }
   }
   std::uniform_int_distribution<int64_t> dist(lo.count(), hi.count());
@@ -84,24 +94,26 @@ bool AdvanceTo(ArchiveState& state, Clock::TimePoint now) {
 Result<RestoreAnswer> RequestRestore(ArchiveState& state, const RestoreParams& params,
                                      Clock::TimePoint now, std::mt19937_64& rng) {
   if (!state.archived() && state.restore == Restore::kNone) {
-    return S3Err("InvalidObjectState", "Restore is not allowed for the object's current storage class");
+    return S3Err("InvalidObjectState",
+                 "Restore is not allowed for the object's current storage class");
   }
   if (IsIntelligentTiering(state)) {
     if (params.days) {
-      return S3Err("InvalidArgument",
-                   "Days must not be specified for objects in the Intelligent-Tiering storage class");
+      return S3Err(
+          "InvalidArgument",
+          "Days must not be specified for objects in the Intelligent-Tiering storage class");
     }
   } else if (!params.days) {
-    return S3Err("InvalidArgument", "Days is required for the " + state.storage_class +
-                                        " storage class");
+    return S3Err("InvalidArgument",
+                 "Days is required for the " + state.storage_class + " storage class");
   } else if (*params.days < 1 || *params.days > 30000) {
     return S3Err("InvalidArgument", "Days must be between 1 and 30000");
   }
   if (params.tier == RestoreTier::kExpedited && IsDeep(state)) {
-    return S3Err("InvalidArgument", "Expedited retrieval is not supported for the " +
-                                        (state.archive_status.empty() ? state.storage_class
-                                                                      : state.archive_status) +
-                                        " tier");
+    return S3Err("InvalidArgument",
+                 "Expedited retrieval is not supported for the " +
+                     (state.archive_status.empty() ? state.storage_class : state.archive_status) +
+                     " tier");
   }
   switch (state.restore) {
     case Restore::kRestored:

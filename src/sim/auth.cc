@@ -35,8 +35,9 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string Signature(const std::string& secret, const Credential& cred, const std::string& amz_date,
-                      const std::string& canonical_request, std::string* signing_key) {
+std::string Signature(const std::string& secret, const Credential& cred,
+                      const std::string& amz_date, const std::string& canonical_request,
+                      std::string* signing_key) {
   std::string sts = std::string(kAlgorithm) + "\n" + amz_date + "\n" + cred.scope() + "\n" +
                     s3::Sha256Hex(canonical_request);
   std::string key = s3::DeriveSigningKey(secret, cred.date, cred.region, cred.service);
@@ -73,9 +74,12 @@ Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::st
     size_t eq = kv.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view k = kv.substr(0, eq), v = kv.substr(eq + 1);
-    if (k == "Credential") credential = v;
-    else if (k == "SignedHeaders") signed_headers = v;
-    else if (k == "Signature") signature = v;
+    if (k == "Credential")
+      credential = v;
+    else if (k == "SignedHeaders")
+      signed_headers = v;
+    else if (k == "Signature")
+      signature = v;
   }
   auto cred = ParseCredential(credential);
   if (!cred || signed_headers.empty() || signature.empty()) {
@@ -83,16 +87,18 @@ Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::st
   }
   if (cred->access_key != options_.access_key) return S3Err("InvalidAccessKeyId");
   std::string amz_date = req.headers.Get("x-amz-date");
-  std::optional<Clock::TimePoint> t = amz_date.empty() ? ParseHttpDate(req.headers.Get("Date"))
-                                                       : ParseIso8601(amz_date);
-  if (!t) return S3Err("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  std::optional<Clock::TimePoint> t =
+      amz_date.empty() ? ParseHttpDate(req.headers.Get("Date")) : ParseIso8601(amz_date);
+  if (!t)
+    return S3Err("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
   auto now = clock_.Now();
   if (*t > now + kMaxSkew || *t < now - kMaxSkew) return S3Err("RequestTimeTooSkewed");
   if (amz_date.empty()) amz_date = FormatAmzDate(*t);
   std::string payload = req.headers.Get("x-amz-content-sha256");
   if (payload.empty()) payload = std::string(s3::kUnsignedPayload);
   std::vector<std::string> names = Split(signed_headers, ';');
-  std::string canonical = s3::CanonicalRequest(req.method, req.target, req.headers, names, payload, true);
+  std::string canonical =
+      s3::CanonicalRequest(req.method, req.target, req.headers, names, payload, true);
   std::string key;
   std::string expected = Signature(options_.secret_key, *cred, amz_date, canonical, &key);
   if (!ConstantTimeEquals(expected, signature)) return S3Err("SignatureDoesNotMatch");
@@ -119,7 +125,8 @@ Result<AuthResult> Authenticator::VerifyPresigned(const Request& req) const {
   }
   if (cred->access_key != options_.access_key) return S3Err("InvalidAccessKeyId");
   auto now = clock_.Now();
-  if (now > *t + std::chrono::seconds(*expires)) return S3Err("AccessDenied", "Request has expired");
+  if (now > *t + std::chrono::seconds(*expires))
+    return S3Err("AccessDenied", "Request has expired");
   if (*t > now + kMaxSkew) return S3Err("AccessDenied", "Request is not valid yet");
   // The canonical query is every parameter except the signature itself.
   std::string query;

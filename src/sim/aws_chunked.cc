@@ -57,8 +57,10 @@ Status AwsChunkedDecoder::Feed(std::string_view bytes) {
         // The CRLF after chunk data; tolerate a bare LF.
         char c = bytes.front();
         bytes.remove_prefix(1);
-        if (c == '\n') state_ = State::kSizeLine;
-        else if (c != '\r') return Malformed("missing CRLF after chunk data");
+        if (c == '\n')
+          state_ = State::kSizeLine;
+        else if (c != '\r')
+          return Malformed("missing CRLF after chunk data");
         break;
       }
       case State::kDone:
@@ -78,9 +80,9 @@ Status AwsChunkedDecoder::OnSizeLine(std::string_view line) {
   uint64_t size = 0;
   for (char c : size_text) {
     int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-            : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F')                   ? c - 'A' + 10
-                                                       : -1;
+            : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
+                                                        : -1;
     if (v < 0) return Malformed("bad chunk size '" + std::string(size_text) + "'");
     size = size * 16 + v;
   }

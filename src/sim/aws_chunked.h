@@ -55,7 +55,7 @@ class AwsChunkedDecoder {
   Sink sink_;
   std::optional<ChunkSigningContext> signing_;
   State state_ = State::kSizeLine;
-  std::string line_;  // partial size/trailer line
+  std::string line_;        // partial size/trailer line
   uint64_t remaining_ = 0;  // data bytes left in the current chunk
   uint64_t decoded_bytes_ = 0;
   std::string chunk_signature_;  // expected signature of the current chunk

@@ -26,8 +26,8 @@ Response XmlResponse(std::string body, int status = 200) {
 bool ValidBucketName(const std::string& name) {
   if (name.size() < 3 || name.size() > 63) return false;
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
       return false;
     }
   }
@@ -36,7 +36,9 @@ bool ValidBucketName(const std::string& name) {
 }
 
 // Everything after any key with prefix `p` (UTF-8 never contains 0xFF).
-std::string PastPrefix(const std::string& p) { return p + "\xff\xff\xff\xff"; }
+std::string PastPrefix(const std::string& p) {
+  return p + "\xff\xff\xff\xff";
+}
 
 struct ListParams {
   std::string prefix;
@@ -108,8 +110,8 @@ Result<Response> Service::GetBucketLocation(Call& call) {
   XmlWriter w;
   // us-east-1 is reported as an empty LocationConstraint, as S3 does.
   w.Open("LocationConstraint", true);
-  std::string body = w.Finish() + XmlEscape(region_ == "us-east-1" ? "" : region_) +
-                     "</LocationConstraint>";
+  std::string body =
+      w.Finish() + XmlEscape(region_ == "us-east-1" ? "" : region_) + "</LocationConstraint>";
   return XmlResponse(body);
 }
 
@@ -125,7 +127,8 @@ Result<Response> Service::ListObjects(Call& call, bool v2) {
     p.max_keys = static_cast<int>(std::min<int64_t>(*n, 1000));
   }
   bool url = req.Query("encoding-type") == "url";
-  if (req.HasQuery("encoding-type") && !url) return S3Err("InvalidArgument", "Invalid Encoding Method specified in Request");
+  if (req.HasQuery("encoding-type") && !url)
+    return S3Err("InvalidArgument", "Invalid Encoding Method specified in Request");
   std::string start_after = req.Query("start-after");
   std::string marker = req.Query("marker");
   std::string token = req.Query("continuation-token");
@@ -144,15 +147,16 @@ Result<Response> Service::ListObjects(Call& call, bool v2) {
       p.cursor = PastPrefix(marker);
     }
   }
-  bool restore_status =
-      req.headers.Get("x-amz-optional-object-attributes").find("RestoreStatus") != std::string::npos;
+  bool restore_status = req.headers.Get("x-amz-optional-object-attributes").find("RestoreStatus") !=
+                        std::string::npos;
 
   ListOutcome out;
   std::string cursor = p.cursor;
   int count = 0;
   bool done = p.max_keys == 0;
   while (!done) {
-    THAW_ASSIGN_OR_RETURN(auto batch, store_.ListObjects(call.route.bucket, p.prefix, cursor, 1000));
+    THAW_ASSIGN_OR_RETURN(auto batch,
+                          store_.ListObjects(call.route.bucket, p.prefix, cursor, 1000));
     bool restart = false;
     for (ObjectRecord& rec : batch) {
       std::string common;

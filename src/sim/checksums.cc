@@ -14,7 +14,9 @@ namespace {
 
 class EvpDigest : public Digest {
  public:
-  explicit EvpDigest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, md, nullptr); }
+  explicit EvpDigest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(ctx_, md, nullptr);
+  }
   ~EvpDigest() override { EVP_MD_CTX_free(ctx_); }
   void Update(std::string_view data) override { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
   std::string Finish() override {
@@ -90,23 +92,34 @@ std::optional<DigestKind> ParseChecksumName(std::string_view name) {
 
 std::string ChecksumName(DigestKind kind) {
   switch (kind) {
-    case DigestKind::kMd5: return "md5";
-    case DigestKind::kSha256: return "sha256";
-    case DigestKind::kSha1: return "sha1";
-    case DigestKind::kCrc32: return "crc32";
-    case DigestKind::kCrc32c: return "crc32c";
-    case DigestKind::kCrc64Nvme: return "crc64nvme";
+    case DigestKind::kMd5:
+      return "md5";
+    case DigestKind::kSha256:
+      return "sha256";
+    case DigestKind::kSha1:
+      return "sha1";
+    case DigestKind::kCrc32:
+      return "crc32";
+    case DigestKind::kCrc32c:
+      return "crc32c";
+    case DigestKind::kCrc64Nvme:
+      return "crc64nvme";
   }
   return "";
 }
 
 std::unique_ptr<Digest> MakeDigest(DigestKind kind) {
   switch (kind) {
-    case DigestKind::kMd5: return std::make_unique<EvpDigest>(EVP_md5());
-    case DigestKind::kSha256: return std::make_unique<EvpDigest>(EVP_sha256());
-    case DigestKind::kSha1: return std::make_unique<EvpDigest>(EVP_sha1());
-    case DigestKind::kCrc32: return std::make_unique<Crc32Digest>();
-    case DigestKind::kCrc32c: return std::make_unique<ReflectedCrc<uint32_t, 0x82F63B78u>>();
+    case DigestKind::kMd5:
+      return std::make_unique<EvpDigest>(EVP_md5());
+    case DigestKind::kSha256:
+      return std::make_unique<EvpDigest>(EVP_sha256());
+    case DigestKind::kSha1:
+      return std::make_unique<EvpDigest>(EVP_sha1());
+    case DigestKind::kCrc32:
+      return std::make_unique<Crc32Digest>();
+    case DigestKind::kCrc32c:
+      return std::make_unique<ReflectedCrc<uint32_t, 0x82F63B78u>>();
     case DigestKind::kCrc64Nvme:
       return std::make_unique<ReflectedCrc<uint64_t, 0x9A6C9329AC4BC9B5ull>>();
   }
@@ -120,8 +133,7 @@ std::string DigestOf(DigestKind kind, std::string_view data) {
 }
 
 std::string Base64Encode(std::string_view bytes) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {

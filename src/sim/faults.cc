@@ -27,13 +27,19 @@ bool SplitNumber(std::string_view s, double* number, std::string_view* unit) {
 Result<std::chrono::microseconds> ParseDuration(std::string_view s) {
   double n = 0;
   std::string_view unit;
-  if (!SplitNumber(Trim(s), &n, &unit)) return Status::InvalidArgument("bad duration '" + std::string(s) + "'");
+  if (!SplitNumber(Trim(s), &n, &unit))
+    return Status::InvalidArgument("bad duration '" + std::string(s) + "'");
   double us;
-  if (unit == "us") us = n;
-  else if (unit == "ms" || unit.empty()) us = n * 1e3;
-  else if (unit == "s") us = n * 1e6;
-  else if (unit == "m" || unit == "min") us = n * 60e6;
-  else return Status::InvalidArgument("bad duration unit in '" + std::string(s) + "'");
+  if (unit == "us")
+    us = n;
+  else if (unit == "ms" || unit.empty())
+    us = n * 1e3;
+  else if (unit == "s")
+    us = n * 1e6;
+  else if (unit == "m" || unit == "min")
+    us = n * 60e6;
+  else
+    return Status::InvalidArgument("bad duration unit in '" + std::string(s) + "'");
   return std::chrono::microseconds(static_cast<int64_t>(us));
 }
 
@@ -42,16 +48,25 @@ Result<uint64_t> ParseBandwidth(std::string_view s) {
   if (EndsWith(t, "/s")) t.remove_suffix(2);
   double n = 0;
   std::string_view unit;
-  if (!SplitNumber(t, &n, &unit)) return Status::InvalidArgument("bad bandwidth '" + std::string(s) + "'");
+  if (!SplitNumber(t, &n, &unit))
+    return Status::InvalidArgument("bad bandwidth '" + std::string(s) + "'");
   double mult;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "KiB") mult = 1024;
-  else if (unit == "MiB") mult = 1024.0 * 1024;
-  else if (unit == "GiB") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "KB" || unit == "kB") mult = 1e3;
-  else if (unit == "MB") mult = 1e6;
-  else if (unit == "GB") mult = 1e9;
-  else return Status::InvalidArgument("bad bandwidth unit in '" + std::string(s) + "'");
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "KiB")
+    mult = 1024;
+  else if (unit == "MiB")
+    mult = 1024.0 * 1024;
+  else if (unit == "GiB")
+    mult = 1024.0 * 1024 * 1024;
+  else if (unit == "KB" || unit == "kB")
+    mult = 1e3;
+  else if (unit == "MB")
+    mult = 1e6;
+  else if (unit == "GB")
+    mult = 1e9;
+  else
+    return Status::InvalidArgument("bad bandwidth unit in '" + std::string(s) + "'");
   if (n * mult < 1) return Status::InvalidArgument("bandwidth must be at least 1 B/s");
   return static_cast<uint64_t>(n * mult);
 }
@@ -67,7 +82,9 @@ Result<std::vector<FaultRule>> ParseFaultSpec(std::string_view spec) {
       size_t eq = item.find('=');
       std::string key(Trim(item.substr(0, eq)));
       std::string value(eq == std::string_view::npos ? "" : Trim(item.substr(eq + 1)));
-      auto bad = [&] { return Status::InvalidArgument("fault rule: bad setting '" + std::string(item) + "'"); };
+      auto bad = [&] {
+        return Status::InvalidArgument("fault rule: bad setting '" + std::string(item) + "'");
+      };
       if (key == "op") {
         for (const std::string& op : Split(value, '|')) {
           if (op.empty()) return bad();
@@ -146,7 +163,8 @@ FaultPlan FaultInjector::Decide(std::string_view op) {
     }
     plan.latency += rule.latency;
     if (rule.bandwidth_bytes_per_s > 0 &&
-        (plan.bandwidth_bytes_per_s == 0 || rule.bandwidth_bytes_per_s < plan.bandwidth_bytes_per_s)) {
+        (plan.bandwidth_bytes_per_s == 0 ||
+         rule.bandwidth_bytes_per_s < plan.bandwidth_bytes_per_s)) {
       plan.bandwidth_bytes_per_s = rule.bandwidth_bytes_per_s;
     }
     plan.reset = plan.reset || rule.reset;

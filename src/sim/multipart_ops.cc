@@ -49,7 +49,8 @@ Status AppendRange(int out_fd, const std::string& src_path, uint64_t offset, uin
   std::string buf(1 << 20, '\0');
   Status st;
   while (length > 0 && st.ok()) {
-    ssize_t n = ::pread(in, buf.data(), std::min<uint64_t>(buf.size(), length), static_cast<off_t>(offset));
+    ssize_t n =
+        ::pread(in, buf.data(), std::min<uint64_t>(buf.size(), length), static_cast<off_t>(offset));
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       st = Status::Internal("read " + src_path + ": short file");
@@ -75,7 +76,8 @@ Status AppendRange(int out_fd, const std::string& src_path, uint64_t offset, uin
 Result<int> ParsePartNumber(const Request& req) {
   auto n = ParseInt64(req.Query("partNumber"));
   if (!n || *n < 1 || *n > 10000) {
-    return S3Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+    return S3Err("InvalidArgument",
+                 "Part number must be an integer between 1 and 10000, inclusive");
   }
   return static_cast<int>(*n);
 }
@@ -127,7 +129,8 @@ Result<Response> Service::UploadPartCopy(Call& call) {
   if (const std::string* range = call.req.headers.Find("x-amz-copy-source-range")) {
     auto parsed = ParseRange(*range, source.size);
     if (!parsed.ok() || !*parsed) {
-      return S3Err("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last");
+      return S3Err("InvalidArgument",
+                   "The x-amz-copy-source-range value must be of the form bytes=first-last");
     }
     offset = (*parsed)->first;
     length = (*parsed)->length;

@@ -14,8 +14,10 @@ namespace thaw::sim {
 namespace {
 
 Status ArchivedError(const ObjectRecord& rec) {
-  std::vector<std::pair<std::string, std::string>> extra = {{"StorageClass", rec.archive.storage_class}};
-  if (!rec.archive.archive_status.empty()) extra.emplace_back("AccessTier", rec.archive.archive_status);
+  std::vector<std::pair<std::string, std::string>> extra = {
+      {"StorageClass", rec.archive.storage_class}};
+  if (!rec.archive.archive_status.empty())
+    extra.emplace_back("AccessTier", rec.archive.archive_status);
   return S3Err("InvalidObjectState", "The operation is not valid for the object's storage class",
                std::move(extra));
 }
@@ -29,7 +31,8 @@ void SetChecksumHeader(ObjectRecord& rec, const UploadResult& up) {
 Result<Response> Service::PutObject(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   if (call.route.key.size() > 1024) return S3Err("KeyTooLongError");
-  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
+                        ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
   const UploadResult& up = *call.req.upload;
   rec.size = up.size_bytes;
   rec.etag = QuotedEtag(up.md5);
@@ -154,7 +157,8 @@ Result<Response> Service::CopyObject(Call& call) {
   }
   // The new object's class comes from the request (STANDARD when absent, as in S3), never from
   // the source: copying is how an object moves between classes.
-  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
+                        ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
   if (directive == "COPY") {
     rec.content_type = source.content_type;
     rec.user_metadata = source.user_metadata;

@@ -15,9 +15,9 @@ namespace thaw::sim {
 
 struct Request {
   std::string method;
-  std::string target;     // as sent: /encoded/path?query
-  std::string path;       // encoded path part of target
-  std::string raw_query;  // encoded query part of target ("" when none)
+  std::string target;                        // as sent: /encoded/path?query
+  std::string path;                          // encoded path part of target
+  std::string raw_query;                     // encoded query part of target ("" when none)
   std::map<std::string, std::string> query;  // decoded names and values
   s3::HttpHeaders headers;
   std::string remote_ip;

@@ -24,7 +24,8 @@ Result<RestoreParams> ParseRestoreRequest(const std::string& body) {
   }
   pugi::xml_node job = root.child("GlacierJobParameters");
   if (root.child("Tier") && job) {
-    return S3Err("MalformedXML", "Tier must not be given both at the top level and in GlacierJobParameters");
+    return S3Err("MalformedXML",
+                 "Tier must not be given both at the top level and in GlacierJobParameters");
   }
   if (root.child("Type") || root.child("OutputLocation")) {
     return S3Err("NotImplemented", "SELECT restores are not supported by thaw sim");

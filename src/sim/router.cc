@@ -50,25 +50,37 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
   const std::string& m = req.method;
   auto bad_method = [] { return S3Err("MethodNotAllowed"); };
   if (r.bucket.empty()) {
-    if (m == "GET") r.op = "ListBuckets";
-    else return bad_method();
+    if (m == "GET")
+      r.op = "ListBuckets";
+    else
+      return bad_method();
     return r;
   }
   if (r.key.empty()) {
     for (const char* sub : {"lifecycle", "policy", "acl", "cors", "tagging", "notification",
                             "website", "replication", "encryption", "object-lock", "logging"}) {
-      if (req.HasQuery(sub)) return S3Err("NotImplemented", std::string("?") + sub + " is not implemented by thaw sim");
+      if (req.HasQuery(sub))
+        return S3Err("NotImplemented", std::string("?") + sub + " is not implemented by thaw sim");
     }
-    if (m == "PUT") r.op = "CreateBucket";
-    else if (m == "HEAD") r.op = "HeadBucket";
-    else if (m == "DELETE") r.op = "DeleteBucket";
-    else if (m == "POST" && req.HasQuery("delete")) r.op = "DeleteObjects";
+    if (m == "PUT")
+      r.op = "CreateBucket";
+    else if (m == "HEAD")
+      r.op = "HeadBucket";
+    else if (m == "DELETE")
+      r.op = "DeleteBucket";
+    else if (m == "POST" && req.HasQuery("delete"))
+      r.op = "DeleteObjects";
     else if (m == "GET") {
-      if (req.HasQuery("location")) r.op = "GetBucketLocation";
-      else if (req.HasQuery("versioning")) r.op = "GetBucketVersioning";
-      else if (req.HasQuery("uploads")) r.op = "ListMultipartUploads";
-      else if (req.Query("list-type") == "2") r.op = "ListObjectsV2";
-      else r.op = "ListObjects";
+      if (req.HasQuery("location"))
+        r.op = "GetBucketLocation";
+      else if (req.HasQuery("versioning"))
+        r.op = "GetBucketVersioning";
+      else if (req.HasQuery("uploads"))
+        r.op = "ListMultipartUploads";
+      else if (req.Query("list-type") == "2")
+        r.op = "ListObjectsV2";
+      else
+        r.op = "ListObjects";
     } else {
       return bad_method();
     }
@@ -89,10 +101,14 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
   } else if (m == "DELETE") {
     r.op = upload ? "AbortMultipartUpload" : "DeleteObject";
   } else if (m == "POST") {
-    if (req.HasQuery("uploads")) r.op = "CreateMultipartUpload";
-    else if (upload) r.op = "CompleteMultipartUpload";
-    else if (req.HasQuery("restore")) r.op = "RestoreObject";
-    else return bad_method();
+    if (req.HasQuery("uploads"))
+      r.op = "CreateMultipartUpload";
+    else if (upload)
+      r.op = "CompleteMultipartUpload";
+    else if (req.HasQuery("restore"))
+      r.op = "RestoreObject";
+    else
+      return bad_method();
   } else {
     return bad_method();
   }

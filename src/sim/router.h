@@ -17,6 +17,7 @@ Status ParseTarget(Request& req);
 
 // The operation for `req`. Unknown combinations are MethodNotAllowed / NotImplemented errors.
 // Requests under /_thaw/ are the admin endpoint: op "Admin", key = rest of the path.
-Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_suffix = "localhost");
+Result<Route> RouteRequest(const Request& req,
+                           const std::string& virtual_host_suffix = "localhost");
 
 }  // namespace thaw::sim

@@ -9,20 +9,17 @@
 //
 // Operations run synchronously on the io thread that read the request (SQLite and file work
 // are short); a long CompleteMultipartUpload occupies one of the io threads meanwhile.
-#include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <filesystem>
 #include <thread>
+#include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
 
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -131,7 +128,8 @@ awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const Fau
     if (faults.bandwidth_bytes_per_s > 0 && ok) {
       auto due = start + std::chrono::microseconds(sent * 1000000 / faults.bandwidth_bytes_per_s);
       auto now = std::chrono::steady_clock::now();
-      if (due > now) co_await Sleep(std::chrono::duration_cast<std::chrono::microseconds>(due - now));
+      if (due > now)
+        co_await Sleep(std::chrono::duration_cast<std::chrono::microseconds>(due - now));
     }
   }
   if (fd >= 0) ::close(fd);
@@ -163,7 +161,8 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
     req.method = std::string(h.method_string());
     req.target = std::string(h.target());
     req.remote_ip = remote;
-    for (const auto& field : h) req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& field : h)
+      req.headers.Add(std::string(field.name_string()), std::string(field.value()));
     bool keep_alive = h.keep_alive();
     unsigned version = h.version();
     bool expect_continue = EqualsIgnoreCase(Trim(req.headers.Get("Expect")), "100-continue");
@@ -172,7 +171,8 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
     if (!call->early && has_body) {
       if (expect_continue) {
         static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        co_await asio::async_write(sock, asio::buffer(kContinue), asio::redirect_error(use_awaitable, ec));
+        co_await asio::async_write(sock, asio::buffer(kContinue),
+                                   asio::redirect_error(use_awaitable, ec));
         if (ec) break;
       }
       if (call->sink) {
@@ -194,7 +194,8 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
     }
     if (call->faults.latency.count() > 0) co_await Sleep(call->faults.latency);
     Response resp = service.Finish(*call);
-    bool again = co_await WriteResponse(sock, resp, call->faults, version, keep_alive && !resp.close);
+    bool again =
+        co_await WriteResponse(sock, resp, call->faults, version, keep_alive && !resp.close);
     if (!again) break;
   }
   sock.shutdown(tcp::socket::shutdown_send, ec);
@@ -290,11 +291,12 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
 
   std::string host = local.address().to_string();
   if (local.address().is_v6()) host = "[" + host + "]";
-  std::string banner = "thaw sim listening on http://" + host + ":" + std::to_string(local.port()) +
-                       " (access key " + (options.anonymous ? std::string("any") : options.access_key) +
-                       ", secret " + (options.anonymous ? std::string("any") : options.secret_key) +
-                       ", region " + options.region + ", data " + dir +
-                       (options.time_scale != 1.0 ? ", time scale " + std::to_string(options.time_scale) : "") + ")";
+  std::string banner =
+      "thaw sim listening on http://" + host + ":" + std::to_string(local.port()) +
+      " (access key " + (options.anonymous ? std::string("any") : options.access_key) +
+      ", secret " + (options.anonymous ? std::string("any") : options.secret_key) + ", region " +
+      options.region + ", data " + dir +
+      (options.time_scale != 1.0 ? ", time scale " + std::to_string(options.time_scale) : "") + ")";
   if (on_ready) on_ready(banner);
 
   std::vector<std::thread> pool;

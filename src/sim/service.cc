@@ -28,20 +28,24 @@ std::string NewRequestId() {
   return id;
 }
 
-bool StreamsBody(const std::string& op) { return op == "PutObject" || op == "UploadPart"; }
+bool StreamsBody(const std::string& op) {
+  return op == "PutObject" || op == "UploadPart";
+}
 
 }  // namespace
 
 Status ValidateStorageClass(const std::string& c) {
-  for (const char* known : {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
-                            "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS",
-                            "GLACIER_IR", "EXPRESS_ONEZONE", "SNOW"}) {
+  for (const char* known :
+       {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+        "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "EXPRESS_ONEZONE", "SNOW"}) {
     if (c == known) return Status::Ok();
   }
   return S3Err("InvalidStorageClass");
 }
 
-std::string QuotedEtag(const std::string& md5_raw) { return "\"" + HexEncode(md5_raw) + "\""; }
+std::string QuotedEtag(const std::string& md5_raw) {
+  return "\"" + HexEncode(md5_raw) + "\"";
+}
 
 Service::Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, FaultInjector& faults,
                  std::string region)
@@ -238,8 +242,10 @@ Result<ObjectRecord> Service::ObjectFromHeaders(const Request& req, const std::s
     if (StartsWith(lower, "x-amz-meta-")) {
       std::string meta = lower.substr(11);
       // Sim-specific: the Intelligent-Tiering access tier, settable from any client.
-      if (meta == "thaw-archive-status") archive_status = value;
-      else rec.user_metadata[meta] = value;
+      if (meta == "thaw-archive-status")
+        archive_status = value;
+      else
+        rec.user_metadata[meta] = value;
     }
     for (const char* h : {"cache-control", "content-disposition", "content-language", "expires"}) {
       if (lower == h) rec.headers[h] = value;
@@ -259,10 +265,12 @@ Result<ObjectRecord> Service::ObjectFromHeaders(const Request& req, const std::s
   THAW_RETURN_IF_ERROR(ValidateStorageClass(rec.archive.storage_class));
   if (!archive_status.empty()) {
     if (rec.archive.storage_class != s3::kIntelligentTiering) {
-      return S3Err("InvalidArgument", "an archive status needs the INTELLIGENT_TIERING storage class");
+      return S3Err("InvalidArgument",
+                   "an archive status needs the INTELLIGENT_TIERING storage class");
     }
     if (archive_status != s3::kArchiveAccess && archive_status != s3::kDeepArchiveAccess) {
-      return S3Err("InvalidArgument", "archive status must be ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS");
+      return S3Err("InvalidArgument",
+                   "archive status must be ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS");
     }
     rec.archive.archive_status = archive_status;
   }
@@ -302,10 +310,12 @@ Result<ObjectRecord> Service::LoadCopySource(const Request& req) {
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) {
     return S3Err("InvalidArgument", "x-amz-copy-source must name a bucket and a key");
   }
-  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
-                        LoadObject(std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))));
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(std::string(s.substr(0, slash)),
+                                                     std::string(s.substr(slash + 1))));
   if (!rec.archive.readable()) {
-    return S3Err("InvalidObjectState", "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.",
+    return S3Err("InvalidObjectState",
+                 "The source object of the COPY action is not in the active tier and is only "
+                 "stored in Amazon S3 Glacier.",
                  {{"StorageClass", rec.archive.storage_class}});
   }
   return rec;

@@ -32,8 +32,8 @@ struct Call {
   std::string request_id;
   FaultPlan faults;
   AuthResult auth;
-  std::optional<Response> early;      // answer now (the body was not read)
-  std::unique_ptr<UploadSink> sink;   // stream the body here; null: read it into req.body
+  std::optional<Response> early;     // answer now (the body was not read)
+  std::unique_ptr<UploadSink> sink;  // stream the body here; null: read it into req.body
 };
 
 class Service {

@@ -122,10 +122,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
     if (ec) return Status::Internal("create " + dir + "/" + sub + ": " + ec.message());
   }
   // Leftovers of interrupted uploads are garbage.
-  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "tmp", ec)) fs::remove(entry.path(), ec);
+  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "tmp", ec))
+    fs::remove(entry.path(), ec);
   sqlite3* db = nullptr;
   std::string path = dir + "/meta.sqlite";
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -138,7 +140,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
 }
 
 Store::Store(std::string dir, sqlite3* db) : dir_(std::move(dir)), db_(db) {}
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  sqlite3_close(db_);
+}
 
 Status Store::Exec(const std::string& sql) {
   char* err = nullptr;
@@ -161,7 +165,9 @@ std::string Store::NewFileId() {
   return HexEncode(bytes);
 }
 
-std::string Store::NewTempPath() { return dir_ + "/tmp/" + NewFileId(); }
+std::string Store::NewTempPath() {
+  return dir_ + "/tmp/" + NewFileId();
+}
 
 std::string Store::ObjectPath(const std::string& file) const {
   return dir_ + "/objects/" + file.substr(0, 2) + "/" + file;
@@ -212,7 +218,8 @@ Status Store::DeleteBucket(const std::string& name) {
 
 Result<ObjectRecord> Store::GetObject(const std::string& bucket, const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string sql = std::string("SELECT ") + kObjectColumns + " FROM objects WHERE bucket=? AND key=?";
+  std::string sql =
+      std::string("SELECT ") + kObjectColumns + " FROM objects WHERE bucket=? AND key=?";
   Stmt s(db_, sql.c_str());
   s.Bind(1, bucket).Bind(2, key);
   int rc = s.Step();
@@ -230,7 +237,8 @@ Status Store::WriteObjectRow(const ObjectRecord& r) {
   s.Bind(5, r.etag).Bind(6, ToNanos(r.last_modified)).Bind(7, r.content_type);
   s.Bind(8, nlohmann::json(r.user_metadata).dump()).Bind(9, nlohmann::json(r.headers).dump());
   s.Bind(10, r.archive.storage_class).Bind(11, r.archive.archive_status);
-  s.Bind(12, static_cast<int64_t>(r.archive.restore)).Bind(13, static_cast<int64_t>(r.archive.tier));
+  s.Bind(12, static_cast<int64_t>(r.archive.restore))
+      .Bind(13, static_cast<int64_t>(r.archive.tier));
   s.Bind(14, static_cast<int64_t>(r.archive.days)).Bind(15, ToNanos(r.archive.ready_at));
   s.Bind(16, ToNanos(r.archive.expiry));
   return s.Run();
@@ -299,8 +307,9 @@ Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,
                                                      const std::string& after, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
   // Keys are UTF-8, which never contains 0xFF: prefix + "\xff" bounds every key with the prefix.
-  std::string sql = std::string("SELECT ") + kObjectColumns +
-                    " FROM objects WHERE bucket=? AND key>? AND key>=? AND key<? ORDER BY key LIMIT ?";
+  std::string sql =
+      std::string("SELECT ") + kObjectColumns +
+      " FROM objects WHERE bucket=? AND key>? AND key>=? AND key<? ORDER BY key LIMIT ?";
   Stmt s(db_, sql.c_str());
   s.Bind(1, bucket).Bind(2, after).Bind(3, prefix).Bind(4, prefix + "\xff\xff\xff\xff");
   s.Bind(5, static_cast<int64_t>(limit));
@@ -363,8 +372,10 @@ Result<std::vector<UploadRecord>> Store::ListUploads(const std::string& bucket) 
   return out;
 }
 
-Status Store::PutPart(const std::string& upload_id, PartRecord& part, const std::string& temp_path) {
-  part.file = dir_ + "/uploads/" + upload_id + "/" + std::to_string(part.number) + "-" + NewFileId();
+Status Store::PutPart(const std::string& upload_id, PartRecord& part,
+                      const std::string& temp_path) {
+  part.file =
+      dir_ + "/uploads/" + upload_id + "/" + std::to_string(part.number) + "-" + NewFileId();
   THAW_RETURN_IF_ERROR(RenameInto(temp_path, part.file));
   std::string old_file;
   {
@@ -378,7 +389,9 @@ Status Store::PutPart(const std::string& upload_id, PartRecord& part, const std:
            "INSERT OR REPLACE INTO parts(upload_id, number, file, size, etag, last_modified) "
            "VALUES(?,?,?,?,?,?)");
     s.Bind(1, upload_id).Bind(2, part.number).Bind(3, part.file);
-    s.Bind(4, static_cast<int64_t>(part.size)).Bind(5, part.etag).Bind(6, ToNanos(part.last_modified));
+    s.Bind(4, static_cast<int64_t>(part.size))
+        .Bind(5, part.etag)
+        .Bind(6, ToNanos(part.last_modified));
     THAW_RETURN_IF_ERROR(s.Run());
   }
   std::error_code ec;
@@ -389,13 +402,14 @@ Status Store::PutPart(const std::string& upload_id, PartRecord& part, const std:
 Result<std::vector<PartRecord>> Store::ListParts(const std::string& upload_id) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt s(db_,
-         "SELECT number, file, size, etag, last_modified FROM parts WHERE upload_id=? ORDER BY number");
+         "SELECT number, file, size, etag, last_modified FROM parts WHERE upload_id=? ORDER BY "
+         "number");
   s.Bind(1, upload_id);
   std::vector<PartRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({static_cast<int>(s.Int(0)), s.Text(1), static_cast<uint64_t>(s.Int(2)), s.Text(3),
-                   FromNanos(s.Int(4))});
+    out.push_back({static_cast<int>(s.Int(0)), s.Text(1), static_cast<uint64_t>(s.Int(2)),
+                   s.Text(3), FromNanos(s.Int(4))});
   }
   if (rc != SQLITE_DONE) return s.Error();
   return out;

@@ -71,7 +71,7 @@ class Store {
   std::string NewTempPath();
   std::string ObjectPath(const std::string& file) const;
 
-  Status CreateBucket(const BucketRecord& bucket);  // AlreadyExists
+  Status CreateBucket(const BucketRecord& bucket);          // AlreadyExists
   Result<BucketRecord> GetBucket(const std::string& name);  // NotFound
   Result<std::vector<BucketRecord>> ListBuckets();
   Status DeleteBucket(const std::string& name);  // NotFound; FailedPrecondition when not empty
@@ -85,8 +85,9 @@ class Store {
   Status CopyObject(const ObjectRecord& source, ObjectRecord& rec);
   Status DeleteObject(const std::string& bucket, const std::string& key);  // OK when absent
   // Keys > after and starting with prefix, in key order, at most `limit`.
-  Result<std::vector<ObjectRecord>> ListObjects(const std::string& bucket, const std::string& prefix,
-                                                const std::string& after, int limit);
+  Result<std::vector<ObjectRecord>> ListObjects(const std::string& bucket,
+                                                const std::string& prefix, const std::string& after,
+                                                int limit);
 
   Status CreateUpload(const UploadRecord& upload);
   Result<UploadRecord> GetUpload(const std::string& upload_id);  // NotFound

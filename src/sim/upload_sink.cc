@@ -17,7 +17,8 @@ Result<UploadSpec> UploadSpecFromHeaders(const s3::HttpHeaders& headers, std::st
   spec.temp_path = std::move(temp_path);
   std::string encoding = ToLower(headers.Get("Content-Encoding"));
   std::string sha = headers.Get("x-amz-content-sha256");
-  spec.aws_chunked = encoding.find("aws-chunked") != std::string::npos || StartsWith(sha, "STREAMING-");
+  spec.aws_chunked =
+      encoding.find("aws-chunked") != std::string::npos || StartsWith(sha, "STREAMING-");
   if (const std::string* d = headers.Find("x-amz-decoded-content-length")) {
     auto n = ParseUint64(*d);
     if (!n) return S3Err("InvalidArgument", "bad x-amz-decoded-content-length");
@@ -126,7 +127,8 @@ Result<UploadResult> UploadSink::Finish() {
     if (!expected.empty() && expected != r.checksum_b64) {
       std::string upper = ToLower(ChecksumName(*spec_.checksum));
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      return S3Err("BadDigest", "The " + upper + " you specified did not match the calculated checksum.");
+      return S3Err("BadDigest",
+                   "The " + upper + " you specified did not match the calculated checksum.");
     }
   }
   // No fsync: the sim trades durability on power loss for upload speed; a crash of the sim

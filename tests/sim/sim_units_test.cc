@@ -79,7 +79,8 @@ TEST(Faults, ParsesTheDocumentedSpec) {
   EXPECT_EQ((*rules)[0].error, "SlowDown");
   EXPECT_TRUE((*rules)[1].ops.empty());
   EXPECT_EQ((*rules)[1].latency, std::chrono::milliseconds(200));
-  auto more = ParseFaultSpec("op=GetObject|HeadObject,bandwidth=50MiB/s,truncate;op=PutObject,reset,count=2");
+  auto more = ParseFaultSpec(
+      "op=GetObject|HeadObject,bandwidth=50MiB/s,truncate;op=PutObject,reset,count=2");
   ASSERT_TRUE(more.ok());
   EXPECT_EQ((*more)[0].bandwidth_bytes_per_s, 50ull << 20);
   EXPECT_TRUE((*more)[0].truncate);
@@ -88,8 +89,8 @@ TEST(Faults, ParsesTheDocumentedSpec) {
 }
 
 TEST(Faults, RejectsBadSpecs) {
-  for (const char* bad : {"op=GetObject", "rate=2,error=SlowDown", "latency=fast", "bandwidth=1XB/s",
-                          "frobnicate", "error=SlowDown,status=9"}) {
+  for (const char* bad : {"op=GetObject", "rate=2,error=SlowDown", "latency=fast",
+                          "bandwidth=1XB/s", "frobnicate", "error=SlowDown,status=9"}) {
     EXPECT_FALSE(ParseFaultSpec(bad).ok()) << bad;
   }
 }
@@ -149,16 +150,19 @@ TEST(AwsChunked, VerifiesAwsDocumentedChunkSignatures) {
   ctx.amz_date = "20130524T000000Z";
   ctx.scope = "20130524/us-east-1/s3/aws4_request";
   ctx.seed_signature = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
-  std::string body = "10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n" +
-                     std::string(65536, 'a') + "\r\n" +
-                     "400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n" +
-                     std::string(1024, 'a') + "\r\n" +
-                     "0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n";
+  std::string body =
+      "10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n" +
+      std::string(65536, 'a') + "\r\n" +
+      "400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n" +
+      std::string(1024, 'a') + "\r\n" +
+      "0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n";
   uint64_t n = 0;
-  AwsChunkedDecoder d([&](std::string_view s) {
-    n += s.size();
-    return Status::Ok();
-  }, ctx);
+  AwsChunkedDecoder d(
+      [&](std::string_view s) {
+        n += s.size();
+        return Status::Ok();
+      },
+      ctx);
   Status s = d.Feed(body);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_TRUE(d.Finish().ok());
@@ -211,28 +215,34 @@ TEST_F(RestoreMachine, GlacierRestoreRunsThenExpiresAtMidnight) {
 
 TEST_F(RestoreMachine, DaysAndTierRulesPerClass) {
   ArchiveState g = Glacier();
-  EXPECT_EQ(CodeOf(RequestRestore(g, {std::nullopt, s3::RestoreTier::kStandard}, clock_.Now(), rng_).status()),
+  EXPECT_EQ(CodeOf(RequestRestore(g, {std::nullopt, s3::RestoreTier::kStandard}, clock_.Now(), rng_)
+                       .status()),
             "InvalidArgument");
   ArchiveState deep;
   deep.storage_class = "DEEP_ARCHIVE";
-  EXPECT_EQ(CodeOf(RequestRestore(deep, {1, s3::RestoreTier::kExpedited}, clock_.Now(), rng_).status()),
-            "InvalidArgument");
+  EXPECT_EQ(
+      CodeOf(RequestRestore(deep, {1, s3::RestoreTier::kExpedited}, clock_.Now(), rng_).status()),
+      "InvalidArgument");
   ASSERT_TRUE(RequestRestore(deep, {1, s3::RestoreTier::kBulk}, clock_.Now(), rng_).ok());
   EXPECT_GE(deep.ready_at - clock_.Now(), std::chrono::hours(24));
   EXPECT_LE(deep.ready_at - clock_.Now(), std::chrono::hours(48));
   ArchiveState it;
   it.storage_class = "INTELLIGENT_TIERING";
   it.archive_status = "ARCHIVE_ACCESS";
-  EXPECT_EQ(CodeOf(RequestRestore(it, {1, s3::RestoreTier::kStandard}, clock_.Now(), rng_).status()),
-            "InvalidArgument");
-  ASSERT_TRUE(RequestRestore(it, {std::nullopt, s3::RestoreTier::kExpedited}, clock_.Now(), rng_).ok());
+  EXPECT_EQ(
+      CodeOf(RequestRestore(it, {1, s3::RestoreTier::kStandard}, clock_.Now(), rng_).status()),
+      "InvalidArgument");
+  ASSERT_TRUE(
+      RequestRestore(it, {std::nullopt, s3::RestoreTier::kExpedited}, clock_.Now(), rng_).ok());
   clock_.Advance(std::chrono::minutes(5));
   EXPECT_TRUE(AdvanceTo(it, clock_.Now()));
   EXPECT_EQ(it.archive_status, "");  // back in the frequent access tier
   EXPECT_TRUE(it.readable());
   ArchiveState standard;
-  EXPECT_EQ(CodeOf(RequestRestore(standard, {1, s3::RestoreTier::kStandard}, clock_.Now(), rng_).status()),
-            "InvalidObjectState");
+  EXPECT_EQ(
+      CodeOf(
+          RequestRestore(standard, {1, s3::RestoreTier::kStandard}, clock_.Now(), rng_).status()),
+      "InvalidObjectState");
 }
 
 TEST_F(RestoreMachine, FasterTierUpgradesARunningRestore) {
@@ -246,8 +256,10 @@ TEST_F(RestoreMachine, FasterTierUpgradesARunningRestore) {
 }
 
 TEST(ExpiryFor, RoundsUpToNextMidnightUtc) {
-  EXPECT_EQ(FormatIso8601(ExpiryFor(*ParseIso8601("2012-12-19T13:00:00Z"), 1)), "2012-12-21T00:00:00.000Z");
-  EXPECT_EQ(FormatIso8601(ExpiryFor(*ParseIso8601("2012-12-20T00:00:00Z"), 1)), "2012-12-21T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(ExpiryFor(*ParseIso8601("2012-12-19T13:00:00Z"), 1)),
+            "2012-12-21T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(ExpiryFor(*ParseIso8601("2012-12-20T00:00:00Z"), 1)),
+            "2012-12-21T00:00:00.000Z");
 }
 
 }  // namespace
