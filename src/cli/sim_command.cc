@@ -1,0 +1,50 @@
+// `thaw sim`: runs the local S3-compatible endpoint with archive tiers (src/sim). Parses the
+// options, prints the banner line (tests parse it) and blocks until SIGINT/SIGTERM.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "common/log.h"
+#include "sim/sim.h"
+
+namespace thaw::cli {
+namespace {
+
+int RunSimCommand(const GlobalFlags& globals, sim::SimOptions options) {
+  // The global --region names the region the sim reports and accepts.
+  if (!globals.s3.region.empty()) options.region = globals.s3.region;
+  if (Status s = SetupLogging(globals.log_level); !s.ok()) return ReportError(s);
+  Status s = sim::RunSim(options, [](const std::string& banner) {
+    std::cout << banner << std::endl;  // flushed: tests wait for this line
+  });
+  if (!s.ok()) return ReportError(s, "sim");
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterSim(CLI::App& app, GlobalFlags& globals) {
+  auto options = std::make_shared<sim::SimOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sim", "run a local S3-compatible endpoint with archive tiers and time-scaled restores");
+  cmd->add_option("--data-dir", options->data_dir,
+                  "objects and metadata (default: a temporary dir removed on exit)");
+  cmd->add_option("--listen", options->listen, "HOST:PORT (port 0 picks a free port)")
+      ->capture_default_str();
+  cmd->add_option("--access-key", options->access_key, "access key accepted")
+      ->capture_default_str();
+  cmd->add_option("--secret-key", options->secret_key, "secret key accepted")
+      ->capture_default_str();
+  cmd->add_flag("--anonymous", options->anonymous, "accept every request without a signature");
+  cmd->add_option("--time-scale", options->time_scale,
+                  "sim time runs N times faster (3600: an hour takes a second)")
+      ->capture_default_str();
+  cmd->add_option("--faults", options->faults,
+                  "fault rules, e.g. 'op=GetObject,rate=0.05,error=SlowDown;op=*,latency=200ms' "
+                  "(also PUT /_thaw/faults)");
+  cmd->add_option("--io-threads", options->io_threads, "io threads")->capture_default_str();
+  cmd->final_callback(
+      [&globals, options] { throw CLI::RuntimeError(RunSimCommand(globals, *options)); });
+}
+
+}  // namespace thaw::cli

@@ -1,0 +1,284 @@
+// Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload
+// (parts concatenated on disk with copy_file_range; ETag = MD5 of the parts' MD5s + "-N"),
+// AbortMultipartUpload and ListParts.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <pugixml.hpp>
+#include <random>
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "sim/checksums.h"
+#include "sim/http_conditions.h"
+#include "sim/s3_error.h"
+#include "sim/service.h"
+#include "sim/xml_writer.h"
+
+namespace thaw::sim {
+namespace {
+
+constexpr uint64_t kMinPartSize = 5ull << 20;
+
+Response Xml(std::string body) {
+  Response r;
+  r.headers.Set("Content-Type", "application/xml");
+  r.body = std::move(body);
+  return r;
+}
+
+std::string NewUploadId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  std::string raw(24, '\0');
+  for (char& c : raw) c = static_cast<char>(rng());
+  std::string id = Base64Encode(raw);
+  for (char& c : id) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return id;
+}
+
+// Appends `length` bytes at `offset` of `src_path` to `out_fd`, feeding `md5` when given.
+Status AppendRange(int out_fd, const std::string& src_path, uint64_t offset, uint64_t length,
+                   Digest* md5) {
+  int in = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return Status::Internal("open " + src_path + ": " + std::strerror(errno));
+  std::string buf(1 << 20, '\0');
+  Status st;
+  while (length > 0 && st.ok()) {
+    ssize_t n =
+        ::pread(in, buf.data(), std::min<uint64_t>(buf.size(), length), static_cast<off_t>(offset));
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      st = Status::Internal("read " + src_path + ": short file");
+      break;
+    }
+    if (md5) md5->Update(std::string_view(buf.data(), n));
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out_fd, buf.data() + done, n - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        st = Status::Internal(std::string("write: ") + std::strerror(errno));
+        break;
+      }
+      done += w;
+    }
+    offset += n;
+    length -= n;
+  }
+  ::close(in);
+  return st;
+}
+
+Result<int> ParsePartNumber(const Request& req) {
+  auto n = ParseInt64(req.Query("partNumber"));
+  if (!n || *n < 1 || *n > 10000) {
+    return S3Err("InvalidArgument",
+                 "Part number must be an integer between 1 and 10000, inclusive");
+  }
+  return static_cast<int>(*n);
+}
+
+}  // namespace
+
+Result<Response> Service::CreateMultipartUpload(Call& call) {
+  THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+  UploadRecord u;
+  THAW_ASSIGN_OR_RETURN(u.object, ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  u.upload_id = NewUploadId();
+  u.bucket = call.route.bucket;
+  u.key = call.route.key;
+  u.initiated = clock_.Now();
+  THAW_RETURN_IF_ERROR(store_.CreateUpload(u));
+  XmlWriter w;
+  w.Open("InitiateMultipartUploadResult", true);
+  w.Element("Bucket", u.bucket);
+  w.Element("Key", u.key);
+  w.Element("UploadId", u.upload_id);
+  w.Close("InitiateMultipartUploadResult");
+  return Xml(w.Finish());
+}
+
+Result<Response> Service::UploadPart(Call& call) {
+  THAW_ASSIGN_OR_RETURN(int number, ParsePartNumber(call.req));
+  auto upload = store_.GetUpload(call.req.Query("uploadId"));
+  if (upload.status().IsNotFound() || (upload.ok() && upload->bucket != call.route.bucket)) {
+    return S3Err("NoSuchUpload");
+  }
+  if (!upload.ok()) return upload.status();
+  const UploadResult& up = *call.req.upload;
+  PartRecord part{number, "", up.size_bytes, QuotedEtag(up.md5), clock_.Now()};
+  THAW_RETURN_IF_ERROR(store_.PutPart(upload->upload_id, part, up.temp_path));
+  call.req.upload.reset();
+  Response r;
+  r.headers.Set("ETag", part.etag);
+  if (up.checksum) r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
+  return r;
+}
+
+Result<Response> Service::UploadPartCopy(Call& call) {
+  THAW_ASSIGN_OR_RETURN(int number, ParsePartNumber(call.req));
+  auto upload = store_.GetUpload(call.req.Query("uploadId"));
+  if (upload.status().IsNotFound()) return S3Err("NoSuchUpload");
+  if (!upload.ok()) return upload.status();
+  THAW_ASSIGN_OR_RETURN(ObjectRecord source, LoadCopySource(call.req));
+  uint64_t offset = 0, length = source.size;
+  if (const std::string* range = call.req.headers.Find("x-amz-copy-source-range")) {
+    auto parsed = ParseRange(*range, source.size);
+    if (!parsed.ok() || !*parsed) {
+      return S3Err("InvalidArgument",
+                   "The x-amz-copy-source-range value must be of the form bytes=first-last");
+    }
+    offset = (*parsed)->first;
+    length = (*parsed)->length;
+  }
+  std::string temp = store_.NewTempPath();
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("open " + temp + ": " + std::strerror(errno));
+  auto md5 = MakeDigest(DigestKind::kMd5);
+  Status st = AppendRange(fd, store_.ObjectPath(source.file), offset, length, md5.get());
+  ::close(fd);
+  if (!st.ok()) {
+    ::unlink(temp.c_str());
+    return st;
+  }
+  PartRecord part{number, "", length, QuotedEtag(md5->Finish()), clock_.Now()};
+  st = store_.PutPart(upload->upload_id, part, temp);
+  if (!st.ok()) {
+    ::unlink(temp.c_str());
+    return st;
+  }
+  XmlWriter w;
+  w.Open("CopyPartResult", true);
+  w.Element("LastModified", FormatIso8601(part.last_modified));
+  w.Element("ETag", part.etag);
+  w.Close("CopyPartResult");
+  return Xml(w.Finish());
+}
+
+Result<Response> Service::CompleteMultipartUpload(Call& call) {
+  auto upload = store_.GetUpload(call.req.Query("uploadId"));
+  if (upload.status().IsNotFound() || (upload.ok() && upload->bucket != call.route.bucket)) {
+    return S3Err("NoSuchUpload");
+  }
+  if (!upload.ok()) return upload.status();
+  pugi::xml_document doc;
+  if (!doc.load_buffer(call.req.body.data(), call.req.body.size())) return S3Err("MalformedXML");
+  pugi::xml_node root = doc.child("CompleteMultipartUpload");
+  if (!root) return S3Err("MalformedXML");
+  THAW_ASSIGN_OR_RETURN(auto stored, store_.ListParts(upload->upload_id));
+  std::map<int, PartRecord> by_number;
+  for (PartRecord& p : stored) by_number[p.number] = p;
+
+  std::vector<PartRecord> chosen;
+  int previous = 0;
+  for (pugi::xml_node part : root.children("Part")) {
+    auto n = ParseInt64(Trim(part.child_value("PartNumber")));
+    if (!n) return S3Err("MalformedXML");
+    if (*n <= previous) return S3Err("InvalidPartOrder");
+    previous = static_cast<int>(*n);
+    auto it = by_number.find(previous);
+    std::string etag(Trim(part.child_value("ETag")));
+    if (!etag.empty() && etag.front() != '"') etag = "\"" + etag + "\"";
+    if (it == by_number.end() || it->second.etag != etag) return S3Err("InvalidPart");
+    chosen.push_back(it->second);
+  }
+  if (chosen.empty()) return S3Err("MalformedXML", "You must specify at least one part");
+  for (size_t i = 0; i + 1 < chosen.size(); ++i) {
+    if (chosen[i].size < kMinPartSize) return S3Err("EntityTooSmall");
+  }
+
+  std::string temp = store_.NewTempPath();
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("open " + temp + ": " + std::strerror(errno));
+  auto etag_md5 = MakeDigest(DigestKind::kMd5);
+  uint64_t total = 0;
+  Status st;
+  for (const PartRecord& p : chosen) {
+    std::string hex = p.etag.substr(1, p.etag.size() - 2);
+    std::string raw;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+      raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    }
+    etag_md5->Update(raw);
+    st = AppendRange(fd, p.file, 0, p.size, nullptr);
+    if (!st.ok()) break;
+    total += p.size;
+  }
+  ::close(fd);
+  if (!st.ok()) {
+    ::unlink(temp.c_str());
+    return st;
+  }
+  ObjectRecord rec = upload->object;
+  rec.size = total;
+  rec.etag = "\"" + HexEncode(etag_md5->Finish()) + "-" + std::to_string(chosen.size()) + "\"";
+  rec.last_modified = clock_.Now();
+  st = store_.PutObject(rec, temp);
+  if (!st.ok()) {
+    ::unlink(temp.c_str());
+    return st;
+  }
+  THAW_RETURN_IF_ERROR(store_.DeleteUpload(upload->upload_id));
+  XmlWriter w;
+  w.Open("CompleteMultipartUploadResult", true);
+  w.Element("Location", "/" + rec.bucket + "/" + UriEncode(rec.key, true));
+  w.Element("Bucket", rec.bucket);
+  w.Element("Key", rec.key);
+  w.Element("ETag", rec.etag);
+  w.Close("CompleteMultipartUploadResult");
+  return Xml(w.Finish());
+}
+
+Result<Response> Service::AbortMultipartUpload(Call& call) {
+  auto upload = store_.GetUpload(call.req.Query("uploadId"));
+  if (upload.status().IsNotFound()) return S3Err("NoSuchUpload");
+  if (!upload.ok()) return upload.status();
+  THAW_RETURN_IF_ERROR(store_.DeleteUpload(upload->upload_id));
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Result<Response> Service::ListParts(Call& call) {
+  auto upload = store_.GetUpload(call.req.Query("uploadId"));
+  if (upload.status().IsNotFound()) return S3Err("NoSuchUpload");
+  if (!upload.ok()) return upload.status();
+  THAW_ASSIGN_OR_RETURN(auto parts, store_.ListParts(upload->upload_id));
+  int marker = static_cast<int>(ParseInt64(call.req.Query("part-number-marker")).value_or(0));
+  int max_parts = static_cast<int>(ParseInt64(call.req.Query("max-parts")).value_or(1000));
+  XmlWriter w;
+  w.Open("ListPartsResult", true);
+  w.Element("Bucket", upload->bucket);
+  w.Element("Key", upload->key);
+  w.Element("UploadId", upload->upload_id);
+  w.Element("StorageClass", upload->object.archive.storage_class);
+  w.Element("PartNumberMarker", static_cast<uint64_t>(marker));
+  int listed = 0, last = marker;
+  bool truncated = false;
+  for (const PartRecord& p : parts) {
+    if (p.number <= marker) continue;
+    if (listed == max_parts) {
+      truncated = true;
+      break;
+    }
+    ++listed;
+    last = p.number;
+    w.Open("Part");
+    w.Element("PartNumber", static_cast<uint64_t>(p.number));
+    w.Element("LastModified", FormatIso8601(p.last_modified));
+    w.Element("ETag", p.etag);
+    w.Element("Size", p.size);
+    w.Close("Part");
+  }
+  w.Element("NextPartNumberMarker", static_cast<uint64_t>(last));
+  w.Element("MaxParts", static_cast<uint64_t>(max_parts));
+  w.Bool("IsTruncated", truncated);
+  w.Close("ListPartsResult");
+  return Xml(w.Finish());
+}
+
+}  // namespace thaw::sim

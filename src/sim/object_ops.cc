@@ -1,0 +1,185 @@
+// Object operations: PutObject, GetObject/HeadObject (archive check, conditions, ranges),
+// DeleteObject, DeleteObjects and CopyObject (the way objects move between storage classes).
+#include <pugixml.hpp>
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "sim/checksums.h"
+#include "sim/http_conditions.h"
+#include "sim/s3_error.h"
+#include "sim/service.h"
+#include "sim/xml_writer.h"
+
+namespace thaw::sim {
+namespace {
+
+Status ArchivedError(const ObjectRecord& rec) {
+  std::vector<std::pair<std::string, std::string>> extra = {
+      {"StorageClass", rec.archive.storage_class}};
+  if (!rec.archive.archive_status.empty())
+    extra.emplace_back("AccessTier", rec.archive.archive_status);
+  return S3Err("InvalidObjectState", "The operation is not valid for the object's storage class",
+               std::move(extra));
+}
+
+void SetChecksumHeader(ObjectRecord& rec, const UploadResult& up) {
+  if (up.checksum) rec.headers["x-amz-checksum-" + ChecksumName(*up.checksum)] = up.checksum_b64;
+}
+
+}  // namespace
+
+Result<Response> Service::PutObject(Call& call) {
+  THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+  if (call.route.key.size() > 1024) return S3Err("KeyTooLongError");
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
+                        ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  const UploadResult& up = *call.req.upload;
+  rec.size = up.size_bytes;
+  rec.etag = QuotedEtag(up.md5);
+  SetChecksumHeader(rec, up);
+  THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
+  call.req.upload.reset();  // consumed
+  Response r;
+  r.headers.Set("ETag", rec.etag);
+  if (up.checksum) {
+    r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
+  }
+  return r;
+}
+
+Result<Response> Service::GetObject(Call& call, bool head) {
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(call.route.bucket, call.route.key));
+  // HEAD works on archived objects; GET needs a restored copy.
+  if (!head && !rec.archive.readable()) return ArchivedError(rec);
+  Response r;
+  switch (EvaluateConditions(call.req.headers, rec.etag, rec.last_modified)) {
+    case ConditionResult::kPreconditionFailed:
+      return S3Err("PreconditionFailed");
+    case ConditionResult::kNotModified:
+      r.status = 304;
+      r.head = true;
+      r.headers.Set("ETag", rec.etag);
+      r.headers.Set("Last-Modified", FormatHttpDate(rec.last_modified));
+      return r;
+    case ConditionResult::kProceed:
+      break;
+  }
+  AddObjectHeaders(rec, call.req, r);
+  FileBody body{store_.ObjectPath(rec.file), 0, rec.size};
+  if (const std::string* range = call.req.headers.Find("Range")) {
+    auto parsed = ParseRange(*range, rec.size);
+    if (!parsed.ok()) {
+      Status s = parsed.status();
+      Response err = ErrorResponse(call, s);
+      err.headers.Set("Content-Range", "bytes */" + std::to_string(rec.size));
+      return err;
+    }
+    if (*parsed) {
+      body.offset = (*parsed)->first;
+      body.length = (*parsed)->length;
+      r.status = 206;
+      r.headers.Set("Content-Range", "bytes " + std::to_string(body.offset) + "-" +
+                                         std::to_string(body.offset + body.length - 1) + "/" +
+                                         std::to_string(rec.size));
+      // A checksum covers the whole object, not a range.
+      for (const auto& [name, value] : rec.headers) {
+        if (StartsWith(name, "x-amz-checksum-")) r.headers.Remove(name);
+      }
+    }
+  }
+  r.headers.Set("Content-Length", std::to_string(body.length));
+  if (head) {
+    r.head = true;
+  } else {
+    r.file = body;
+  }
+  return r;
+}
+
+Result<Response> Service::DeleteObject(Call& call) {
+  THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+  THAW_RETURN_IF_ERROR(store_.DeleteObject(call.route.bucket, call.route.key));
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Result<Response> Service::DeleteObjects(Call& call) {
+  THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+  pugi::xml_document doc;
+  if (!doc.load_buffer(call.req.body.data(), call.req.body.size())) return S3Err("MalformedXML");
+  pugi::xml_node del = doc.child("Delete");
+  if (!del) return S3Err("MalformedXML");
+  bool quiet = std::string(del.child_value("Quiet")) == "true";
+  XmlWriter w;
+  w.Open("DeleteResult", true);
+  int n = 0;
+  for (pugi::xml_node obj : del.children("Object")) {
+    if (++n > 1000) return S3Err("MalformedXML", "at most 1000 keys per DeleteObjects");
+    std::string key = obj.child_value("Key");
+    Status s = store_.DeleteObject(call.route.bucket, key);
+    if (s.ok()) {
+      if (quiet) continue;
+      w.Open("Deleted");
+      w.Element("Key", key);
+      w.Close("Deleted");
+    } else {
+      S3Error e = ToS3Error(s);
+      w.Open("Error");
+      w.Element("Key", key);
+      w.Element("Code", e.code);
+      w.Element("Message", e.message);
+      w.Close("Error");
+    }
+  }
+  w.Close("DeleteResult");
+  Response r;
+  r.headers.Set("Content-Type", "application/xml");
+  r.body = w.Finish();
+  return r;
+}
+
+Result<Response> Service::CopyObject(Call& call) {
+  THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+  THAW_ASSIGN_OR_RETURN(ObjectRecord source, LoadCopySource(call.req));
+  std::string directive = call.req.headers.Get("x-amz-metadata-directive");
+  if (directive.empty()) directive = "COPY";
+  if (directive != "COPY" && directive != "REPLACE") {
+    return S3Err("InvalidArgument", "Unknown metadata directive.");
+  }
+  bool same = source.bucket == call.route.bucket && source.key == call.route.key;
+  bool class_given = call.req.headers.Has("x-amz-storage-class");
+  if (same && directive == "COPY" && !class_given) {
+    return S3Err("InvalidRequest",
+                 "This copy request is illegal because it is trying to copy an object to itself "
+                 "without changing the object's metadata, storage class, website redirect "
+                 "location or encryption attributes.");
+  }
+  // The new object's class comes from the request (STANDARD when absent, as in S3), never from
+  // the source: copying is how an object moves between classes.
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
+                        ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  if (directive == "COPY") {
+    rec.content_type = source.content_type;
+    rec.user_metadata = source.user_metadata;
+    rec.headers = source.headers;
+  } else {
+    for (const auto& [name, value] : source.headers) {
+      if (StartsWith(name, "x-amz-checksum-")) rec.headers[name] = value;
+    }
+  }
+  rec.size = source.size;
+  rec.etag = source.etag;
+  THAW_RETURN_IF_ERROR(store_.CopyObject(source, rec));
+  XmlWriter w;
+  w.Open("CopyObjectResult", true);
+  w.Element("LastModified", FormatIso8601(rec.last_modified));
+  w.Element("ETag", rec.etag);
+  w.Close("CopyObjectResult");
+  Response r;
+  r.headers.Set("Content-Type", "application/xml");
+  r.body = w.Finish();
+  return r;
+}
+
+}  // namespace thaw::sim

@@ -1,0 +1,309 @@
+// The HTTP side of thaw sim on Boost.Beast: an acceptor and one C++20 coroutine per connection
+// (keep-alive, any number of concurrent connections) on a small pool of io threads.
+//
+// Each request is read in two steps: the header first (so the service can route, authenticate
+// and refuse before any body is read), then the body, which streams into an UploadSink for
+// uploads (never held in memory) or into a string for small XML bodies. Responses are written
+// as a header followed by the body in chunks read from the object file with pread, which is
+// also where fault injection applies (bandwidth limit, truncation, connection reset).
+//
+// Operations run synchronously on the io thread that read the request (SQLite and file work
+// are short); a long CompleteMultipartUpload occupies one of the io threads meanwhile.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <thread>
+#include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "sim/service.h"
+#include "sim/sim.h"
+
+namespace thaw::sim {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+// A Beast body that hands every received byte to an UploadSink.
+struct SinkBody {
+  using value_type = UploadSink*;
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& sink) : sink_(sink) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      std::size_t n = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        if (!sink_->Write(std::string_view(static_cast<const char*>(b.data()), b.size())).ok()) {
+          ec = boost::system::errc::make_error_code(boost::system::errc::invalid_argument);
+          return n;
+        }
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& sink_;
+  };
+};
+
+constexpr uint64_t kSmallBodyLimit = 64ull << 20;
+constexpr size_t kChunkBytes = 1 << 20;
+
+awaitable<void> Sleep(std::chrono::microseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  beast::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+// Writes `resp`. Returns false when the connection must close (faults, errors).
+awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const FaultPlan& faults,
+                              unsigned version, bool keep_alive) {
+  beast::error_code ec;
+  http::response<http::empty_body> res{static_cast<http::status>(resp.status), version};
+  for (const auto& [name, value] : resp.headers.entries()) res.set(name, value);
+  res.set(http::field::server, "thaw-sim");
+  res.set(http::field::date, FormatHttpDate(std::chrono::system_clock::now()));
+  uint64_t length = resp.file ? resp.file->length : resp.body.size();
+  bool no_body = resp.status == 204 || resp.status == 304;
+  if (!resp.head && !no_body) res.set(http::field::content_length, std::to_string(length));
+  if (resp.head || no_body) length = 0;
+  res.keep_alive(keep_alive);
+  bool cut = (faults.reset || faults.truncate);
+  if (faults.reset && length == 0) co_return false;  // no body to break: drop the connection
+  http::response_serializer<http::empty_body> sr{res};
+  co_await http::async_write_header(sock, sr, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return false;
+  if (length == 0) co_return keep_alive;
+
+  uint64_t limit = cut ? length / 2 : length;
+  uint64_t chunk = kChunkBytes;
+  if (faults.bandwidth_bytes_per_s > 0) {
+    chunk = std::clamp<uint64_t>(faults.bandwidth_bytes_per_s / 20, 1, kChunkBytes);
+  }
+  int fd = -1;
+  if (resp.file) {
+    fd = ::open(resp.file->path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) co_return false;
+  }
+  std::string buf(resp.file ? static_cast<size_t>(std::min<uint64_t>(chunk, limit)) : 0, '\0');
+  auto start = std::chrono::steady_clock::now();
+  uint64_t sent = 0;
+  bool ok = true;
+  while (sent < limit && ok) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, limit - sent));
+    asio::const_buffer out;
+    if (fd >= 0) {
+      ssize_t r = ::pread(fd, buf.data(), n, static_cast<off_t>(resp.file->offset + sent));
+      if (r <= 0) {
+        ok = false;
+        break;
+      }
+      out = asio::buffer(buf.data(), static_cast<size_t>(r));
+    } else {
+      out = asio::buffer(resp.body.data() + sent, n);
+    }
+    co_await asio::async_write(sock, out, asio::redirect_error(use_awaitable, ec));
+    if (ec) ok = false;
+    sent += out.size();
+    if (faults.bandwidth_bytes_per_s > 0 && ok) {
+      auto due = start + std::chrono::microseconds(sent * 1000000 / faults.bandwidth_bytes_per_s);
+      auto now = std::chrono::steady_clock::now();
+      if (due > now)
+        co_await Sleep(std::chrono::duration_cast<std::chrono::microseconds>(due - now));
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  if (!ok) co_return false;
+  if (faults.reset) {
+    sock.set_option(asio::socket_base::linger(true, 0), ec);  // close sends RST
+    sock.close(ec);
+    co_return false;
+  }
+  if (faults.truncate) {
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    co_return false;
+  }
+  co_return keep_alive;
+}
+
+awaitable<void> Session(tcp::socket sock, Service& service) {
+  beast::flat_buffer buf;
+  beast::error_code ec;
+  std::string remote = sock.remote_endpoint(ec).address().to_string();
+  for (;;) {
+    http::request_parser<http::empty_body> hp;
+    hp.header_limit(64 * 1024);
+    hp.body_limit(std::numeric_limits<std::uint64_t>::max());
+    co_await http::async_read_header(sock, buf, hp, asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+    const auto& h = hp.get();
+    Request req;
+    req.method = std::string(h.method_string());
+    req.target = std::string(h.target());
+    req.remote_ip = remote;
+    for (const auto& field : h)
+      req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    bool keep_alive = h.keep_alive();
+    unsigned version = h.version();
+    bool expect_continue = EqualsIgnoreCase(Trim(req.headers.Get("Expect")), "100-continue");
+    std::unique_ptr<Call> call = service.Begin(std::move(req));
+    bool has_body = hp.chunked() || (hp.content_length() && *hp.content_length() > 0);
+    if (!call->early && has_body) {
+      if (expect_continue) {
+        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await asio::async_write(sock, asio::buffer(kContinue),
+                                   asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+      }
+      if (call->sink) {
+        http::request_parser<SinkBody> bp(std::move(hp));
+        bp.get().body() = call->sink.get();
+        co_await http::async_read(sock, buf, bp, asio::redirect_error(use_awaitable, ec));
+        // A sink failure (bad digest framing...) is answered; a broken connection is not.
+        if (ec && ec != boost::system::errc::invalid_argument) break;
+        if (ec) keep_alive = false;
+      } else {
+        http::request_parser<http::string_body> sp(std::move(hp));
+        sp.body_limit(kSmallBodyLimit);
+        co_await http::async_read(sock, buf, sp, asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+        call->req.body = std::move(sp.get().body());
+      }
+    } else if (call->sink) {
+      // An empty upload: nothing to read.
+    }
+    if (call->faults.latency.count() > 0) co_await Sleep(call->faults.latency);
+    Response resp = service.Finish(*call);
+    bool again =
+        co_await WriteResponse(sock, resp, call->faults, version, keep_alive && !resp.close);
+    if (!again) break;
+  }
+  sock.shutdown(tcp::socket::shutdown_send, ec);
+  sock.close(ec);
+}
+
+awaitable<void> Listen(tcp::acceptor& acceptor, Service& service) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket sock = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (!acceptor.is_open()) co_return;
+      continue;
+    }
+    sock.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor.get_executor(), Session(std::move(sock), service), asio::detached);
+  }
+}
+
+// Persists the sim clock every second so a restart (even after kill -9) continues from it.
+awaitable<void> SaveClock(Store& store, ScaledClock& clock) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    t.expires_after(std::chrono::seconds(1));
+    beast::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    (void)store.SaveSimTime(clock.Now());
+  }
+}
+
+Result<tcp::endpoint> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");
+  auto port = ParseUint64(listen.substr(colon + 1));
+  std::string host = listen.substr(0, colon);
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec || !port || *port > 65535) return Status::InvalidArgument("bad --listen '" + listen + "'");
+  return tcp::endpoint(addr, static_cast<unsigned short>(*port));
+}
+
+}  // namespace
+
+Status RunSim(const SimOptions& options, const std::function<void(const std::string&)>& on_ready) {
+  namespace fs = std::filesystem;
+  std::string dir = options.data_dir;
+  bool temporary = dir.empty();
+  if (temporary) {
+    std::string tmpl = (fs::temp_directory_path() / "thaw-sim-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) return Status::Internal("cannot create a temporary data dir");
+    dir = tmpl;
+  }
+  struct Cleanup {
+    std::string dir;
+    bool on;
+    ~Cleanup() {
+      std::error_code ec;
+      if (on) fs::remove_all(dir, ec);
+    }
+  } cleanup{dir, temporary};
+
+  THAW_ASSIGN_OR_RETURN(auto store, Store::Open(dir));
+  THAW_ASSIGN_OR_RETURN(auto endpoint, ParseListen(options.listen));
+  Clock& real = Clock::Real();
+  auto saved = store->LoadSimTime();
+  ScaledClock clock(real, options.time_scale, saved ? std::max(*saved, real.Now()) : real.Now());
+  FaultInjector faults;
+  THAW_RETURN_IF_ERROR(faults.SetSpec(options.faults).WithContext("--faults"));
+  Authenticator auth({options.access_key, options.secret_key, options.anonymous}, real);
+  Service service(*store, clock, auth, faults, options.region);
+
+  int threads = std::clamp(options.io_threads, 1, 16);
+  asio::io_context io(threads);
+  tcp::acceptor acceptor(io);
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Unavailable("listen on " + options.listen + ": " + ec.message());
+  auto local = acceptor.local_endpoint();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code&, int sig) {
+    spdlog::info("signal {}: stopping", sig);
+    acceptor.close();
+    io.stop();
+  });
+  asio::co_spawn(io, Listen(acceptor, service), asio::detached);
+  asio::co_spawn(io, SaveClock(*store, clock), asio::detached);
+
+  std::string host = local.address().to_string();
+  if (local.address().is_v6()) host = "[" + host + "]";
+  std::string banner =
+      "thaw sim listening on http://" + host + ":" + std::to_string(local.port()) +
+      " (access key " + (options.anonymous ? std::string("any") : options.access_key) +
+      ", secret " + (options.anonymous ? std::string("any") : options.secret_key) + ", region " +
+      options.region + ", data " + dir +
+      (options.time_scale != 1.0 ? ", time scale " + std::to_string(options.time_scale) : "") + ")";
+  if (on_ready) on_ready(banner);
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& t : pool) t.join();
+  return store->SaveSimTime(clock.Now());
+}
+
+}  // namespace thaw::sim

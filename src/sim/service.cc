@@ -1,0 +1,324 @@
+// Service: request life cycle (Begin/Finish), dispatch to operations, error bodies, the admin
+// endpoint, and helpers shared by the operations.
+#include "sim/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "sim/checksums.h"
+#include "sim/router.h"
+#include "sim/s3_error.h"
+#include "sim/xml_writer.h"
+
+namespace thaw::sim {
+namespace {
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static const char* kHex = "0123456789ABCDEF";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (char& c : id) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return id;
+}
+
+bool StreamsBody(const std::string& op) {
+  return op == "PutObject" || op == "UploadPart";
+}
+
+}  // namespace
+
+Status ValidateStorageClass(const std::string& c) {
+  for (const char* known :
+       {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+        "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "EXPRESS_ONEZONE", "SNOW"}) {
+    if (c == known) return Status::Ok();
+  }
+  return S3Err("InvalidStorageClass");
+}
+
+std::string QuotedEtag(const std::string& md5_raw) {
+  return "\"" + HexEncode(md5_raw) + "\"";
+}
+
+Service::Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, FaultInjector& faults,
+                 std::string region)
+    : store_(store),
+      clock_(sim_clock),
+      auth_(auth),
+      faults_(faults),
+      region_(std::move(region)),
+      rng_(std::random_device{}()) {}
+
+std::unique_ptr<Call> Service::Begin(Request req) {
+  auto call = std::make_unique<Call>();
+  call->req = std::move(req);
+  call->request_id = NewRequestId();
+  Status s = ParseTarget(call->req);
+  if (s.ok()) {
+    auto route = RouteRequest(call->req);
+    if (route.ok()) call->route = *route;
+    s = route.status();
+  }
+  if (s.ok() && call->route.op == "Admin") return call;  // local control plane: no auth
+  if (s.ok()) {
+    call->faults = faults_.Decide(call->route.op);
+    if (!call->faults.error.empty()) {
+      s = call->faults.status ? S3ErrWithStatus(call->faults.status, call->faults.error)
+                              : S3Err(call->faults.error, "Injected fault (thaw sim --faults)");
+    }
+  }
+  if (s.ok()) {
+    auto auth = auth_.Verify(call->req);
+    if (auth.ok()) call->auth = *auth;
+    s = auth.status();
+  }
+  if (s.ok() && StreamsBody(call->route.op)) {
+    auto spec = UploadSpecFromHeaders(call->req.headers, store_.NewTempPath());
+    if (spec.ok()) {
+      spec->signing = call->auth.chunk_signing;
+      auto sink = UploadSink::Open(std::move(*spec));
+      if (sink.ok()) call->sink = std::move(*sink);
+      s = sink.status();
+    } else {
+      s = spec.status();
+    }
+  }
+  if (!s.ok()) {
+    call->early = ErrorResponse(*call, s);
+    call->early->close = true;  // the body (if any) stays unread
+  }
+  return call;
+}
+
+Response Service::Finish(Call& call) {
+  if (call.early) return *call.early;
+  Result<Response> r = Status::Internal("unreachable");
+  if (call.sink) {
+    auto upload = call.sink->Finish();
+    if (upload.ok()) {
+      call.req.upload = std::move(*upload);
+      r = Dispatch(call);
+    } else {
+      r = upload.status();
+    }
+    call.sink.reset();
+  } else {
+    std::string md5 = call.req.headers.Get("Content-MD5");
+    if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
+      r = S3Err("BadDigest");
+    } else {
+      r = Dispatch(call);
+    }
+  }
+  // An upload the operation did not consume (it failed) is garbage.
+  if (call.req.upload) std::remove(call.req.upload->temp_path.c_str());
+  Response resp = r.ok() ? std::move(*r) : ErrorResponse(call, r.status());
+  resp.headers.Set("x-amz-request-id", call.request_id);
+  resp.headers.Set("x-amz-id-2", call.request_id);
+  resp.head = resp.head || call.req.method == "HEAD";
+  spdlog::debug("{} {} {}/{} -> {}", call.request_id, call.route.op, call.route.bucket,
+                call.route.key, resp.status);
+  return resp;
+}
+
+Response Service::ErrorResponse(const Call& call, const Status& status) {
+  S3Error e = ToS3Error(status);
+  if (e.http_status == 500 && e.code == "InternalError" && !status.detail_as<S3Error>()) {
+    spdlog::error("{} {}: {}", call.request_id, call.route.op, status.ToString());
+  }
+  Response resp;
+  resp.status = e.http_status;
+  resp.headers.Set("x-amz-request-id", call.request_id);
+  resp.headers.Set("x-amz-id-2", call.request_id);
+  if (call.req.method == "HEAD") {
+    resp.head = true;  // HEAD errors carry no body
+    resp.headers.Set("Content-Length", "0");
+    return resp;
+  }
+  resp.headers.Set("Content-Type", "application/xml");
+  std::string resource = call.req.path.empty() ? call.req.target : call.req.path;
+  resp.body = RenderErrorXml(e, resource, call.request_id);
+  return resp;
+}
+
+Result<Response> Service::Dispatch(Call& call) {
+  const std::string& op = call.route.op;
+  if (op == "Admin") return Admin(call);
+  if (op == "ListBuckets") return ListBuckets(call);
+  if (op == "CreateBucket") return CreateBucket(call);
+  if (op == "HeadBucket") return HeadBucket(call);
+  if (op == "DeleteBucket") return DeleteBucket(call);
+  if (op == "GetBucketLocation") return GetBucketLocation(call);
+  if (op == "GetBucketVersioning") {
+    THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+    Response r;
+    r.headers.Set("Content-Type", "application/xml");
+    r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VersioningConfiguration xmlns=\"" +
+             std::string(kS3Namespace) + "\"/>";
+    return r;
+  }
+  if (op == "ListObjects") return ListObjects(call, false);
+  if (op == "ListObjectsV2") return ListObjects(call, true);
+  if (op == "ListMultipartUploads") return ListMultipartUploads(call);
+  if (op == "PutObject") return PutObject(call);
+  if (op == "GetObject") return GetObject(call, false);
+  if (op == "HeadObject") return GetObject(call, true);
+  if (op == "DeleteObject") return DeleteObject(call);
+  if (op == "DeleteObjects") return DeleteObjects(call);
+  if (op == "CopyObject") return CopyObject(call);
+  if (op == "CreateMultipartUpload") return CreateMultipartUpload(call);
+  if (op == "UploadPart") return UploadPart(call);
+  if (op == "UploadPartCopy") return UploadPartCopy(call);
+  if (op == "CompleteMultipartUpload") return CompleteMultipartUpload(call);
+  if (op == "AbortMultipartUpload") return AbortMultipartUpload(call);
+  if (op == "ListParts") return ListParts(call);
+  if (op == "RestoreObject") return RestoreObject(call);
+  return S3Err("NotImplemented", op + " is not implemented by thaw sim");
+}
+
+// Admin endpoint (no authentication: the sim listens on loopback for tests and demos):
+//   GET /_thaw/faults          current fault spec
+//   PUT /_thaw/faults          body = new spec (see faults.h); empty body clears
+//   DELETE /_thaw/faults       clears all rules
+//   GET /_thaw/time            the sim clock (ISO 8601) and the time scale
+Result<Response> Service::Admin(Call& call) {
+  Response r;
+  r.headers.Set("Content-Type", "text/plain");
+  const std::string& m = call.req.method;
+  if (call.route.key == "faults") {
+    if (m == "GET") {
+      r.body = faults_.spec() + "\n";
+      return r;
+    }
+    if (m == "PUT" || m == "POST" || m == "DELETE") {
+      std::string spec = m == "DELETE" ? "" : std::string(Trim(call.req.body));
+      Status s = faults_.SetSpec(spec);
+      if (!s.ok()) return S3Err("InvalidArgument", s.message());
+      spdlog::info("fault rules set to '{}'", spec);
+      r.body = spec + "\n";
+      return r;
+    }
+  }
+  if (call.route.key == "time" && m == "GET") {
+    r.body = FormatIso8601(clock_.Now()) + " scale " + std::to_string(clock_.scale()) + "\n";
+    return r;
+  }
+  return S3Err("InvalidRequest", "unknown admin request (see thaw sim --help)");
+}
+
+Status Service::CheckBucket(const std::string& bucket) {
+  auto b = store_.GetBucket(bucket);
+  if (b.status().IsNotFound()) return S3Err("NoSuchBucket");
+  return b.status();
+}
+
+Result<ObjectRecord> Service::LoadObject(const std::string& bucket, const std::string& key) {
+  THAW_RETURN_IF_ERROR(CheckBucket(bucket));
+  auto rec = store_.GetObject(bucket, key);
+  if (rec.status().IsNotFound()) return S3Err("NoSuchKey");
+  if (!rec.ok()) return rec.status();
+  if (AdvanceTo(rec->archive, clock_.Now())) THAW_RETURN_IF_ERROR(store_.UpdateObject(*rec));
+  return rec;
+}
+
+Result<ObjectRecord> Service::ObjectFromHeaders(const Request& req, const std::string& bucket,
+                                                const std::string& key) {
+  ObjectRecord rec;
+  rec.bucket = bucket;
+  rec.key = key;
+  rec.last_modified = clock_.Now();
+  rec.content_type = req.headers.Get("Content-Type");
+  if (rec.content_type.empty()) rec.content_type = "binary/octet-stream";
+  std::string archive_status = req.headers.Get("x-thaw-archive-status");
+  for (const auto& [name, value] : req.headers.entries()) {
+    std::string lower = ToLower(name);
+    if (StartsWith(lower, "x-amz-meta-")) {
+      std::string meta = lower.substr(11);
+      // Sim-specific: the Intelligent-Tiering access tier, settable from any client.
+      if (meta == "thaw-archive-status")
+        archive_status = value;
+      else
+        rec.user_metadata[meta] = value;
+    }
+    for (const char* h : {"cache-control", "content-disposition", "content-language", "expires"}) {
+      if (lower == h) rec.headers[h] = value;
+    }
+    if (lower == "content-encoding") {
+      // aws-chunked is transfer framing, not a property of the object.
+      std::string kept;
+      for (const std::string& enc : Split(value, ',')) {
+        if (Trim(enc) == "aws-chunked" || Trim(enc).empty()) continue;
+        kept += (kept.empty() ? "" : ",") + std::string(Trim(enc));
+      }
+      if (!kept.empty()) rec.headers["content-encoding"] = kept;
+    }
+  }
+  rec.archive.storage_class = req.headers.Get("x-amz-storage-class");
+  if (rec.archive.storage_class.empty()) rec.archive.storage_class = "STANDARD";
+  THAW_RETURN_IF_ERROR(ValidateStorageClass(rec.archive.storage_class));
+  if (!archive_status.empty()) {
+    if (rec.archive.storage_class != s3::kIntelligentTiering) {
+      return S3Err("InvalidArgument",
+                   "an archive status needs the INTELLIGENT_TIERING storage class");
+    }
+    if (archive_status != s3::kArchiveAccess && archive_status != s3::kDeepArchiveAccess) {
+      return S3Err("InvalidArgument",
+                   "archive status must be ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS");
+    }
+    rec.archive.archive_status = archive_status;
+  }
+  return rec;
+}
+
+void Service::AddObjectHeaders(const ObjectRecord& rec, const Request& req, Response& resp) {
+  resp.headers.Set("ETag", rec.etag);
+  resp.headers.Set("Last-Modified", FormatHttpDate(rec.last_modified));
+  resp.headers.Set("Content-Type", rec.content_type);
+  resp.headers.Set("Accept-Ranges", "bytes");
+  if (rec.archive.storage_class != s3::kStandard) {
+    resp.headers.Set("x-amz-storage-class", rec.archive.storage_class);
+  }
+  if (!rec.archive.archive_status.empty()) {
+    resp.headers.Set("x-amz-archive-status", rec.archive.archive_status);
+  }
+  if (rec.archive.restore != ArchiveState::Restore::kNone) {
+    resp.headers.Set("x-amz-restore", s3::FormatRestoreHeader(ToRestoreStatus(rec.archive)));
+  }
+  for (const auto& [name, value] : rec.user_metadata) resp.headers.Set("x-amz-meta-" + name, value);
+  bool checksum_mode = EqualsIgnoreCase(req.headers.Get("x-amz-checksum-mode"), "ENABLED");
+  for (const auto& [name, value] : rec.headers) {
+    if (StartsWith(name, "x-amz-checksum-") && !checksum_mode) continue;
+    resp.headers.Set(name, value);
+  }
+}
+
+Result<ObjectRecord> Service::LoadCopySource(const Request& req) {
+  std::string source = req.headers.Get("x-amz-copy-source");
+  source = source.substr(0, source.find('?'));  // versionId: the sim keeps one version
+  auto decoded = UriDecode(source);
+  if (!decoded) return S3Err("InvalidArgument", "bad x-amz-copy-source");
+  std::string_view s = *decoded;
+  if (StartsWith(s, "/")) s.remove_prefix(1);
+  size_t slash = s.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size()) {
+    return S3Err("InvalidArgument", "x-amz-copy-source must name a bucket and a key");
+  }
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(std::string(s.substr(0, slash)),
+                                                     std::string(s.substr(slash + 1))));
+  if (!rec.archive.readable()) {
+    return S3Err("InvalidObjectState",
+                 "The source object of the COPY action is not in the active tier and is only "
+                 "stored in Amazon S3 Glacier.",
+                 {{"StorageClass", rec.archive.storage_class}});
+  }
+  return rec;
+}
+
+}  // namespace thaw::sim

@@ -1,0 +1,36 @@
+// thaw sim: a local S3-compatible endpoint with archive tiers, time-scaled restores, SigV4
+// verification and fault injection (issue 5). This header is the module's public surface: the
+// options and the blocking entry point the CLI calls. Everything else is internal to src/sim.
+//
+// Thread safety: RunSim owns its server and threads; call it once per process.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/status.h"
+
+namespace thaw::sim {
+
+struct SimOptions {
+  // Objects and metadata live here. Empty: a temporary directory removed on exit.
+  std::string data_dir;
+  // host:port to listen on; port 0 picks a free port (printed in the banner).
+  std::string listen = "127.0.0.1:9000";
+  // Credentials the sim accepts (SigV4). Defaults are printed at start.
+  std::string access_key = "thawsim";
+  std::string secret_key = "thawsimsecret";
+  bool anonymous = false;  // accept any request without checking signatures
+  std::string region = "us-east-1";
+  // Sim time runs this many times faster than real time (3600: an hour takes a second).
+  double time_scale = 1.0;
+  std::string faults;  // fault spec, see faults.h
+  int io_threads = 4;  // 2-4 suits a small machine; requests run on these threads
+};
+
+// Runs the sim until SIGINT/SIGTERM. `on_ready` receives the banner line
+// ("thaw sim listening on http://127.0.0.1:PORT (access key K, secret S, region R)") once the
+// socket listens. Returns an error when the sim cannot start.
+Status RunSim(const SimOptions& options, const std::function<void(const std::string&)>& on_ready);
+
+}  // namespace thaw::sim

@@ -1,0 +1,447 @@
+// Store: SQLite metadata plus object files (see store.h for the layout and write order).
+#include "sim/store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "common/strings.h"
+
+namespace thaw::sim {
+namespace fs = std::filesystem;
+namespace {
+
+int64_t ToNanos(Clock::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+Clock::TimePoint FromNanos(int64_t n) {
+  return Clock::TimePoint(std::chrono::duration_cast<Clock::Duration>(std::chrono::nanoseconds(n)));
+}
+
+// A prepared statement bound to the store's connection; finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_) : rc_; }
+  Status Run() {
+    int rc = Step();
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok() : Error();
+  }
+  Status Error() const { return Status::Internal(std::string("sqlite: ") + sqlite3_errmsg(db_)); }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS buckets(name TEXT PRIMARY KEY, region TEXT, created INTEGER);
+CREATE TABLE IF NOT EXISTS objects(
+  bucket TEXT NOT NULL, key TEXT NOT NULL, file TEXT, size INTEGER, etag TEXT,
+  last_modified INTEGER, content_type TEXT, user_metadata TEXT, headers TEXT,
+  storage_class TEXT, archive_status TEXT, restore INTEGER, tier INTEGER, days INTEGER,
+  ready_at INTEGER, expiry INTEGER, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT, key TEXT,
+  initiated INTEGER, object TEXT);
+CREATE TABLE IF NOT EXISTS parts(upload_id TEXT, number INTEGER, file TEXT, size INTEGER,
+  etag TEXT, last_modified INTEGER, PRIMARY KEY(upload_id, number));
+CREATE TABLE IF NOT EXISTS state(k TEXT PRIMARY KEY, v INTEGER);
+)sql";
+
+constexpr const char* kObjectColumns =
+    "bucket, key, file, size, etag, last_modified, content_type, user_metadata, headers, "
+    "storage_class, archive_status, restore, tier, days, ready_at, expiry";
+
+ObjectRecord ReadObject(const Stmt& s) {
+  ObjectRecord r;
+  r.bucket = s.Text(0);
+  r.key = s.Text(1);
+  r.file = s.Text(2);
+  r.size = static_cast<uint64_t>(s.Int(3));
+  r.etag = s.Text(4);
+  r.last_modified = FromNanos(s.Int(5));
+  r.content_type = s.Text(6);
+  auto meta = nlohmann::json::parse(s.Text(7), nullptr, false);
+  if (meta.is_object()) r.user_metadata = meta.get<std::map<std::string, std::string>>();
+  auto headers = nlohmann::json::parse(s.Text(8), nullptr, false);
+  if (headers.is_object()) r.headers = headers.get<std::map<std::string, std::string>>();
+  r.archive.storage_class = s.Text(9);
+  r.archive.archive_status = s.Text(10);
+  r.archive.restore = static_cast<ArchiveState::Restore>(s.Int(11));
+  r.archive.tier = static_cast<s3::RestoreTier>(s.Int(12));
+  r.archive.days = static_cast<int>(s.Int(13));
+  r.archive.ready_at = FromNanos(s.Int(14));
+  r.archive.expiry = FromNanos(s.Int(15));
+  return r;
+}
+
+nlohmann::json ObjectTemplateJson(const ObjectRecord& r) {
+  return {{"content_type", r.content_type},
+          {"user_metadata", r.user_metadata},
+          {"headers", r.headers},
+          {"storage_class", r.archive.storage_class},
+          {"archive_status", r.archive.archive_status}};
+}
+
+Status RenameInto(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::create_directories(fs::path(to).parent_path(), ec);
+  fs::rename(from, to, ec);
+  if (ec) return Status::Internal("rename " + from + " -> " + to + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+  std::error_code ec;
+  for (const char* sub : {"objects", "uploads", "tmp"}) {
+    fs::create_directories(fs::path(dir) / sub, ec);
+    if (ec) return Status::Internal("create " + dir + "/" + sub + ": " + ec.message());
+  }
+  // Leftovers of interrupted uploads are garbage.
+  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "tmp", ec))
+    fs::remove(entry.path(), ec);
+  sqlite3* db = nullptr;
+  std::string path = dir + "/meta.sqlite";
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::Internal("open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::unique_ptr<Store> store(new Store(dir, db));
+  THAW_RETURN_IF_ERROR(store->Exec(kSchema));
+  return store;
+}
+
+Store::Store(std::string dir, sqlite3* db) : dir_(std::move(dir)), db_(db) {}
+Store::~Store() {
+  sqlite3_close(db_);
+}
+
+Status Store::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    return Status::Internal("sqlite: " + msg);
+  }
+  return Status::Ok();
+}
+
+std::string Store::NewFileId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t a = rng(), b = rng();
+  std::string bytes(16, '\0');
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<char>(a >> (8 * i));
+    bytes[8 + i] = static_cast<char>(b >> (8 * i));
+  }
+  return HexEncode(bytes);
+}
+
+std::string Store::NewTempPath() {
+  return dir_ + "/tmp/" + NewFileId();
+}
+
+std::string Store::ObjectPath(const std::string& file) const {
+  return dir_ + "/objects/" + file.substr(0, 2) + "/" + file;
+}
+
+Status Store::CreateBucket(const BucketRecord& b) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT INTO buckets(name, region, created) VALUES(?,?,?)");
+  s.Bind(1, b.name).Bind(2, b.region).Bind(3, ToNanos(b.created));
+  int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT) return Status::AlreadyExists("bucket " + b.name);
+  return rc == SQLITE_DONE ? Status::Ok() : s.Error();
+}
+
+Result<BucketRecord> Store::GetBucket(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT name, region, created FROM buckets WHERE name=?");
+  s.Bind(1, name);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return Status::NotFound("bucket " + name);
+  if (rc != SQLITE_ROW) return s.Error();
+  return BucketRecord{s.Text(0), s.Text(1), FromNanos(s.Int(2))};
+}
+
+Result<std::vector<BucketRecord>> Store::ListBuckets() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT name, region, created FROM buckets ORDER BY name");
+  std::vector<BucketRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), s.Text(1), FromNanos(s.Int(2))});
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Status Store::DeleteBucket(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    Stmt s(db_, "SELECT 1 FROM objects WHERE bucket=? LIMIT 1");
+    s.Bind(1, name);
+    if (s.Step() == SQLITE_ROW) return Status::FailedPrecondition("bucket not empty");
+  }
+  Stmt s(db_, "DELETE FROM buckets WHERE name=?");
+  s.Bind(1, name);
+  THAW_RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("bucket " + name);
+  return Status::Ok();
+}
+
+Result<ObjectRecord> Store::GetObject(const std::string& bucket, const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string sql =
+      std::string("SELECT ") + kObjectColumns + " FROM objects WHERE bucket=? AND key=?";
+  Stmt s(db_, sql.c_str());
+  s.Bind(1, bucket).Bind(2, key);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return Status::NotFound("key " + key);
+  if (rc != SQLITE_ROW) return s.Error();
+  return ReadObject(s);
+}
+
+// Caller holds mu_. Returns the file of the row it replaced in *old_file.
+Status Store::WriteObjectRow(const ObjectRecord& r) {
+  std::string sql = std::string("INSERT OR REPLACE INTO objects(") + kObjectColumns +
+                    ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  Stmt s(db_, sql.c_str());
+  s.Bind(1, r.bucket).Bind(2, r.key).Bind(3, r.file).Bind(4, static_cast<int64_t>(r.size));
+  s.Bind(5, r.etag).Bind(6, ToNanos(r.last_modified)).Bind(7, r.content_type);
+  s.Bind(8, nlohmann::json(r.user_metadata).dump()).Bind(9, nlohmann::json(r.headers).dump());
+  s.Bind(10, r.archive.storage_class).Bind(11, r.archive.archive_status);
+  s.Bind(12, static_cast<int64_t>(r.archive.restore))
+      .Bind(13, static_cast<int64_t>(r.archive.tier));
+  s.Bind(14, static_cast<int64_t>(r.archive.days)).Bind(15, ToNanos(r.archive.ready_at));
+  s.Bind(16, ToNanos(r.archive.expiry));
+  return s.Run();
+}
+
+Status Store::PutObject(ObjectRecord& rec, const std::string& temp_path) {
+  rec.file = NewFileId();
+  THAW_RETURN_IF_ERROR(RenameInto(temp_path, ObjectPath(rec.file)));
+  std::string old_file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    {
+      Stmt s(db_, "SELECT file FROM objects WHERE bucket=? AND key=?");
+      s.Bind(1, rec.bucket).Bind(2, rec.key);
+      if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
+    }
+    Status st = WriteObjectRow(rec);
+    if (!st.ok()) {
+      std::error_code ec;
+      fs::remove(ObjectPath(rec.file), ec);
+      return st;
+    }
+  }
+  // A GET that opened the old file keeps reading it: unlink only removes the name.
+  if (!old_file.empty()) {
+    std::error_code ec;
+    fs::remove(ObjectPath(old_file), ec);
+  }
+  return Status::Ok();
+}
+
+Status Store::UpdateObject(const ObjectRecord& rec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return WriteObjectRow(rec);
+}
+
+Status Store::CopyObject(const ObjectRecord& source, ObjectRecord& rec) {
+  std::string temp = NewTempPath();
+  std::error_code ec;
+  fs::copy_file(ObjectPath(source.file), temp, ec);
+  if (ec) return Status::Internal("copy " + source.file + ": " + ec.message());
+  return PutObject(rec, temp);
+}
+
+Status Store::DeleteObject(const std::string& bucket, const std::string& key) {
+  std::string old_file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    {
+      Stmt s(db_, "SELECT file FROM objects WHERE bucket=? AND key=?");
+      s.Bind(1, bucket).Bind(2, key);
+      if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
+    }
+    if (old_file.empty()) return Status::Ok();
+    Stmt s(db_, "DELETE FROM objects WHERE bucket=? AND key=?");
+    s.Bind(1, bucket).Bind(2, key);
+    THAW_RETURN_IF_ERROR(s.Run());
+  }
+  std::error_code ec;
+  fs::remove(ObjectPath(old_file), ec);
+  return Status::Ok();
+}
+
+Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,
+                                                     const std::string& prefix,
+                                                     const std::string& after, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Keys are UTF-8, which never contains 0xFF: prefix + "\xff" bounds every key with the prefix.
+  std::string sql =
+      std::string("SELECT ") + kObjectColumns +
+      " FROM objects WHERE bucket=? AND key>? AND key>=? AND key<? ORDER BY key LIMIT ?";
+  Stmt s(db_, sql.c_str());
+  s.Bind(1, bucket).Bind(2, after).Bind(3, prefix).Bind(4, prefix + "\xff\xff\xff\xff");
+  s.Bind(5, static_cast<int64_t>(limit));
+  std::vector<ObjectRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadObject(s));
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Status Store::CreateUpload(const UploadRecord& u) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT INTO uploads(upload_id, bucket, key, initiated, object) VALUES(?,?,?,?,?)");
+  s.Bind(1, u.upload_id).Bind(2, u.bucket).Bind(3, u.key).Bind(4, ToNanos(u.initiated));
+  s.Bind(5, ObjectTemplateJson(u.object).dump());
+  return s.Run();
+}
+
+namespace {
+UploadRecord ReadUpload(const Stmt& s) {
+  UploadRecord u;
+  u.upload_id = s.Text(0);
+  u.bucket = s.Text(1);
+  u.key = s.Text(2);
+  u.initiated = FromNanos(s.Int(3));
+  auto j = nlohmann::json::parse(s.Text(4), nullptr, false);
+  u.object.bucket = u.bucket;
+  u.object.key = u.key;
+  if (j.is_object()) {
+    u.object.content_type = j.value("content_type", "");
+    u.object.user_metadata = j.value("user_metadata", std::map<std::string, std::string>{});
+    u.object.headers = j.value("headers", std::map<std::string, std::string>{});
+    u.object.archive.storage_class = j.value("storage_class", "STANDARD");
+    u.object.archive.archive_status = j.value("archive_status", "");
+  }
+  return u;
+}
+}  // namespace
+
+Result<UploadRecord> Store::GetUpload(const std::string& upload_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT upload_id, bucket, key, initiated, object FROM uploads WHERE upload_id=?");
+  s.Bind(1, upload_id);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return Status::NotFound("upload " + upload_id);
+  if (rc != SQLITE_ROW) return s.Error();
+  return ReadUpload(s);
+}
+
+Result<std::vector<UploadRecord>> Store::ListUploads(const std::string& bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_,
+         "SELECT upload_id, bucket, key, initiated, object FROM uploads WHERE bucket=? "
+         "ORDER BY key, initiated");
+  s.Bind(1, bucket);
+  std::vector<UploadRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadUpload(s));
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Status Store::PutPart(const std::string& upload_id, PartRecord& part,
+                      const std::string& temp_path) {
+  part.file =
+      dir_ + "/uploads/" + upload_id + "/" + std::to_string(part.number) + "-" + NewFileId();
+  THAW_RETURN_IF_ERROR(RenameInto(temp_path, part.file));
+  std::string old_file;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    {
+      Stmt s(db_, "SELECT file FROM parts WHERE upload_id=? AND number=?");
+      s.Bind(1, upload_id).Bind(2, part.number);
+      if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
+    }
+    Stmt s(db_,
+           "INSERT OR REPLACE INTO parts(upload_id, number, file, size, etag, last_modified) "
+           "VALUES(?,?,?,?,?,?)");
+    s.Bind(1, upload_id).Bind(2, part.number).Bind(3, part.file);
+    s.Bind(4, static_cast<int64_t>(part.size))
+        .Bind(5, part.etag)
+        .Bind(6, ToNanos(part.last_modified));
+    THAW_RETURN_IF_ERROR(s.Run());
+  }
+  std::error_code ec;
+  if (!old_file.empty()) fs::remove(old_file, ec);
+  return Status::Ok();
+}
+
+Result<std::vector<PartRecord>> Store::ListParts(const std::string& upload_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_,
+         "SELECT number, file, size, etag, last_modified FROM parts WHERE upload_id=? ORDER BY "
+         "number");
+  s.Bind(1, upload_id);
+  std::vector<PartRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({static_cast<int>(s.Int(0)), s.Text(1), static_cast<uint64_t>(s.Int(2)),
+                   s.Text(3), FromNanos(s.Int(4))});
+  }
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Status Store::DeleteUpload(const std::string& upload_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Stmt a(db_, "DELETE FROM parts WHERE upload_id=?");
+    a.Bind(1, upload_id);
+    THAW_RETURN_IF_ERROR(a.Run());
+    Stmt b(db_, "DELETE FROM uploads WHERE upload_id=?");
+    b.Bind(1, upload_id);
+    THAW_RETURN_IF_ERROR(b.Run());
+  }
+  std::error_code ec;
+  fs::remove_all(dir_ + "/uploads/" + upload_id, ec);
+  return Status::Ok();
+}
+
+std::optional<Clock::TimePoint> Store::LoadSimTime() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "SELECT v FROM state WHERE k='sim_time'");
+  if (s.Step() != SQLITE_ROW) return std::nullopt;
+  return FromNanos(s.Int(0));
+}
+
+Status Store::SaveSimTime(Clock::TimePoint t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT OR REPLACE INTO state(k, v) VALUES('sim_time', ?)");
+  s.Bind(1, ToNanos(t));
+  return s.Run();
+}
+
+}  // namespace thaw::sim

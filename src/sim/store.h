@@ -1,0 +1,116 @@
+// Store: the sim's persistent state on local disk. Object data lives as files under
+// <data-dir>/objects (named by a random id, never by key, so any key is safe); metadata
+// (buckets, objects with their archive/restore state, multipart uploads and parts, the sim
+// clock) lives in SQLite in WAL mode (<data-dir>/meta.sqlite), so a restarted sim has every
+// object and every restore state. Writes go file-first: a new object's file is renamed into
+// place before its row is committed; the file it replaces is removed after the commit.
+//
+// Thread safety: all methods may be called from any thread; one mutex serializes SQLite.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "sim/archive.h"
+
+struct sqlite3;
+
+namespace thaw::sim {
+
+struct BucketRecord {
+  std::string name;
+  std::string region;
+  Clock::TimePoint created{};
+};
+
+struct ObjectRecord {
+  std::string bucket;
+  std::string key;
+  std::string file;  // id under objects/
+  uint64_t size = 0;
+  std::string etag;  // with quotes
+  Clock::TimePoint last_modified{};
+  std::string content_type;
+  std::map<std::string, std::string> user_metadata;  // lower-case names without x-amz-meta-
+  // Other stored response headers: Cache-Control, Content-Disposition, Content-Encoding,
+  // Content-Language, Expires, x-amz-checksum-<algo>.
+  std::map<std::string, std::string> headers;
+  ArchiveState archive;
+};
+
+struct UploadRecord {
+  std::string upload_id;
+  std::string bucket;
+  std::string key;
+  Clock::TimePoint initiated{};
+  ObjectRecord object;  // the metadata the completed object will get (no file/size/etag)
+};
+
+struct PartRecord {
+  int number = 0;
+  std::string file;  // path of the part's file
+  uint64_t size = 0;
+  std::string etag;  // with quotes
+  Clock::TimePoint last_modified{};
+};
+
+class Store {
+ public:
+  // Opens (creating when needed) the store in `dir`.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir);
+  ~Store();
+
+  // A fresh path under <dir>/tmp for an incoming body.
+  std::string NewTempPath();
+  std::string ObjectPath(const std::string& file) const;
+
+  Status CreateBucket(const BucketRecord& bucket);          // AlreadyExists
+  Result<BucketRecord> GetBucket(const std::string& name);  // NotFound
+  Result<std::vector<BucketRecord>> ListBuckets();
+  Status DeleteBucket(const std::string& name);  // NotFound; FailedPrecondition when not empty
+
+  Result<ObjectRecord> GetObject(const std::string& bucket, const std::string& key);
+  // Moves `temp_path` into place as rec.file (assigned here) and commits rec.
+  Status PutObject(ObjectRecord& rec, const std::string& temp_path);
+  // Updates metadata only (archive state, storage class, headers) of an existing object.
+  Status UpdateObject(const ObjectRecord& rec);
+  // Copies the data file of `source` to a new file for `rec` and commits rec.
+  Status CopyObject(const ObjectRecord& source, ObjectRecord& rec);
+  Status DeleteObject(const std::string& bucket, const std::string& key);  // OK when absent
+  // Keys > after and starting with prefix, in key order, at most `limit`.
+  Result<std::vector<ObjectRecord>> ListObjects(const std::string& bucket,
+                                                const std::string& prefix, const std::string& after,
+                                                int limit);
+
+  Status CreateUpload(const UploadRecord& upload);
+  Result<UploadRecord> GetUpload(const std::string& upload_id);  // NotFound
+  Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket);
+  // Moves temp_path into place as the part's file and records it (replacing an older part).
+  Status PutPart(const std::string& upload_id, PartRecord& part, const std::string& temp_path);
+  Result<std::vector<PartRecord>> ListParts(const std::string& upload_id);
+  // Removes the upload, its parts and their files.
+  Status DeleteUpload(const std::string& upload_id);
+
+  // The sim clock persisted by the last run (nullopt for a new store) and its update.
+  std::optional<Clock::TimePoint> LoadSimTime();
+  Status SaveSimTime(Clock::TimePoint t);
+
+ private:
+  Store(std::string dir, sqlite3* db);
+  Status Exec(const std::string& sql);
+  Status WriteObjectRow(const ObjectRecord& rec);
+  std::string NewFileId();
+
+  const std::string dir_;
+  std::mutex mu_;  // guards db_ and rng state in NewFileId
+  sqlite3* db_;
+};
+
+}  // namespace thaw::sim

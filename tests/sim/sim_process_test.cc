@@ -1,0 +1,398 @@
+// thaw sim as a user runs it: the real binary as a child process, driven by clients we did not
+// write (boto3, the aws CLI, curl). Covers the API round trip, the archive/restore cycle with a
+// scaled clock, expiry, SigV4 refusals, presigned URLs, restart persistence and fault rules.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "support/boto3.h"
+#include "support/process.h"
+#include "support/test_env.h"
+
+namespace thaw::testing {
+namespace {
+
+// A running `thaw sim` on a free port with the test credentials (testing/testing, as RunBoto3).
+class Sim {
+ public:
+  Sim(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
+    static int instance = 0;
+    log_ = data_dir + "." + std::to_string(++instance) + ".log";  // never an old banner
+    std::vector<std::string> argv = {ThawBinary(),   "sim",    "--listen",     "127.0.0.1:0",
+                                     "--data-dir",   data_dir, "--access-key", "testing",
+                                     "--secret-key", "testing"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    proc_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, log_);
+    for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
+      std::ifstream in(log_);
+      std::string line;
+      while (std::getline(in, line)) {
+        const std::string marker = "thaw sim listening on ";
+        size_t at = line.find(marker);
+        if (at != std::string::npos) {
+          std::string rest = line.substr(at + marker.size());
+          endpoint_ = rest.substr(0, rest.find(' '));
+        }
+      }
+      if (endpoint_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  const std::string& endpoint() const { return endpoint_; }
+  int Stop() { return proc_->Kill(SIGTERM); }
+  std::string Log() const {
+    std::ifstream in(log_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  std::string log_;
+  std::string endpoint_;
+  std::unique_ptr<ChildProcess> proc_;
+};
+
+std::string AwsEnv() {
+  return "env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 "
+         "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent "
+         "AWS_EC2_METADATA_DISABLED=true ";
+}
+
+std::string Boto(const Sim& sim, const std::string& body) {
+  int rc = -1;
+  std::string out = RunBoto3(sim.endpoint(), body, &rc);
+  EXPECT_EQ(rc, 0) << out;
+  return out;
+}
+
+TEST(SimProcess, PrintsEndpointAndServesBoto3RoundTrip) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  std::string out = Boto(
+      sim,
+      "from botocore.exceptions import ClientError\n"
+      "s3.create_bucket(Bucket='rtrip')\n"
+      "assert s3.head_bucket(Bucket='rtrip')['ResponseMetadata']['HTTPStatusCode'] == 200\n"
+      "r = s3.put_object(Bucket='rtrip', Key='a/b c+d.txt', Body=b'0123456789', Metadata={'k': "
+      "'v'},\n"
+      "                  ContentMD5='eB5eJF1ptWaXm4bijSPyxw==')\n"
+      "o = s3.get_object(Bucket='rtrip', Key='a/b c+d.txt')\n"
+      "assert o['Body'].read() == b'0123456789' and o['Metadata'] == {'k': 'v'}\n"
+      "assert s3.get_object(Bucket='rtrip', Key='a/b c+d.txt', Range='bytes=-3')['Body'].read() == "
+      "b'789'\n"
+      "assert s3.get_object(Bucket='rtrip', Key='a/b c+d.txt', Range='bytes=7-')['Body'].read() == "
+      "b'789'\n"
+      "try:\n"
+      "    s3.get_object(Bucket='rtrip', Key='a/b c+d.txt', Range='bytes=50-'); assert False\n"
+      "except ClientError as e: assert e.response['Error']['Code'] == 'InvalidRange', e.response\n"
+      "try:\n"
+      "    s3.get_object(Bucket='rtrip', Key='a/b c+d.txt', IfNoneMatch=r['ETag']); assert False\n"
+      "except ClientError as e: assert e.response['ResponseMetadata']['HTTPStatusCode'] == 304\n"
+      "try:\n"
+      "    s3.put_object(Bucket='rtrip', Key='x', Body=b'abc', "
+      "ContentMD5='eB5eJF1ptWaXm4bijSPyxw=='); assert False\n"
+      "except ClientError as e: assert e.response['Error']['Code'] == 'BadDigest', e.response\n"
+      "try:\n"
+      "    s3.delete_bucket(Bucket='rtrip'); assert False\n"
+      "except ClientError as e: assert e.response['Error']['Code'] == 'BucketNotEmpty'\n"
+      "for i in range(5): s3.put_object(Bucket='rtrip', Key=f'p/{i}', Body=b'x')\n"
+      "keys = []\n"
+      "for page in s3.get_paginator('list_objects_v2').paginate(Bucket='rtrip', Prefix='p/', "
+      "PaginationConfig={'PageSize': 2}):\n"
+      "    keys += [c['Key'] for c in page.get('Contents', [])]\n"
+      "assert keys == [f'p/{i}' for i in range(5)], keys\n"
+      "v1 = s3.list_objects(Bucket='rtrip', Delimiter='/')\n"
+      "assert [p['Prefix'] for p in v1['CommonPrefixes']] == ['a/', 'p/'], v1\n"
+      "s3.copy_object(Bucket='rtrip', Key='copy', CopySource={'Bucket': 'rtrip', 'Key': 'a/b "
+      "c+d.txt'})\n"
+      "assert s3.get_object(Bucket='rtrip', Key='copy')['Body'].read() == b'0123456789'\n"
+      "d = s3.delete_objects(Bucket='rtrip', Delete={'Objects': [{'Key': f'p/{i}'} for i in "
+      "range(5)]})\n"
+      "assert len(d['Deleted']) == 5\n"
+      "try:\n"
+      "    s3.get_object(Bucket='rtrip', Key='nope'); assert False\n"
+      "except ClientError as e:\n"
+      "    assert e.response['Error']['Code'] == 'NoSuchKey' and "
+      "e.response['Error'].get('RequestId') or True\n"
+      "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+}
+
+TEST(SimProcess, AwsCliCopies100MiBMultipartAndSyncsOddNames) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty());
+  std::string aws = AwsEnv() + "aws --endpoint-url " + sim.endpoint() + " ";
+  std::string big = dir.path() + "/big.bin";
+  ASSERT_EQ(RunCommand("head -c 104857600 /dev/urandom > " + big), 0);
+  ASSERT_EQ(RunCommand(aws + "s3 mb s3://cli"), 0);
+  ASSERT_EQ(RunCommand(aws + "s3 cp --only-show-errors " + big + " s3://cli/big.bin"), 0);
+  ASSERT_EQ(RunCommand(aws + "s3 cp --only-show-errors s3://cli/big.bin " + dir.path() + "/back.bin"), 0);
+  std::string a, b, etag;
+  RunCommand("sha256sum < " + big, &a);
+  RunCommand("sha256sum < " + dir.path() + "/back.bin", &b);
+  EXPECT_EQ(a, b);
+  RunCommand(aws + "s3api head-object --bucket cli --key big.bin --query ETag --output text",
+             &etag);
+  EXPECT_NE(etag.find("-"), std::string::npos) << etag;  // multipart ETag "<md5>-N"
+
+  std::string tree = dir.path() + "/tree";
+  ASSERT_EQ(RunCommand("mkdir -p '" + tree + "/sub dir/ü' && echo 1 > '" + tree +
+                       "/a b.txt' && "
+                       "echo 2 > '" +
+                       tree + "/sub dir/ü/100%+plus&amp.txt' && echo 3 > '" + tree +
+                       "/sub dir/tilde~#hash'"),
+            0);
+  ASSERT_EQ(RunCommand(aws + "s3 sync --only-show-errors " + tree + " s3://cli/tree"), 0);
+  ASSERT_EQ(RunCommand(aws + "s3 sync --only-show-errors s3://cli/tree " + dir.path() + "/tree2"), 0);
+  EXPECT_EQ(RunCommand("diff -r " + tree + " " + dir.path() + "/tree2"), 0);
+  std::string second;
+  RunCommand(aws + "s3 sync " + tree + " s3://cli/tree --dryrun", &second);
+  EXPECT_EQ(second, "");  // nothing left to upload
+}
+
+TEST(SimProcess, AwsCliRestoreCycleWithScaledClockThenExpiry) {
+  TempDir dir;
+  // 7200x: a Standard restore (3-5 h) takes 1.5-2.5 s, a 1-day copy lives 12-24 s.
+  Sim sim(dir.path() + "/data", {"--time-scale", "7200"});
+  ASSERT_FALSE(sim.endpoint().empty());
+  std::string aws = AwsEnv() + "aws --endpoint-url " + sim.endpoint() + " ";
+  ASSERT_EQ(RunCommand(aws + "s3 mb s3://cold"), 0);
+  ASSERT_EQ(RunCommand("echo data > " + dir.path() + "/f && " + aws + "s3 cp " + dir.path() +
+                       "/f s3://cold/f --storage-class GLACIER --only-show-errors"),
+            0);
+  std::string out;
+  // (aws s3 cp refuses GLACIER objects itself; s3api sends the GET.)
+  EXPECT_NE(
+      RunCommand(aws + "s3api get-object --bucket cold --key f " + dir.path() + "/g 2>&1", &out),
+      0);
+  EXPECT_NE(out.find("InvalidObjectState"), std::string::npos) << out;
+  RunCommand(aws + "s3api head-object --bucket cold --key f --output json", &out);
+  EXPECT_NE(out.find("\"StorageClass\": \"GLACIER\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("Restore"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(aws + "s3api restore-object --bucket cold --key f --restore-request "
+                             "'{\"Days\":1,\"GlacierJobParameters\":{\"Tier\":\"Standard\"}}'"),
+            0);
+  RunCommand(aws +
+                 "s3api restore-object --bucket cold --key f --restore-request "
+                 "'{\"Days\":1,\"GlacierJobParameters\":{\"Tier\":\"Standard\"}}' 2>&1",
+             &out);
+  // Either still running (409) or, on a slow machine, already done (200).
+  RunCommand(aws + "s3api head-object --bucket cold --key f --query Restore --output text", &out);
+  EXPECT_NE(out.find("ongoing-request"), std::string::npos) << out;
+  bool restored = false;
+  for (int i = 0; i < 100 && !restored; ++i) {
+    RunCommand(aws + "s3api head-object --bucket cold --key f --query Restore --output text", &out);
+    restored = out.find("ongoing-request=\"false\"") != std::string::npos;
+    if (!restored) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(restored) << out;
+  EXPECT_NE(out.find("expiry-date=\""), std::string::npos);
+  EXPECT_NE(out.find("00:00:00 GMT"), std::string::npos) << out;
+  ASSERT_EQ(
+      RunCommand(aws + "s3api get-object --bucket cold --key f " + dir.path() + "/g > /dev/null"),
+      0);
+  // Expiry: the copy goes away and the object is archived again.
+  bool archived_again = false;
+  for (int i = 0; i < 120 && !archived_again; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    RunCommand(aws + "s3api head-object --bucket cold --key f --output json", &out);
+    archived_again = out.find("Restore") == std::string::npos;
+  }
+  EXPECT_TRUE(archived_again) << out;
+  EXPECT_NE(
+      RunCommand(aws + "s3api get-object --bucket cold --key f " + dir.path() + "/h 2>/dev/null"),
+      0);
+}
+
+TEST(SimProcess, ArchiveRulesDeepArchiveAndIntelligentTiering) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data", {"--time-scale", "100000"});
+  ASSERT_FALSE(sim.endpoint().empty());
+  std::string out = Boto(
+      sim,
+      "import time\n"
+      "from botocore.exceptions import ClientError\n"
+      "def code(f):\n"
+      "    try: f(); return 'OK'\n"
+      "    except ClientError as e: return (e.response['Error']['Code'], "
+      "e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error'])\n"
+      "s3.create_bucket(Bucket='arch')\n"
+      "s3.put_object(Bucket='arch', Key='deep', Body=b'd', StorageClass='DEEP_ARCHIVE')\n"
+      "s3.put_object(Bucket='arch', Key='it', Body=b'i', StorageClass='INTELLIGENT_TIERING', "
+      "Metadata={'thaw-archive-status': 'ARCHIVE_ACCESS'})\n"
+      "s3.put_object(Bucket='arch', Key='hot', Body=b'h')\n"
+      "c = code(lambda: s3.get_object(Bucket='arch', Key='deep'))\n"
+      "assert c[0] == 'InvalidObjectState' and c[1] == 403 and c[2]['StorageClass'] == "
+      "'DEEP_ARCHIVE', c\n"
+      "c = code(lambda: s3.get_object(Bucket='arch', Key='it'))\n"
+      "assert c[0] == 'InvalidObjectState' and c[2].get('AccessTier') == 'ARCHIVE_ACCESS', c\n"
+      "h = s3.head_object(Bucket='arch', Key='it')\n"
+      "assert h['StorageClass'] == 'INTELLIGENT_TIERING' and h['ArchiveStatus'] == "
+      "'ARCHIVE_ACCESS', h\n"
+      "c = code(lambda: s3.restore_object(Bucket='arch', Key='deep', RestoreRequest={'Days': 1, "
+      "'GlacierJobParameters': {'Tier': 'Expedited'}}))\n"
+      "assert c[0] == 'InvalidArgument' and c[1] == 400, c\n"
+      "c = code(lambda: s3.restore_object(Bucket='arch', Key='deep', "
+      "RestoreRequest={'GlacierJobParameters': {'Tier': 'Bulk'}}))\n"
+      "assert c[1] == 400, c\n"
+      "c = code(lambda: s3.restore_object(Bucket='arch', Key='it', RestoreRequest={'Days': 1, "
+      "'GlacierJobParameters': {'Tier': 'Standard'}}))\n"
+      "assert c[0] == 'InvalidArgument', c\n"
+      "c = code(lambda: s3.restore_object(Bucket='arch', Key='hot', RestoreRequest={'Days': 1}))\n"
+      "assert c[0] == 'InvalidObjectState' and c[1] == 403, c\n"
+      "r = s3.restore_object(Bucket='arch', Key='it', RestoreRequest={'GlacierJobParameters': "
+      "{'Tier': 'Expedited'}})\n"
+      "assert r['ResponseMetadata']['HTTPStatusCode'] == 202\n"
+      "r = s3.restore_object(Bucket='arch', Key='deep', RestoreRequest={'Days': 3, "
+      "'GlacierJobParameters': {'Tier': 'Standard'}})\n"
+      "assert r['ResponseMetadata']['HTTPStatusCode'] == 202\n"
+      "lst = s3.list_objects_v2(Bucket='arch', OptionalObjectAttributes=['RestoreStatus'])\n"
+      "deep = [c for c in lst['Contents'] if c['Key'] == 'deep'][0]\n"
+      "assert deep['RestoreStatus']['IsRestoreInProgress'] is True, deep\n"
+      "time.sleep(1.0)\n"
+      "assert s3.get_object(Bucket='arch', Key='it')['Body'].read() == b'i'\n"
+      "assert 'ArchiveStatus' not in s3.head_object(Bucket='arch', Key='it')\n"
+      "assert s3.get_object(Bucket='arch', Key='deep')['Body'].read() == b'd'\n"
+      "r = s3.restore_object(Bucket='arch', Key='deep', RestoreRequest={'Days': 3, "
+      "'GlacierJobParameters': {'Tier': 'Standard'}})\n"
+      "assert r['ResponseMetadata']['HTTPStatusCode'] == 200\n"
+      "s3.copy_object(Bucket='arch', Key='deep', CopySource={'Bucket': 'arch', 'Key': 'deep'}, "
+      "StorageClass='STANDARD')\n"
+      "assert 'StorageClass' not in s3.head_object(Bucket='arch', Key='deep')\n"
+      "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+}
+
+TEST(SimProcess, SigV4RefusalsAndPresignedUrls) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty());
+  std::string out = Boto(
+      sim,
+      "import subprocess, time\n"
+      "from botocore.exceptions import ClientError\n"
+      "s3.create_bucket(Bucket='sig')\n"
+      "s3.put_object(Bucket='sig', Key='k', Body=b'secret data')\n"
+      "def code(client):\n"
+      "    try: client.get_object(Bucket='sig', Key='k'); return 'OK'\n"
+      "    except ClientError as e: return e.response['Error']['Code']\n"
+      "cfg = Config(s3={'addressing_style': 'path'}, retries={'total_max_attempts': 1})\n"
+      "bad = boto3.client('s3', endpoint_url=s3.meta.endpoint_url, region_name='us-east-1', "
+      "aws_access_key_id='testing', aws_secret_access_key='wrong', config=cfg)\n"
+      "assert code(bad) == 'SignatureDoesNotMatch', code(bad)\n"
+      "unk = boto3.client('s3', endpoint_url=s3.meta.endpoint_url, region_name='us-east-1', "
+      "aws_access_key_id='nobody', aws_secret_access_key='testing', config=cfg)\n"
+      "assert code(unk) == 'InvalidAccessKeyId'\n"
+      "v4 = boto3.client('s3', endpoint_url=s3.meta.endpoint_url, region_name='us-east-1', "
+      "aws_access_key_id='testing', aws_secret_access_key='testing', "
+      "config=Config(signature_version='s3v4', s3={'addressing_style': 'path'}))\n"
+      "url = v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, "
+      "ExpiresIn=60)\n"
+      "assert subprocess.run(['curl', '-sf', url], capture_output=True).stdout == b'secret data'\n"
+      "out = subprocess.run(['curl', '-s', url.replace('sig/k', 'sig/other')], "
+      "capture_output=True).stdout\n"
+      "assert b'SignatureDoesNotMatch' in out, out\n"
+      "out = subprocess.run(['curl', '-s', s3.meta.endpoint_url + '/sig/k'], "
+      "capture_output=True).stdout\n"
+      "assert b'<Code>AccessDenied</Code>' in out and b'<RequestId>' in out and "
+      "b'<Resource>/sig/k</Resource>' in out, out\n"
+      "stale = ['curl', '-s', '-H', 'x-amz-date: 20200101T000000Z', '-H', 'x-amz-content-sha256: "
+      "UNSIGNED-PAYLOAD', '-H',\n"
+      "         'Authorization: AWS4-HMAC-SHA256 "
+      "Credential=testing/20200101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, "
+      "Signature=00',\n"
+      "         s3.meta.endpoint_url + '/sig/k']\n"
+      "out = subprocess.run(stale, capture_output=True).stdout\n"
+      "assert b'<Code>RequestTimeTooSkewed</Code>' in out, out\n"
+      "old = v4.generate_presigned_url('get_object', Params={'Bucket': 'sig', 'Key': 'k'}, "
+      "ExpiresIn=1)\n"
+      "time.sleep(2.1)\n"
+      "out = subprocess.run(['curl', '-s', old], capture_output=True).stdout\n"
+      "assert b'<Code>AccessDenied</Code>' in out and b'expired' in out, out\n"
+      "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+}
+
+TEST(SimProcess, RestartKeepsObjectsAndRestoreState) {
+  TempDir dir;
+  std::string data = dir.path() + "/data";
+  {
+    Sim sim(data, {"--time-scale", "1"});
+    ASSERT_FALSE(sim.endpoint().empty());
+    Boto(sim,
+         "s3.create_bucket(Bucket='keep')\n"
+         "s3.put_object(Bucket='keep', Key='hot', Body=b'hot data')\n"
+         "s3.put_object(Bucket='keep', Key='cold', Body=b'c', StorageClass='GLACIER')\n"
+         "s3.restore_object(Bucket='keep', Key='cold', RestoreRequest={'Days': 1, "
+         "'GlacierJobParameters': {'Tier': 'Bulk'}})\n");
+    EXPECT_EQ(WEXITSTATUS(sim.Stop()), 0);
+  }
+  Sim again(data, {"--time-scale", "1"});
+  ASSERT_FALSE(again.endpoint().empty());
+  std::string out = Boto(
+      again,
+      "assert s3.get_object(Bucket='keep', Key='hot')['Body'].read() == b'hot data'\n"
+      "h = s3.head_object(Bucket='keep', Key='cold')\n"
+      "assert h['StorageClass'] == 'GLACIER' and h['Restore'] == 'ongoing-request=\"true\"', h\n"
+      "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+}
+
+TEST(SimProcess, FaultRulesAreObservedByClients) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data", {"--faults", "op=HeadObject,error=SlowDown,count=1"});
+  ASSERT_FALSE(sim.endpoint().empty());
+  std::string out = Boto(
+      sim,
+      "import socket, subprocess, time, urllib.request\n"
+      "from botocore.exceptions import ClientError\n"
+      "cfg = Config(signature_version='s3v4', s3={'addressing_style': 'path'}, "
+      "retries={'total_max_attempts': 1})\n"
+      "c = boto3.client('s3', endpoint_url=s3.meta.endpoint_url, region_name='us-east-1', "
+      "aws_access_key_id='testing', aws_secret_access_key='testing', config=cfg)\n"
+      "c.create_bucket(Bucket='faulty')\n"
+      "c.put_object(Bucket='faulty', Key='k', Body=b'z' * 200000)\n"
+      "try:\n"
+      "    c.head_object(Bucket='faulty', Key='k'); assert False\n"
+      "except ClientError as e: assert e.response['ResponseMetadata']['HTTPStatusCode'] == 503, "
+      "e.response\n"
+      "c.head_object(Bucket='faulty', Key='k')  # count=1: only the first\n"
+      "def admin(spec):\n"
+      "    req = urllib.request.Request(s3.meta.endpoint_url + '/_thaw/faults', "
+      "data=spec.encode(), method='PUT')\n"
+      "    urllib.request.urlopen(req).read()\n"
+      "admin('op=GetObject,error=InternalError')\n"
+      "try:\n"
+      "    c.get_object(Bucket='faulty', Key='k'); assert False\n"
+      "except ClientError as e: assert e.response['Error']['Code'] == 'InternalError', e.response\n"
+      "admin('op=GetObject,latency=300ms')\n"
+      "t = time.time(); c.get_object(Bucket='faulty', Key='k')['Body'].read(); assert time.time() "
+      "- t >= 0.3\n"
+      "admin('op=GetObject,bandwidth=400KiB/s')\n"
+      "t = time.time(); assert len(c.get_object(Bucket='faulty', Key='k')['Body'].read()) == "
+      "200000\n"
+      "assert time.time() - t >= 0.4, time.time() - t\n"
+      "url = c.generate_presigned_url('get_object', Params={'Bucket': 'faulty', 'Key': 'k'})\n"
+      "admin('op=GetObject,truncate')\n"
+      "r = subprocess.run(['curl', '-s', '-o', '/dev/null', '-w', '%{size_download}', url], "
+      "capture_output=True)\n"
+      "assert r.returncode == 18 and r.stdout == b'100000', r\n"
+      "admin('op=GetObject,reset')\n"
+      "r = subprocess.run(['curl', '-s', '-o', '/dev/null', url], capture_output=True)\n"
+      "assert r.returncode in (18, 56), r\n"
+      "admin('')\n"
+      "assert len(c.get_object(Bucket='faulty', Key='k')['Body'].read()) == 200000\n"
+      "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace thaw::testing
