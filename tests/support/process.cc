@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   pid_ = fork();
   if (pid_ == 0) {
     setpgid(0, 0);
+    // If the test process dies (a crash, ctest's timeout), take the server down with it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     int fd =
         open(log_path.empty() ? "/dev/null" : log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
