@@ -125,6 +125,9 @@ std::optional<TimePoint> ParseAccessLogTime(std::string_view s) {
   using namespace std::chrono;
   year_month_day ymd{year(y1 * 100 + y2), std::chrono::month(month),
                      std::chrono::day(static_cast<unsigned>(day))};
+  // TimePoint holds years 1678-2261 only (64-bit nanoseconds); S3 logs are far inside that.
+  const int y = y1 * 100 + y2;
+  if (y < 1678 || y > 2261) return std::nullopt;
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60 || off_h > 23 || off_m > 59) {
     return std::nullopt;
   }

@@ -31,6 +31,9 @@ TEST(AccessLog, ParsesTime) {
   EXPECT_FALSE(ParseAccessLogTime("[06/Feb/2019:24:00:38 +0000]"));
   EXPECT_FALSE(ParseAccessLogTime("[06/Feb/2019:00:00:38]"));
   EXPECT_FALSE(ParseAccessLogTime(""));
+  // Years a TimePoint cannot hold (found by fuzzing: the conversion overflowed).
+  EXPECT_FALSE(ParseAccessLogTime("[06/Feb/9999:00:00:38 +0000]"));
+  EXPECT_FALSE(ParseAccessLogTime("[06/Feb/0001:00:00:38 +0000]"));
 }
 
 TEST(AccessLog, SplitsALine) {
