@@ -26,9 +26,7 @@ namespace {
 
 constexpr std::string_view kS3EventSource = "s3.amazonaws.com";
 
-constexpr uint64_t Bit(Slot s) {
-  return uint64_t{1} << static_cast<int>(s);
-}
+constexpr auto Bit = Fields::Bit;
 
 // Fields needed to tell whether a record is relevant: of the wrong type, the record is
 // malformed whatever it is.

@@ -29,6 +29,9 @@ constexpr uint32_t kAllowAll = ~uint32_t{0};
 
 constexpr std::string_view kCloudTrailDetailType = "AWS API Call via CloudTrail";
 
+// Largest input copied into the per-thread scratch buffer (see ParseText).
+constexpr size_t kScratchMaxBytes = 16u << 20;
+
 // A document found inside the current one, to be parsed when the current one is done.
 struct Pending {
   bool is_sqs = false;  // an SQS message of a Lambda batch; else an SNS Message
@@ -122,7 +125,17 @@ Result<Format> Parser::ParseText(std::string_view text, const std::string* padde
   const bool json_allowed = (allowed_ & ~Allow(Format::kAccessLog)) != 0;
   if ((text[first] == '{' || text[first] == '[') && json_allowed) {
     if (padded != nullptr && start == 0) return ParseJson(*padded, depth);
-    return ParseJson(internal::PaddedCopy(text.substr(start)), depth);
+    text.remove_prefix(start);
+    if (depth == 0 && text.size() <= kScratchMaxBytes) {
+      // The caller's bytes need a padded copy. At the top level (never re-entered) it goes to
+      // a buffer kept per thread: a fresh multi-MiB allocation per call costs more in page
+      // faults than the copy itself.
+      thread_local std::string scratch;
+      scratch.reserve(text.size() + internal::kPadding);
+      scratch.assign(text.data(), text.size());
+      return ParseJson(scratch, depth);
+    }
+    return ParseJson(internal::PaddedCopy(text), depth);
   }
   // Only an explicit access-log call reads any text as log lines; a generic message must look
   // like one first, so that garbage is an error rather than N malformed lines.
@@ -141,12 +154,10 @@ Result<Format> Parser::ParseJson(const std::string& padded, int depth) {
   Format records_format = Format::kUnknown;
   internal::TopHooks hooks;
   hooks.detail = &detail;
-  hooks.on_record = [&](internal::od::value& value) -> Status {
+  hooks.on_record = [&](const Fields* record) -> Status {
     THAW_RETURN_IF_ERROR(CountRecord());
-    Fields record;
-    bool is_object = false;
-    THAW_RETURN_IF_ERROR(internal::WalkValue(value, record, &is_object));
-    Format f = is_object ? RecordFormat(record, /*in_records=*/true) : Format::kUnknown;
+    const bool is_object = record != nullptr;
+    Format f = is_object ? RecordFormat(*record, /*in_records=*/true) : Format::kUnknown;
     if (f == Format::kSqsBatch && depth > 0) f = Format::kUnknown;  // batches are outermost
     if (f == Format::kUnknown || !Allowed(f)) {
       sink_.Ignore(IgnoreReason::kUnknownShape, f, "record",
@@ -154,7 +165,7 @@ Result<Format> Parser::ParseJson(const std::string& padded, int depth) {
       return Status::Ok();
     }
     if (records_format == Format::kUnknown) records_format = f;
-    HandleRecord(f, record, pending);
+    HandleRecord(f, *record, pending);
     return Status::Ok();
   };
   THAW_RETURN_IF_ERROR(internal::WalkDocument(padded, limits_.max_document_bytes, top, hooks));

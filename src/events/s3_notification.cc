@@ -28,9 +28,7 @@ std::optional<EventKind> RestoreKindFromDetailType(std::string_view detail_type)
 namespace internal {
 namespace {
 
-constexpr uint64_t Bit(Slot s) {
-  return uint64_t{1} << static_cast<int>(s);
-}
+constexpr auto Bit = Fields::Bit;
 // Wrongly typed, these make a restore event unusable. Size, times and classes are informative.
 constexpr uint64_t kEssential = Bit(Slot::kBucket) | Bit(Slot::kKey) | Bit(Slot::kVersionId);
 
@@ -45,7 +43,7 @@ std::string DedupId(EventKind kind, std::string_view request_id, std::string_vie
 }
 
 // Fills the fields both shapes share; returns false (after recording why) when the record
-// cannot be used. `plus_is_space` and `keep_verbatim` carry the per-shape key rule.
+// cannot be used. `keep_verbatim` (EventBridge) keeps the undecoded key as the alternate.
 bool FillObject(const Fields& f, Format format, bool keep_verbatim, std::string_view event_id,
                 Sink& sink, Event& e) {
   if (Slot bad = FirstBad(f, kEssential); bad != Slot::kCount) {

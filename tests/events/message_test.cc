@@ -230,6 +230,17 @@ TEST(Message, DuplicateMembersDoNotConfuse) {
   EXPECT_EQ(p->events[0].key, "k2");
 }
 
+TEST(Message, EscapedMemberNamesAreRecognised) {
+  // Names are matched in place unless they contain a backslash; then they are unescaped.
+  Result<Parsed> p = ParseMessage(
+      "{\"eventSource\":\"s3.amazonaws.com\",\"event\\u004eame\":\"GetObject\",\"errorCode\":"
+      "\"InvalidObjectState\",\"requestParameters\":{\"bucket\\u004eame\":\"b\",\"key\":\"k\"},"
+      "\"x\\\"y\":1}");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->events.size(), 1u);
+  EXPECT_EQ(p->events[0].bucket, "b");
+}
+
 TEST(Message, DeeplyNestedUnknownMembersAreSkipped) {
   std::string deep(5000, '[');
   deep += std::string(5000, ']');

@@ -13,7 +13,8 @@
 // null counts as absent. Only structural damage (truncation, invalid literals or escapes in a
 // value we read) aborts the walk with an error.
 //
-// Lifetime: the string_views point into the parser's buffers and die with the next parse.
+// Lifetime: the string_views point into the document (values without escapes are read in
+// place) or into the parser's string buffer; both die with the document.
 #pragma once
 
 #include <cstdint>
@@ -79,7 +80,7 @@ static_assert(kSlotCount <= 64, "presence bits are one uint64_t");
 // Where the walk puts what it finds: one record's worth of slots.
 struct Fields {
   std::string_view str[kSlotCount];
-  uint64_t size = 0;         // kSlot::kSize
+  uint64_t size = 0;         // Slot::kSize
   uint64_t present = 0;      // bit per slot
   uint64_t bad = 0;          // bit per slot: present with the wrong JSON type
   bool has_records = false;  // the object had a "Records" member (top level only)
@@ -89,7 +90,7 @@ struct Fields {
   bool Bad(Slot s) const { return bad & Bit(s); }
   // The slot's string, empty when absent.
   std::string_view Get(Slot s) const { return str[static_cast<int>(s)]; }
-  static uint64_t Bit(Slot s) { return uint64_t{1} << static_cast<int>(s); }
+  static constexpr uint64_t Bit(Slot s) { return uint64_t{1} << static_cast<int>(s); }
 };
 std::string_view SlotPath(Slot s);  // for messages: "requestParameters.key"
 

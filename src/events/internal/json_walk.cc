@@ -6,6 +6,13 @@
 // names would dominate the parse.
 #include "events/internal/json_walk.h"
 
+// simdjson's exception-throwing conveniences are compiled out so that every access has to look
+// at its error code.
+#ifndef SIMDJSON_EXCEPTIONS
+#define SIMDJSON_EXCEPTIONS 0
+#endif
+#include <simdjson.h>
+
 #include <array>
 #include <cstring>
 #include <memory>
@@ -13,6 +20,28 @@
 
 namespace thaw::events::internal {
 namespace {
+
+namespace od = simdjson::ondemand;
+static_assert(kPadding == simdjson::SIMDJSON_PADDING);
+
+// The error for a simdjson failure while reading `what` ("Records", "document"...).
+Status JsonError(simdjson::error_code error, std::string_view what) {
+  std::string message = "json: ";
+  message += what;
+  message += ": ";
+  message += simdjson::error_message(error);
+  switch (error) {
+    case simdjson::CAPACITY:
+    case simdjson::MEMALLOC:
+      return ParseError(ParseErrorKind::kTooLarge, std::move(message));
+    case simdjson::DEPTH_ERROR:
+      return ParseError(ParseErrorKind::kTooDeep, std::move(message));
+    case simdjson::INCORRECT_TYPE:
+      return ParseError(ParseErrorKind::kWrongType, std::move(message));
+    default:
+      return ParseError(ParseErrorKind::kBadJson, std::move(message));
+  }
+}
 
 enum class Kind : uint8_t { kString, kNumber, kObject, kRecords, kDetail };
 
@@ -137,12 +166,50 @@ void MarkBad(Fields& out, Slot slot) {
   out.bad |= Fields::Bit(slot);
 }
 
+// The end of the document being walked, bounding in-place scans of member names. Set by
+// WalkDocument for the duration of one walk (one document per thread at a time).
+thread_local const char* walk_end = nullptr;
+
+// The content of a JSON string that starts at `p` (just after its opening quote) when it has
+// no escapes, read in place: stage 1 has validated UTF-8 and rejected raw control characters,
+// so such content is the value. False when there is an escape (then simdjson must unescape).
+bool InPlace(const char* p, const char* end, std::string_view* out) {
+  for (const char* q = p; q < end; ++q) {
+    if (*q == '"') {
+      *out = std::string_view(p, static_cast<size_t>(q - p));
+      return true;
+    }
+    if (*q == '\\') return false;
+  }
+  return false;
+}
+
+// Names and string values are read in place when they have no escapes (AWS escapes almost
+// nothing): unescaping each one into simdjson's string buffer was a large share of a
+// CloudTrail parse.
+simdjson::error_code MemberName(od::field& field, std::string_view& out) {
+  const char* start = field.key().raw();
+  if (walk_end != nullptr && start < walk_end && InPlace(start, walk_end, &out)) {
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(out);
+}
+
+simdjson::error_code StringValue(od::value& value, std::string_view& out) {
+  std::string_view token = value.raw_json_token();  // does not consume the value
+  if (!token.empty() && token.front() == '"' &&
+      InPlace(token.data() + 1, token.data() + token.size(), &out)) {
+    return simdjson::SUCCESS;  // the unread value is skipped by the iterator
+  }
+  return value.get_string().get(out);
+}
+
 Status Walk(od::object& object, const Level& level, Fields& out, const TopHooks* hooks) {
   for (auto member : object) {
     od::field field;
     if (auto e = std::move(member).get(field)) return JsonError(e, "object member");
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return JsonError(e, "member name");
+    if (auto e = MemberName(field, key)) return JsonError(e, "member name");
     const Node* node = level.Find(key);
     if (node == nullptr) continue;  // On Demand skips the unread value
     od::value& value = field.value();
@@ -156,7 +223,7 @@ Status Walk(od::object& object, const Level& level, Fields& out, const TopHooks*
           continue;
         }
         std::string_view s;
-        if (auto e = value.get_string().get(s)) return JsonError(e, key);
+        if (auto e = StringValue(value, s)) return JsonError(e, key);
         out.str[static_cast<int>(node->slot)] = s;
         out.present |= Fields::Bit(node->slot);
         break;
@@ -191,7 +258,17 @@ Status Walk(od::object& object, const Level& level, Fields& out, const TopHooks*
         for (auto element : records) {
           od::value record;
           if (auto e = std::move(element).get(record)) return JsonError(e, "Records element");
-          THAW_RETURN_IF_ERROR(hooks->on_record(record));
+          od::json_type record_type;
+          if (auto e = record.type().get(record_type)) return JsonError(e, "Records element");
+          if (record_type != od::json_type::object) {
+            THAW_RETURN_IF_ERROR(hooks->on_record(nullptr));  // the iterator skips it
+            continue;
+          }
+          od::object record_object;
+          if (auto e = record.get_object().get(record_object)) return JsonError(e, "record");
+          Fields fields;
+          THAW_RETURN_IF_ERROR(Walk(record_object, level, fields, nullptr));
+          THAW_RETURN_IF_ERROR(hooks->on_record(&fields));
         }
         break;
       }
@@ -224,38 +301,6 @@ std::string PaddedCopy(std::string_view bytes) {
   return out;
 }
 
-Status JsonError(simdjson::error_code error, std::string_view what) {
-  std::string message = "json: ";
-  message += what;
-  message += ": ";
-  message += simdjson::error_message(error);
-  switch (error) {
-    case simdjson::CAPACITY:
-    case simdjson::MEMALLOC:
-      return ParseError(ParseErrorKind::kTooLarge, std::move(message));
-    case simdjson::DEPTH_ERROR:
-      return ParseError(ParseErrorKind::kTooDeep, std::move(message));
-    case simdjson::INCORRECT_TYPE:
-      return ParseError(ParseErrorKind::kWrongType, std::move(message));
-    default:
-      return ParseError(ParseErrorKind::kBadJson, std::move(message));
-  }
-}
-
-Status WalkObject(od::object& object, Fields& out, const TopHooks* hooks) {
-  return Walk(object, TheSchema().root, out, hooks);
-}
-
-Status WalkValue(od::value& value, Fields& out, bool* is_object) {
-  od::json_type type;
-  if (auto e = value.type().get(type)) return JsonError(e, "record");
-  *is_object = type == od::json_type::object;
-  if (!*is_object) return Status::Ok();
-  od::object object;
-  if (auto e = value.get_object().get(object)) return JsonError(e, "record");
-  return Walk(object, TheSchema().root, out, nullptr);
-}
-
 Status WalkDocument(const std::string& padded, size_t max_document_bytes, Fields& top,
                     const TopHooks& hooks) {
   if (padded.size() > max_document_bytes) {
@@ -286,7 +331,10 @@ Status WalkDocument(const std::string& padded, size_t max_document_bytes, Fields
   }
   od::object object;
   if (auto e = doc.get_object().get(object)) return JsonError(e, "document");
-  THAW_RETURN_IF_ERROR(Walk(object, TheSchema().root, top, &hooks));
+  walk_end = padded.data() + padded.size();
+  Status walked = Walk(object, TheSchema().root, top, &hooks);
+  walk_end = nullptr;
+  THAW_RETURN_IF_ERROR(walked);
   // simdjson 3.0.1's document has no at_end(): current_location() answers OUT_OF_BOUNDS
   // exactly when every structural character has been consumed.
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
