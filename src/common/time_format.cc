@@ -44,6 +44,10 @@ Civil ToCivil(TimePoint t) {
 }
 
 std::optional<TimePoint> FromCivil(int y, int mo, int d, int h, int mi, int s) {
+  // TimePoint counts nanoseconds in 64 bits: only years 1678-2261 are representable, and
+  // converting any other date overflows (undefined behaviour, found by fuzzing the events
+  // parsers with "eventTime":"9999-...").
+  if (y < 1678 || y > 2261) return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
       s > 60) {
     return std::nullopt;

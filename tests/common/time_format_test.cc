@@ -152,5 +152,14 @@ TEST(AnyTime, AcceptsEveryFormat) {
   EXPECT_FALSE(ParseAnyTime("").has_value());
 }
 
+TEST(Iso8601, RefusesYearsATimePointCannotHold) {
+  // 64-bit nanoseconds reach 1677-09-21 to 2262-04-11; beyond, conversion would overflow.
+  EXPECT_FALSE(ParseIso8601("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(ParseIso8601("0001-01-01T00:00:00Z"));
+  EXPECT_FALSE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT"));
+  EXPECT_TRUE(ParseIso8601("2261-12-31T23:59:59Z"));
+  EXPECT_TRUE(ParseIso8601("1970-01-01T00:00:00Z"));
+}
+
 }  // namespace
 }  // namespace thaw
