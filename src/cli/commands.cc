@@ -11,6 +11,8 @@ namespace thaw::cli {
 
 void RegisterLs(CLI::App& app, GlobalFlags& globals);
 void RegisterStat(CLI::App& app, GlobalFlags& globals);
+void RegisterRestore(CLI::App& app, GlobalFlags& globals);
+void RegisterStatus(CLI::App& app, GlobalFlags& globals);
 
 int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
@@ -21,6 +23,8 @@ int Main(int argc, char** argv) {
   AddGlobalOptions(app, globals);
   RegisterLs(app, globals);
   RegisterStat(app, globals);
+  RegisterRestore(app, globals);
+  RegisterStatus(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
