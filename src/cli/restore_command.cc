@@ -38,6 +38,7 @@ struct RestoreFlags {
   std::string daily_budget_usd;
   std::string daily_budget_bytes;
   bool wait_for_budget = false;
+  bool assume_not_restored = false;
   bool json = false;
   bool quiet = false;
   int progress_interval_s = 10;
@@ -160,7 +161,10 @@ Status FeedManifest(const std::string& path, restore::ManifestOptions mo,
   }
 }
 
-Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, restore::BulkRestore& bulk) {
+// `assume_not_restored`: archived entries without RestoreStatus are taken as not restored
+// instead of being HEADed (Intelligent-Tiering entries are still HEADed for their tier).
+Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restored,
+                  restore::BulkRestore& bulk) {
   s3::ListObjectsRequest req;
   req.bucket = uri.bucket;
   req.prefix = uri.key;
@@ -171,7 +175,10 @@ Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, restore::BulkRestore& 
     if (!more) return Status::Ok();
     for (const s3::ObjectSummary& o : page.objects) {
       std::optional<s3::ObjectInfo> known;
-      if (lister.Complete(o)) known = s3::ObjectInfoFromSummary(uri.bucket, o);
+      if (lister.Complete(o) ||
+          (assume_not_restored && o.storage_class != s3::kIntelligentTiering)) {
+        known = s3::ObjectInfoFromSummary(uri.bucket, o);
+      }
       bulk.Add({uri.bucket, o.key, ""}, std::move(known));
     }
   }
@@ -228,6 +235,7 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   bo.dry_run = f.dry_run;
   int workers = eo.limits.max_concurrency > 0 ? eo.limits.max_concurrency : 64;
   bo.plan_threads = std::min(workers, 32);
+  bo.window = std::max(64, 4 * workers);
 
   ProgressDisplay display(*progress, isatty(STDERR_FILENO) == 1,
                           std::chrono::seconds(std::max(1, f.progress_interval_s)));
@@ -242,7 +250,7 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
     if (!f.manifest.empty()) {
       fed = FeedManifest(f.manifest, mo, bulk);
     } else if (f.recursive) {
-      fed = FeedPrefix(*setup->client, uri, bulk);
+      fed = FeedPrefix(*setup->client, uri, f.assume_not_restored, bulk);
     } else {
       bulk.Add({uri.bucket, uri.key, f.version_id}, std::nullopt);
     }
@@ -294,6 +302,11 @@ void RegisterRestore(CLI::App& app, GlobalFlags& globals) {
                   "refuse restores once the day's restored bytes would pass this (e.g. 10TiB)");
   cmd->add_flag("--wait-for-budget", f->wait_for_budget,
                 "over budget: wait for the next UTC day instead of refusing");
+  cmd->add_flag("--assume-not-restored", f->assume_not_restored,
+                "with --recursive on endpoints whose listings lack RestoreStatus (moto, some "
+                "S3-compatible stores): send RestoreObject without a HEAD first; an object "
+                "already restored then gets a request too (S3 answers 200 and resets its expiry "
+                "to now + Days)");
   cmd->add_flag("--json", f->json, "print the summary as one JSON object");
   cmd->add_flag("--quiet,-q", f->quiet, "no progress output");
   cmd->add_option("--progress-interval", f->progress_interval_s,

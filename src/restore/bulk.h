@@ -5,8 +5,9 @@
 // Per object: what a listing already says (known_info) saves a HEAD; a listing entry of a
 // readable class is counted as skipped without a request or a journal row (a prefix of a
 // million STANDARD objects costs no journal writes). Everything else goes to Engine::Submit
-// (journaled before anything is sent), or, for a dry run, to Engine::Plan on a few threads
-// (HEADs only; nothing journaled or sent).
+// (journaled before anything is sent), or, for a dry run, to Engine::Plan (HEADs only; nothing
+// journaled or sent), on a few threads: Submit returns once its row is durable, and several
+// submitters share the journal's group commits instead of paying one disk flush each.
 //
 // Submission window: at most `window` objects are submitted and unsettled at once (see
 // progress.h for "settled"); Add blocks while the window is full, which keeps the engine's
@@ -31,10 +32,12 @@ namespace thaw::restore {
 struct BulkOptions {
   SubmitOptions submit;  // tier/days overrides, source, wait_for_budget
   bool dry_run = false;
-  // Objects submitted and not yet settled at once. Large enough to keep every engine worker
-  // busy; small enough that a huge prefix does not fill memory.
-  int window = 2048;
-  int plan_threads = 8;  // dry run: HEADs in parallel
+  // Objects submitted and not yet settled at once. A few per engine worker keeps them all busy;
+  // more only queues up HEADs ahead of sends (the engine runs jobs in arrival order), so that
+  // nothing is requested for a long while and a crash finds everything still pending.
+  int window = 128;
+  int plan_threads = 8;    // dry run: HEADs in parallel
+  int submit_threads = 8;  // concurrent Submit calls
 };
 
 class BulkRestore {
@@ -56,25 +59,26 @@ class BulkRestore {
   Status Finish(std::optional<Clock::TimePoint> deadline);
 
  private:
-  struct PlanItem {
+  struct Item {
     ObjectRef object;
     std::optional<s3::ObjectInfo> known;
   };
-  void PlanLoop();
-  void PlanOne(const PlanItem& item);
+  void WorkLoop();
+  void Plan(const Item& item);
+  void Submit(const Item& item);
 
   Engine& engine_;
   RestoreProgress& progress_;
   Clock& clock_;
   const BulkOptions options_;
 
-  // Dry-run planner pool.
+  // Submitter (or dry-run planner) pool.
   std::mutex mu_;
   std::condition_variable cv_;  // queue changed or stopping
-  std::deque<PlanItem> queue_;
+  std::deque<Item> queue_;
   int busy_ = 0;
   bool stopping_ = false;
-  std::vector<std::thread> planners_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace thaw::restore
