@@ -12,6 +12,8 @@ namespace thaw::cli {
 void RegisterLs(CLI::App& app, GlobalFlags& globals);
 void RegisterStat(CLI::App& app, GlobalFlags& globals);
 void RegisterSim(CLI::App& app, GlobalFlags& globals);
+void RegisterRestore(CLI::App& app, GlobalFlags& globals);
+void RegisterStatus(CLI::App& app, GlobalFlags& globals);
 
 int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
@@ -23,6 +25,8 @@ int Main(int argc, char** argv) {
   RegisterLs(app, globals);
   RegisterStat(app, globals);
   RegisterSim(app, globals);
+  RegisterRestore(app, globals);
+  RegisterStatus(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -24,6 +24,11 @@ void AddGlobalOptions(CLI::App& app, GlobalFlags& flags) {
                  "tries per S3 call including the first (default 3)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
+  app.add_option("--config", flags.config_path,
+                 "restore policy file (TOML; default ~/.config/thaw/config.toml if present)");
+  app.add_option("--state-dir", flags.state_dir,
+                 "where the restore journal lives (default $XDG_STATE_HOME/thaw or "
+                 "~/.local/state/thaw)");
 }
 
 Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags) {

@@ -11,6 +11,7 @@
 #include "common/s3_uri.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "s3/list.h"
 
 namespace thaw::cli {
 namespace {
@@ -28,12 +29,9 @@ struct Enriched {
 };
 
 Result<Enriched> Enrich(s3::S3Client& client, const std::string& bucket, const s3::ObjectSummary& o,
-                        bool listing_has_restore_status) {
+                        const s3::ObjectLister& lister) {
   Enriched e{o.restore, ""};
-  bool intelligent = o.storage_class == s3::kIntelligentTiering;
-  bool archived_class = s3::IsArchived(o.storage_class);
-  bool need_head = intelligent || (archived_class && !o.restore && !listing_has_restore_status);
-  if (!need_head) return e;
+  if (lister.Complete(o)) return e;
   auto info = client.HeadObject({bucket, o.key, ""});
   if (!info.ok()) return info.status();
   e.archive_status = info->archive_status;
@@ -74,21 +72,21 @@ int RunLs(const GlobalFlags& globals, const LsFlags& flags) {
       }
     }
   }
-  bool seen_restore_status = false;
-  uint64_t count = 0;
-  do {
-    auto page = (*client)->ListObjectsV2(req);
-    if (!page.ok()) return ReportError(page.status());
-    for (const auto& o : page->objects) seen_restore_status |= o.restore.has_value();
-    for (const auto& p : page->common_prefixes) {
+  s3::ObjectLister lister(**client, req);
+  s3::ListObjectsPage page;
+  while (true) {
+    auto more = lister.Next(&page);
+    if (!more.ok()) return ReportError(more.status());
+    if (!*more) break;
+    for (const auto& p : page.common_prefixes) {
       if (flags.json) {
         std::cout << nlohmann::json{{"prefix", p}}.dump() << "\n";
       } else {
         std::printf("%-19s  %12s  %-19s  %-35s  %s\n", "", "PRE", "", "", p.c_str());
       }
     }
-    for (const auto& o : page->objects) {
-      auto e = Enrich(**client, req.bucket, o, seen_restore_status);
+    for (const auto& o : page.objects) {
+      auto e = Enrich(**client, req.bucket, o, lister);
       if (!e.ok()) return ReportError(e.status());
       if (flags.json) {
         s3::ObjectSummary with_restore = o;
@@ -97,15 +95,10 @@ int RunLs(const GlobalFlags& globals, const LsFlags& flags) {
       } else {
         PrintHuman(o, *e);
       }
-      ++count;
     }
     std::cout.flush();
     std::fflush(stdout);
-    req.continuation_token = page->next_continuation_token;
-    if (page->is_truncated && req.continuation_token.empty()) {
-      return ReportError(Status::DataLoss("listing truncated without a continuation token"));
-    }
-  } while (!req.continuation_token.empty());
+  }
   return kExitOk;
 }
 

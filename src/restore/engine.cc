@@ -100,7 +100,14 @@ void EngineImpl::Schedule(const std::shared_ptr<Task>& task, Job::Kind kind, Clo
   if (stopping_) return;
   Job job{kind, due, next_seq_++, ++task->generation, task};
   if (due <= clock_.Now()) {
-    ready_.push_back(std::move(job));
+    // A send goes ahead of queued prepares: finishing a decided request before HEADing the
+    // next keeps requests flowing from the start of a bulk submit or a resume of thousands of
+    // pending rows, instead of HEADing them all first (and, after a crash in that phase, again).
+    if (kind == Job::Kind::kSend) {
+      ready_.push_front(std::move(job));
+    } else {
+      ready_.push_back(std::move(job));
+    }
     work_cv_.notify_one();
   } else {
     timers_.push(std::move(job));

@@ -84,6 +84,10 @@ struct EngineOptions {
   std::chrono::hours renew_margin{24};
   // Tracker: never poll one object more often than this.
   std::chrono::seconds min_poll_interval{60};
+  // Tracker: never wait longer than this between polls of one object, whatever the tier's
+  // schedule says (0: no cap). For endpoints that restore faster than AWS (the sim with a
+  // time scale, moto, MinIO) and for `thaw restore --wait --poll-interval`.
+  std::chrono::seconds max_poll_interval{0};
   // Relative jitter of poll and retry delays (0.2: +-20%); 0 makes schedules exact (tests).
   double jitter = 0.2;
   // RestoreObject still failing with kUnavailable (after the client's own retries): tries in

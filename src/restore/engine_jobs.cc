@@ -313,6 +313,9 @@ void EngineImpl::StartTracking(const std::shared_ptr<Task>& task, RestoreRecord 
       fresh ? FirstPollDelay(d, options_.min_poll_interval, options_.jitter, Uniform())
             : NextPollDelay(d, std::max(1, task->polls), options_.min_poll_interval,
                             options_.jitter, Uniform());
+  if (options_.max_poll_interval.count() > 0) {
+    delay = std::min<Clock::Duration>(delay, options_.max_poll_interval);
+  }
   rec.next_check_at = now + delay;
   Commit(*task, std::move(rec));
   Schedule(task, Job::Kind::kCheck, now + delay);

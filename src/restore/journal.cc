@@ -5,8 +5,8 @@
 // back the last commits. The journal's promise is "a request S3 accepted is never lost and
 // never sent twice": the `requested` row is committed before RestoreObject goes out, and if an
 // OS crash could undo that commit after S3 accepted the request, a restart would not know
-// about it. FULL fsyncs the WAL at every commit, which costs about one disk flush per state
-// change: small next to the HTTP round trip of the S3 call it guards.
+// about it. FULL fsyncs the WAL at every commit, which costs one disk flush per group commit
+// (journal.h): concurrent state changes share it.
 #include "restore/journal.h"
 
 #include <sqlite3.h>
@@ -214,9 +214,58 @@ Status Journal::Exec(const char* sql) {
   return code == SQLITE_BUSY ? Status::Unavailable(what) : Status::Internal(what);
 }
 
-Status Journal::Put(const RestoreRecord& record) {
+Status Journal::Commit(std::function<Status()> apply) {
+  Write w{std::move(apply)};
+  std::unique_lock<std::mutex> l(group_mu_);
+  queue_.push_back(&w);
+  while (!w.done) {
+    if (leading_) {
+      group_cv_.wait(l);
+      continue;
+    }
+    // Lead a group: everything queued while the previous commit was flushing goes in one.
+    leading_ = true;
+    std::vector<Write*> batch;
+    batch.swap(queue_);
+    l.unlock();
+    RunGroup(batch);
+    l.lock();
+    for (Write* b : batch) b->done = true;
+    leading_ = false;
+    group_cv_.notify_all();
+  }
+  return w.status;
+}
+
+void Journal::RunGroup(const std::vector<Write*>& batch) {
   std::lock_guard<std::mutex> g(mu_);
-  return PutLocked(record);
+  Status begin = Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (Write* w : batch) w->status = begin;
+    return;
+  }
+  for (Write* w : batch) {
+    Status s = Exec("SAVEPOINT w");
+    if (s.ok()) s = w->apply();
+    if (s.ok()) {
+      s = Exec("RELEASE w");
+    } else {
+      (void)Exec("ROLLBACK TO w");
+      (void)Exec("RELEASE w");
+    }
+    w->status = s;
+  }
+  Status commit = Exec("COMMIT");
+  if (!commit.ok()) {
+    (void)Exec("ROLLBACK");
+    for (Write* w : batch) {
+      if (w->status.ok()) w->status = commit;
+    }
+  }
+}
+
+Status Journal::Put(const RestoreRecord& record) {
+  return Commit([&] { return PutLocked(record); });
 }
 
 Status Journal::PutLocked(const RestoreRecord& r) {
@@ -315,41 +364,31 @@ Status Journal::AddBudgetLocked(const std::string& day, int64_t bytes, int64_t m
 Result<bool> Journal::ChargeAndPut(const std::string& day, uint64_t bytes, double cost_usd,
                                    uint64_t byte_limit, double cost_limit_usd,
                                    const RestoreRecord& record, BudgetUse* used) {
-  std::lock_guard<std::mutex> g(mu_);
-  // IMMEDIATE takes the write lock before reading, so another process cannot charge between
-  // our check and our add.
-  THAW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto body = [&]() -> Result<bool> {
+  // The group's transaction is IMMEDIATE: it holds the write lock from before the read, so
+  // another process cannot charge between our check and our add.
+  bool charged = false;
+  Status s = Commit([&]() -> Status {
     THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
     if (used) *used = u;
     bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
     bool over_cost =
         cost_limit_usd > 0 && ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
-    if (over_bytes || over_cost) return false;
+    if (over_bytes || over_cost) return Status::Ok();
     THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
     THAW_RETURN_IF_ERROR(PutLocked(record));
-    return true;
-  };
-  Result<bool> r = body();
-  if (r.ok()) {
-    THAW_RETURN_IF_ERROR(Exec("COMMIT"));
-  } else {
-    (void)Exec("ROLLBACK");
-  }
-  return r;
+    charged = true;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return charged;
 }
 
 Status Journal::RefundAndPut(const std::string& day, uint64_t bytes, double cost_usd,
                              const RestoreRecord& record) {
-  std::lock_guard<std::mutex> g(mu_);
-  THAW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status s = AddBudgetLocked(day, -static_cast<int64_t>(bytes), -ToMicros(cost_usd));
-  if (s.ok()) s = PutLocked(record);
-  if (!s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  return Exec("COMMIT");
+  return Commit([&]() -> Status {
+    THAW_RETURN_IF_ERROR(AddBudgetLocked(day, -static_cast<int64_t>(bytes), -ToMicros(cost_usd)));
+    return PutLocked(record);
+  });
 }
 
 Result<std::string> Journal::JournalMode() {

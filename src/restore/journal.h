@@ -9,12 +9,22 @@
 // of failing, and WAL lets readers proceed while one writes. Budget charges run in one
 // IMMEDIATE transaction (check and add), so two processes cannot both spend the last dollar.
 //
-// Thread safety: all methods may be called from any thread; one mutex serialises use of the
-// connection (SQLite transactions span several statements). It is a leaf lock: nothing else
-// is taken while it is held.
+// Group commit: writes (Put, ChargeAndPut, RefundAndPut) from many threads share one
+// transaction and so one fsync. A writer queues its write; if no transaction is being written it
+// leads one with everything queued so far, otherwise it waits for the current leader's commit
+// and then leads (or joins) the next. Each write still returns only once it is durable, and each
+// runs in its own SAVEPOINT, so one that fails is rolled back alone. With synchronous=FULL a
+// commit costs one disk flush (~6 ms on a VM disk); without grouping, the engine's 3-4 commits
+// per object capped bulk restores near 40-90 objects per second however fast S3 answered.
+//
+// Thread safety: all methods may be called from any thread; mu_ serialises use of the
+// connection (SQLite transactions span several statements). Lock order: group_mu_ is never held
+// while mu_ is taken (the leader releases it first); mu_ is a leaf.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +79,14 @@ class Journal {
 
  private:
   Journal(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  struct Write {
+    std::function<Status()> apply;  // runs with mu_ held inside the group's transaction
+    Status status;
+    bool done = false;  // guarded by group_mu_
+  };
+  // Queues `apply` for the next group commit and returns its status once durable.
+  Status Commit(std::function<Status()> apply);
+  void RunGroup(const std::vector<Write*>& batch);
   Status Exec(const char* sql);
   Status PutLocked(const RestoreRecord& record);
   Result<BudgetUse> BudgetUsedLocked(const std::string& day);
@@ -76,6 +94,10 @@ class Journal {
   Result<std::vector<RestoreRecord>> Select(const std::string& where,
                                             const std::vector<std::string>& args);
 
+  std::mutex group_mu_;  // guards queue_, leading_ and Write::done; never held with mu_ taken
+  std::condition_variable group_cv_;
+  std::vector<Write*> queue_;
+  bool leading_ = false;
   std::mutex mu_;  // guards db_ use; leaf lock
   sqlite3* db_;
   std::string path_;

@@ -85,6 +85,22 @@ TEST_F(EngineTracker, NeverPollsMoreOftenThanTheFloor) {
   }
 }
 
+TEST_F(EngineTracker, MaxPollIntervalCapsTheTierSchedule) {
+  s3_.AddObject("b", "k", "x", "GLACIER");
+  s3_.SetRestoreDuration("GLACIER", RestoreTier::kBulk, 3min);  // a fast endpoint
+  EngineOptions o = Options();
+  o.min_poll_interval = 1s;
+  o.max_poll_interval = 30s;  // Bulk's own schedule would first look after 5 h
+  auto e = Open(o, PolicyWithDefaults(RestoreTier::kBulk));
+  auto h = MustSubmit(*e, {"b", "k", ""});
+  ASSERT_TRUE(StateIs(h, State::kInProgress));
+  RestoreRecord rec = h->Snapshot();
+  EXPECT_EQ(*rec.next_check_at - *rec.requested_at, 30s);
+  for (int i = 0; i < 20 && h->Snapshot().state == State::kInProgress; ++i) RunNextCheck(h);
+  EXPECT_EQ(h->Snapshot().state, State::kRestored);
+  EXPECT_LE(clock_.Now() - *rec.requested_at, 3min + 30s);
+}
+
 TEST_F(EngineTracker, TwelveHourDeepArchiveRestoreTakesNoRealTime) {
   s3_.AddObject("b", "k", "x", "DEEP_ARCHIVE");  // mock: Standard takes 12 h
   auto e = Open();

@@ -169,6 +169,35 @@ TEST(Journal, ConcurrentConnectionsAllWrite) {
   EXPECT_NEAR(u.cost_usd, 2.0, 1e-9);  // summed in micro-dollars: no drift
 }
 
+TEST(Journal, GroupCommitKeepsEveryWriteAndEachChargeExact) {
+  // Many threads of one process share group commits: every write lands, a refused charge
+  // writes nothing, and the budget admits exactly as many charges as fit.
+  thaw::testing::TempDir dir;
+  auto j = *Journal::Open(dir.path());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0}, charged{0};
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        RestoreRecord r;
+        r.object = {"b", "t" + std::to_string(t) + "/" + std::to_string(i), ""};
+        if (!j->Put(r).ok()) ++failures;
+        r.object.key += "/charged";
+        auto c = j->ChargeAndPut("2024-01-01", 1, 0.0, /*byte_limit=*/100, 0, r, nullptr);
+        if (!c.ok()) ++failures;
+        if (c.ok() && *c) ++charged;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(charged, 100);
+  EXPECT_EQ(j->List("", "")->size(), 320u + 100u);
+  EXPECT_EQ(j->BudgetUsed("2024-01-01")->bytes, 100u);
+  auto reopened = *Journal::Open(dir.path());  // durable, not just in this connection
+  EXPECT_EQ(reopened->List("", "")->size(), 420u);
+}
+
 TEST(Journal, BudgetChargeIsAtomicAndPersistent) {
   thaw::testing::TempDir dir;
   RestoreRecord r;

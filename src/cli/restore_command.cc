@@ -1,0 +1,318 @@
+// `thaw restore s3://BUCKET/KEY | s3://BUCKET/PREFIX --recursive | --manifest FILE`: restores
+// archived objects through the restore engine (policy, journal, budgets) with BulkRestore,
+// shows progress on stderr and ends with a summary (one JSON object with --json). The listing
+// streams page by page and feeds what it knows to the engine, so a prefix costs one HEAD only
+// for objects whose listing entry says too little (see s3/list.h).
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/engine_setup.h"
+#include "cli/restore_report.h"
+#include "common/s3_uri.h"
+#include "common/strings.h"
+#include "restore/bulk.h"
+#include "restore/manifest.h"
+#include "s3/list.h"
+
+namespace thaw::cli {
+namespace {
+
+struct RestoreFlags {
+  std::string uri;
+  std::string version_id;
+  bool recursive = false;
+  std::string manifest;
+  bool raw_keys = false;
+  std::string tier;
+  std::optional<int> days;
+  bool dry_run = false;
+  bool wait = false;
+  std::string timeout;
+  std::string poll_interval;
+  std::optional<int> concurrency;
+  std::optional<double> max_rate;
+  std::string daily_budget_usd;
+  std::string daily_budget_bytes;
+  bool wait_for_budget = false;
+  bool assume_not_restored = false;
+  bool json = false;
+  bool quiet = false;
+  int progress_interval_s = 10;
+};
+
+// "90", "90s", "15m", "2h", "1d" -> seconds.
+std::optional<std::chrono::seconds> ParseDuration(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  std::string digits = s;
+  int64_t unit = 1;
+  switch (s.back()) {
+    case 's':
+      unit = 1;
+      digits.pop_back();
+      break;
+    case 'm':
+      unit = 60;
+      digits.pop_back();
+      break;
+    case 'h':
+      unit = 3600;
+      digits.pop_back();
+      break;
+    case 'd':
+      unit = 86400;
+      digits.pop_back();
+      break;
+    default:
+      break;
+  }
+  auto n = ParseInt64(digits);
+  if (!n || *n < 0) return std::nullopt;
+  return std::chrono::seconds(*n * unit);
+}
+
+// Checks the flags before anything touches S3 or the journal.
+Status Validate(const RestoreFlags& f, std::optional<s3::RestoreTier>* tier) {
+  if (f.uri.empty() == f.manifest.empty()) {
+    return Status::InvalidArgument(
+        "give either s3://BUCKET/KEY (or a prefix with --recursive) "
+        "or --manifest FILE");
+  }
+  if (!f.manifest.empty() && f.recursive) {
+    return Status::InvalidArgument("--recursive does not apply to --manifest");
+  }
+  if (!f.tier.empty()) {
+    *tier = s3::ParseRestoreTier(f.tier);
+    if (!*tier) {
+      return Status::InvalidArgument("--tier '" + f.tier +
+                                     "': expected Expedited, Standard or Bulk");
+    }
+  }
+  if (f.days && (*f.days < 1 || *f.days > 36500)) {
+    return Status::InvalidArgument("--days " + std::to_string(*f.days) +
+                                   ": must be between 1 and 36500");
+  }
+  if (f.concurrency && *f.concurrency < 1) {
+    return Status::InvalidArgument("--concurrency must be at least 1");
+  }
+  if (f.max_rate && *f.max_rate < 0) return Status::InvalidArgument("--max-rate must be >= 0");
+  if (!f.timeout.empty() && !ParseDuration(f.timeout)) {
+    return Status::InvalidArgument("--timeout '" + f.timeout + "': expected e.g. 90s, 15m, 2h");
+  }
+  if (!f.poll_interval.empty()) {
+    auto p = ParseDuration(f.poll_interval);
+    if (!p || p->count() < 1) {
+      return Status::InvalidArgument("--poll-interval '" + f.poll_interval +
+                                     "': expected e.g. 30s, 5m (at least 1s)");
+    }
+  }
+  if (!f.version_id.empty() && (f.recursive || !f.manifest.empty())) {
+    return Status::InvalidArgument("--version-id applies to a single object only");
+  }
+  return Status::Ok();
+}
+
+Status ApplyLimitFlags(const RestoreFlags& f, restore::Limits* lim) {
+  if (f.concurrency) lim->max_concurrency = *f.concurrency;
+  if (f.max_rate) lim->restore_requests_per_second = *f.max_rate;
+  if (!f.daily_budget_usd.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(f.daily_budget_usd.c_str(), &end);
+    if (end == f.daily_budget_usd.c_str() || *end != '\0' || v < 0) {
+      return Status::InvalidArgument("--daily-budget-usd '" + f.daily_budget_usd +
+                                     "': expected a number of dollars");
+    }
+    lim->daily_cost_budget_usd = v;
+  }
+  if (!f.daily_budget_bytes.empty()) {
+    auto b = restore::ParseSize(f.daily_budget_bytes);
+    if (!b) {
+      return Status::InvalidArgument("--daily-budget-bytes '" + f.daily_budget_bytes +
+                                     "': expected a size such as 500GiB");
+    }
+    lim->daily_byte_budget = *b;
+  }
+  return Status::Ok();
+}
+
+// Reads the whole manifest once to reject a bad line before anything is submitted.
+Status CheckManifest(const std::string& path, restore::ManifestOptions mo) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("--manifest " + path + ": cannot open");
+  restore::ManifestReader reader(in, path, mo);
+  while (true) {
+    THAW_ASSIGN_OR_RETURN(std::optional<restore::ManifestEntry> e, reader.Next());
+    if (!e) return Status::Ok();
+  }
+}
+
+Status FeedManifest(const std::string& path, restore::ManifestOptions mo,
+                    restore::BulkRestore& bulk) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("--manifest " + path + ": cannot open");
+  restore::ManifestReader reader(in, path, mo);
+  while (true) {
+    THAW_ASSIGN_OR_RETURN(std::optional<restore::ManifestEntry> e, reader.Next());
+    if (!e) return Status::Ok();
+    bulk.Add(e->object, std::nullopt);
+  }
+}
+
+// `assume_not_restored`: archived entries without RestoreStatus are taken as not restored
+// instead of being HEADed (Intelligent-Tiering entries are still HEADed for their tier).
+Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restored,
+                  restore::BulkRestore& bulk) {
+  s3::ListObjectsRequest req;
+  req.bucket = uri.bucket;
+  req.prefix = uri.key;
+  s3::ObjectLister lister(client, req);
+  s3::ListObjectsPage page;
+  while (true) {
+    THAW_ASSIGN_OR_RETURN(bool more, lister.Next(&page));
+    if (!more) return Status::Ok();
+    for (const s3::ObjectSummary& o : page.objects) {
+      std::optional<s3::ObjectInfo> known;
+      if (lister.Complete(o) ||
+          (assume_not_restored && o.storage_class != s3::kIntelligentTiering)) {
+        known = s3::ObjectInfoFromSummary(uri.bucket, o);
+      }
+      bulk.Add({uri.bucket, o.key, ""}, std::move(known));
+    }
+  }
+}
+
+int ExitCode(const restore::ProgressCounts& c, bool timed_out) {
+  if (c.failed > 0) return kExitPartial;
+  auto over = c.skipped_by_reason.find(std::string(ReasonName(restore::Reason::kOverBudget)));
+  if (over != c.skipped_by_reason.end() && over->second > 0) return kExitBudget;
+  if (timed_out) return kExitTimeout;
+  return kExitOk;
+}
+
+int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
+  std::optional<s3::RestoreTier> tier;
+  if (Status s = Validate(f, &tier); !s.ok()) return ReportError(s);
+  S3Uri uri;
+  if (!f.uri.empty()) {
+    auto u = ParseS3Uri(f.uri);
+    if (!u.ok()) return ReportError(u.status());
+    uri = *u;
+    if (!f.recursive && (uri.key.empty() || EndsWith(uri.key, "/"))) {
+      return ReportError(Status::InvalidArgument(
+          "'" + f.uri + "' names a prefix, not an object; add --recursive to restore under it"));
+    }
+  }
+  restore::ManifestOptions mo{.decode_keys = !f.raw_keys};
+  if (!f.manifest.empty()) {
+    if (Status s = CheckManifest(f.manifest, mo); !s.ok()) return ReportError(s);
+  }
+  auto config = LoadConfig(globals);
+  if (!config.ok()) return ReportError(config.status());
+
+  restore::EngineOptions eo;
+  eo.limits = config->limits_set ? config->limits : restore::Limits{};
+  if (Status s = ApplyLimitFlags(f, &eo.limits); !s.ok()) return ReportError(s);
+  if (auto p = ParseDuration(f.poll_interval)) {
+    eo.max_poll_interval = *p;
+    eo.min_poll_interval = std::min(eo.min_poll_interval, *p);
+  }
+  // A dry run must send nothing: the observer engine does not resume what an earlier run left.
+  eo.mode =
+      f.dry_run ? restore::EngineOptions::Mode::kObserver : restore::EngineOptions::Mode::kActive;
+  auto progress = std::make_shared<restore::RestoreProgress>(f.wait);
+  eo.on_change = [progress](const restore::RestoreRecord& r) { progress->Observe(r); };
+  auto setup = OpenEngineFor(globals, *config, eo);
+  if (!setup.ok()) return ReportError(setup.status());
+
+  restore::BulkOptions bo;
+  bo.submit.source = restore::Source::kCli;
+  bo.submit.tier = tier;
+  bo.submit.days = f.days;
+  bo.submit.wait_for_budget = f.wait_for_budget;
+  bo.dry_run = f.dry_run;
+  int workers = eo.limits.max_concurrency > 0 ? eo.limits.max_concurrency : 64;
+  bo.plan_threads = std::min(workers, 32);
+  bo.window = std::max(64, 4 * workers);
+
+  ProgressDisplay display(*progress, isatty(STDERR_FILENO) == 1,
+                          std::chrono::seconds(std::max(1, f.progress_interval_s)));
+  if (!f.quiet) display.Start();
+
+  std::optional<Clock::TimePoint> deadline;
+  if (auto t = ParseDuration(f.timeout)) deadline = Clock::Real().Now() + *t;
+  Status fed;
+  Status finished;
+  {
+    restore::BulkRestore bulk(*setup->engine, *progress, Clock::Real(), bo);
+    if (!f.manifest.empty()) {
+      fed = FeedManifest(f.manifest, mo, bulk);
+    } else if (f.recursive) {
+      fed = FeedPrefix(*setup->client, uri, f.assume_not_restored, bulk);
+    } else {
+      bulk.Add({uri.bucket, uri.key, f.version_id}, std::nullopt);
+    }
+    finished = bulk.Finish(deadline);
+  }
+  setup->engine->Shutdown();
+  display.Stop();
+
+  bool timed_out = finished.code() == StatusCode::kDeadlineExceeded;
+  restore::ProgressCounts c = progress->Counts();
+  RunInfo info{f.dry_run, timed_out, tier, f.days};
+  if (f.json) {
+    std::cout << SummaryJson(c, progress->DryRunSummary(), info).dump() << "\n";
+  } else {
+    std::cout << SummaryText(c, progress->DryRunSummary(), info);
+  }
+  std::cout.flush();
+  if (!fed.ok()) return ReportError(fed, uri.bucket.empty() ? "" : uri.ToString());
+  return ExitCode(c, timed_out);
+}
+
+}  // namespace
+
+void RegisterRestore(CLI::App& app, GlobalFlags& globals) {
+  auto f = std::make_shared<RestoreFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "restore", "restore archived objects (one key, a prefix with --recursive, or a manifest)");
+  cmd->add_option("uri", f->uri, "s3://BUCKET/KEY, or s3://BUCKET/PREFIX with --recursive");
+  cmd->add_flag("--recursive,-r", f->recursive, "restore every archived object under the prefix");
+  cmd->add_option("--manifest", f->manifest,
+                  "CSV of bucket,key[,version_id] (S3 Batch Operations format, keys URL-encoded)");
+  cmd->add_flag("--raw-keys", f->raw_keys, "manifest keys are not URL-encoded");
+  cmd->add_option("--version-id", f->version_id, "a specific version of a single object");
+  cmd->add_option("--tier", f->tier, "Expedited, Standard or Bulk (overrides the policy)");
+  cmd->add_option("--days", f->days, "days to keep the restored copy (overrides the policy)");
+  cmd->add_flag("--dry-run", f->dry_run,
+                "count objects, bytes and estimated cost per class and tier; send nothing");
+  cmd->add_flag("--wait", f->wait, "wait until every restore has finished (or --timeout)");
+  cmd->add_option("--timeout", f->timeout, "give up waiting after this long (90s, 15m, 2h, 1d)");
+  cmd->add_option("--poll-interval", f->poll_interval,
+                  "check running restores at least this often (default: by tier, from ~1 min "
+                  "for Expedited to hours for Bulk)");
+  cmd->add_option("--concurrency", f->concurrency, "S3 calls in flight at once (default 32)");
+  cmd->add_option("--max-rate", f->max_rate,
+                  "RestoreObject calls per second (default 100; 0: unlimited)");
+  cmd->add_option("--daily-budget-usd", f->daily_budget_usd,
+                  "refuse restores once the day's estimated cost would pass this");
+  cmd->add_option("--daily-budget-bytes", f->daily_budget_bytes,
+                  "refuse restores once the day's restored bytes would pass this (e.g. 10TiB)");
+  cmd->add_flag("--wait-for-budget", f->wait_for_budget,
+                "over budget: wait for the next UTC day instead of refusing");
+  cmd->add_flag("--assume-not-restored", f->assume_not_restored,
+                "with --recursive on endpoints whose listings lack RestoreStatus (moto, some "
+                "S3-compatible stores): send RestoreObject without a HEAD first; an object "
+                "already restored then gets a request too (S3 answers 200 and resets its expiry "
+                "to now + Days)");
+  cmd->add_flag("--json", f->json, "print the summary as one JSON object");
+  cmd->add_flag("--quiet,-q", f->quiet, "no progress output");
+  cmd->add_option("--progress-interval", f->progress_interval_s,
+                  "seconds between progress lines when stderr is not a terminal")
+      ->capture_default_str();
+  cmd->final_callback([&globals, f] { throw CLI::RuntimeError(RunRestore(globals, *f)); });
+}
+
+}  // namespace thaw::cli

@@ -1,0 +1,51 @@
+// Streaming a listing: ObjectLister pages through ListObjectsV2 one page at a time (so a
+// prefix of millions of keys never sits in memory at once) and says, per entry, whether the
+// listing alone tells an object's archive and restore state or a HEAD is needed.
+//
+// Why a HEAD may be needed: listings never show Intelligent-Tiering's archive tier
+// (x-amz-archive-status), and RestoreStatus comes only from endpoints that honour
+// x-amz-optional-object-attributes (AWS does; moto does not). An endpoint that honours it
+// omits the element for objects without a restore, so once any entry carried it, an archived
+// entry without it is known to have none.
+//
+// Used by `thaw ls` (prints) and `thaw restore --recursive` (feeds the engine known_info).
+//
+// Thread safety: an ObjectLister is used by one thread; the client may be shared.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "s3/client.h"
+#include "s3/types.h"
+
+namespace thaw::s3 {
+
+class ObjectLister {
+ public:
+  ObjectLister(S3Client& client, ListObjectsRequest request)
+      : client_(client), request_(std::move(request)) {}
+
+  // Fetches the next page into *page. Returns false (with an OK status) when the listing is
+  // exhausted; an error status on failure (including a truncated page without a token).
+  Result<bool> Next(ListObjectsPage* page);
+
+  // True once any entry of any page so far carried RestoreStatus: the endpoint honours it.
+  bool restore_status_seen() const { return restore_status_seen_; }
+
+  // Whether `o` (from this lister's pages so far) says all there is to know about its archive
+  // and restore state: readable classes always; GLACIER/DEEP_ARCHIVE when it carries
+  // RestoreStatus or the endpoint is known to send it; Intelligent-Tiering never.
+  bool Complete(const ObjectSummary& o) const;
+
+ private:
+  S3Client& client_;
+  ListObjectsRequest request_;
+  bool done_ = false;
+  bool restore_status_seen_ = false;
+};
+
+// The ObjectInfo a listing entry describes (no archive status, no user metadata).
+ObjectInfo ObjectInfoFromSummary(const std::string& bucket, const ObjectSummary& o);
+
+}  // namespace thaw::s3
