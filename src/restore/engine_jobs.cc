@@ -186,8 +186,8 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
         RestoreRecord waiting = t.rec;
         Clock::TimePoint next_day = NextUtcMidnight(now);
         waiting.error = msg + "; waiting until " + FormatIso8601(next_day, false);
+        Schedule(task, Job::Kind::kSend, next_day);  // before publishing (HandleRestoreError)
         Commit(t, std::move(waiting));
-        Schedule(task, Job::Kind::kSend, next_day);
       } else {
         Fail(t, State::kSkipped, Reason::kOverBudget, msg);
       }
@@ -259,8 +259,10 @@ void EngineImpl::HandleRestoreError(const std::shared_ptr<Task>& task, const Sta
       rec.state = State::kPending;
       rec.error = s.message() + "; retry " + std::to_string(t.unavailable + 1) + " of " +
                   std::to_string(options_.max_send_attempts) + " at " + FormatIso8601(at, false);
-      Commit(t, std::move(rec));
+      // Queued before the state is published (the job waits for our work lock): whoever sees
+      // the new state may rely on the retry being scheduled (a FakeClock test advancing time).
       Schedule(task, Job::Kind::kSend, at);
+      Commit(t, std::move(rec));
       return;
     }
     Fail(t, State::kFailed, Reason::kRetriesExhausted,
@@ -294,12 +296,12 @@ void EngineImpl::HandleHeadError(const std::shared_ptr<Task>& task, Job::Kind re
                                                           options_.jitter, Uniform()));
   spdlog::warn("restore engine: HEAD {} failed ({}); again at {}", t.rec.object.ToString(),
                s.ToString(), FormatIso8601(at, false));
+  Schedule(task, retry_as, at);  // before publishing, as in HandleRestoreError
   if (retry_as == Job::Kind::kCheck && t.rec.state == State::kInProgress) {
     RestoreRecord rec = t.rec;
     rec.next_check_at = at;
     Commit(t, std::move(rec));
   }
-  Schedule(task, retry_as, at);
 }
 
 void EngineImpl::StartTracking(const std::shared_ptr<Task>& task, RestoreRecord rec, bool fresh) {
@@ -317,8 +319,8 @@ void EngineImpl::StartTracking(const std::shared_ptr<Task>& task, RestoreRecord 
     delay = std::min<Clock::Duration>(delay, options_.max_poll_interval);
   }
   rec.next_check_at = now + delay;
+  Schedule(task, Job::Kind::kCheck, now + delay);  // before publishing, as in HandleRestoreError
   Commit(*task, std::move(rec));
-  Schedule(task, Job::Kind::kCheck, now + delay);
 }
 
 void EngineImpl::Check(const std::shared_ptr<Task>& task) {

@@ -160,18 +160,6 @@ Decision Policy::Decide(const s3::ObjectInfo& info, const Overrides& overrides,
     return d;
   }
 
-  // A restore running or done needs no request (a restored copy about to expire does: the
-  // new request re-computes its expiry).
-  if (info.restore.state == s3::RestoreStatus::State::kOngoing) {
-    d.action = Decision::Action::kInProgress;
-  } else if (info.restore.state == s3::RestoreStatus::State::kRestored &&
-             (!info.restore.expiry || *info.restore.expiry > now + renew_margin)) {
-    d.action = Decision::Action::kAlreadyRestored;
-    d.restore_expiry = info.restore.expiry;
-  } else {
-    d.action = Decision::Action::kRestore;
-  }
-
   RestoreTier tier = overrides.tier.value_or(rule && rule->tier ? *rule->tier : defaults_.tier);
   std::optional<int> days =
       overrides.days ? overrides.days : (rule && rule->days ? rule->days : defaults_.days);
@@ -190,6 +178,21 @@ Decision Policy::Decide(const s3::ObjectInfo& info, const Overrides& overrides,
   }
   d.tier = tier;
   d.days = days;
+
+  // A restore running or done needs no request; a restored copy about to expire does (the new
+  // request re-computes its expiry). The margin shrinks with short restores: with Days=1 a
+  // fixed 24 h margin would cover the copy's whole life and every run would ask again.
+  Clock::Duration margin = renew_margin;
+  if (days) margin = std::min<Clock::Duration>(margin, std::chrono::hours(24) * *days / 4);
+  if (info.restore.state == s3::RestoreStatus::State::kOngoing) {
+    d.action = Decision::Action::kInProgress;
+  } else if (info.restore.state == s3::RestoreStatus::State::kRestored &&
+             (!info.restore.expiry || *info.restore.expiry > now + margin)) {
+    d.action = Decision::Action::kAlreadyRestored;
+    d.restore_expiry = info.restore.expiry;
+  } else {
+    d.action = Decision::Action::kRestore;
+  }
   d.cost = EstimateCost(*d.kind, tier, info.size, days);
   d.duration = ExpectedRestoreDuration(*d.kind, tier);
   return d;

@@ -6,44 +6,19 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/moto_client.h"
+#include "integration/thaw_cli.h"
 #include "support/test_env.h"
 
 namespace thaw::testing {
 namespace {
 
-struct CliRun {
-  int rc;
-  std::string out;
-  std::string err;
-};
-
 class CliTest : public MotoTest {
  protected:
-  CliRun Thaw(const std::string& args, const std::string& endpoint = "") {
-    TempDir dir;
-    std::string err_path = dir.path() + "/stderr";
-    std::string cmd =
-        "env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
-        "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent "
-        "AWS_EC2_METADATA_DISABLED=true " +
-        ThawBinary() + " " + args + " --endpoint-url " +
-        (endpoint.empty() ? moto_->endpoint() : endpoint) + " 2>" + err_path;
-    CliRun r;
-    r.rc = RunCommand(cmd, &r.out);
-    RunCommand("cat " + err_path, &r.err);
-    return r;
+  ThawRun Thaw(const std::string& args, const std::string& endpoint = "") {
+    return RunThaw(args, endpoint.empty() ? moto_->endpoint() : endpoint, home_.path());
   }
 
-  static std::vector<nlohmann::json> Lines(const std::string& out) {
-    std::vector<nlohmann::json> v;
-    size_t start = 0;
-    while (start < out.size()) {
-      size_t end = out.find('\n', start);
-      v.push_back(nlohmann::json::parse(out.substr(start, end - start)));
-      start = end + 1;
-    }
-    return v;
-  }
+  static std::vector<nlohmann::json> Lines(const std::string& out) { return JsonLines(out); }
 
   void MakeMixedBucket() {
     int rc = 0;
@@ -60,11 +35,13 @@ class CliTest : public MotoTest {
         &rc);
     ASSERT_EQ(rc, 0) << out;
   }
+
+  TempDir home_;
 };
 
 TEST_F(CliTest, LsJsonShowsClassAndRestoreState) {
   MakeMixedBucket();
-  CliRun r = Thaw("ls s3://mixed --recursive --json");
+  ThawRun r = Thaw("ls s3://mixed --recursive --json");
   ASSERT_EQ(r.rc, 0) << r.err;
   auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), 6u) << r.out;
@@ -87,7 +64,7 @@ TEST_F(CliTest, LsJsonShowsClassAndRestoreState) {
 
 TEST_F(CliTest, LsWithoutRecursiveShowsOneLevel) {
   MakeMixedBucket();
-  CliRun r = Thaw("ls s3://mixed/cold");
+  ThawRun r = Thaw("ls s3://mixed/cold");
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("PRE"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cold/sub/"), std::string::npos) << r.out;
@@ -99,7 +76,7 @@ TEST_F(CliTest, LsWithoutRecursiveShowsOneLevel) {
 
 TEST_F(CliTest, StatJsonHasEveryField) {
   MakeMixedBucket();
-  CliRun r = Thaw("stat s3://mixed/cold/b.dat --json");
+  ThawRun r = Thaw("stat s3://mixed/cold/b.dat --json");
   ASSERT_EQ(r.rc, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["key"], "cold/b.dat");
@@ -116,13 +93,13 @@ TEST_F(CliTest, StatJsonHasEveryField) {
 
 TEST_F(CliTest, StatOfMissingKeySaysNotFound) {
   MakeMixedBucket();
-  CliRun r = Thaw("stat s3://mixed/nope");
+  ThawRun r = Thaw("stat s3://mixed/nope");
   EXPECT_EQ(r.rc, 3);
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, BadUsageIsExitCodeTwo) {
-  CliRun r = Thaw("ls not-a-uri");
+  ThawRun r = Thaw("ls not-a-uri");
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("not an S3 URI"), std::string::npos) << r.err;
   r = Thaw("stat s3://bucket-only");
@@ -133,7 +110,7 @@ TEST_F(CliTest, BadUsageIsExitCodeTwo) {
 }
 
 TEST_F(CliTest, MissingBucketIsAnS3Error) {
-  CliRun r = Thaw("ls s3://no-such-bucket");
+  ThawRun r = Thaw("ls s3://no-such-bucket");
   EXPECT_NE(r.rc, 0);
   EXPECT_NE(r.err.find("NoSuchBucket"), std::string::npos) << r.err;
 }
@@ -141,7 +118,7 @@ TEST_F(CliTest, MissingBucketIsAnS3Error) {
 TEST_F(CliTest, DeadEndpointFailsQuickly) {
   int port = FreePort();  // nothing listens there
   auto start = std::chrono::steady_clock::now();
-  CliRun r = Thaw("ls s3://b", "http://127.0.0.1:" + std::to_string(port));
+  ThawRun r = Thaw("ls s3://b", "http://127.0.0.1:" + std::to_string(port));
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.rc, 1);
   EXPECT_LT(took, std::chrono::seconds(30));
@@ -149,7 +126,7 @@ TEST_F(CliTest, DeadEndpointFailsQuickly) {
 }
 
 TEST_F(CliTest, SecretsNeverAppearInOutput) {
-  CliRun r = Thaw("ls s3://no-such-bucket --log-level trace");
+  ThawRun r = Thaw("ls s3://no-such-bucket --log-level trace");
   EXPECT_EQ(r.err.find("AWS_SECRET"), std::string::npos);
   // The secret "testing" is also the key id here, so use a distinct one.
   TempDir dir;

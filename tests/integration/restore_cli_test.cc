@@ -8,6 +8,9 @@
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <thread>
+
+#include <sys/wait.h>
 
 #include "integration/moto_client.h"
 #include "integration/thaw_cli.h"
@@ -321,6 +324,96 @@ TEST_F(RestoreCliTest, BadInputIsAUsageError) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
   }
   EXPECT_EQ(MotoRestores(), 0);
+}
+
+// A command line for ChildProcess running thaw on a pseudo-terminal (pty_run.py forwards
+// Ctrl-C), with the isolated environment of RunThaw.
+std::vector<std::string> OnTerminal(const std::string& home, std::vector<std::string> thaw_args) {
+  std::vector<std::string> argv = {"python3",
+                                   SourceDir() + "/tests/integration/pty_run.py",
+                                   "env",
+                                   "AWS_ACCESS_KEY_ID=testing",
+                                   "AWS_SECRET_ACCESS_KEY=testing",
+                                   "AWS_CONFIG_FILE=/nonexistent",
+                                   "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+                                   "AWS_EC2_METADATA_DISABLED=true",
+                                   "HOME=" + home,
+                                   "TERM=xterm",
+                                   ThawBinary()};
+  argv.insert(argv.end(), thaw_args.begin(), thaw_args.end());
+  return argv;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Polls `path` until it contains `needle` (bounded: a broken command fails, never hangs).
+bool FileEventuallyContains(const std::string& path, const std::string& needle) {
+  for (int i = 0; i < 600; ++i) {
+    if (ReadAll(path).find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(RestoreCliTest, StatusWatchRedrawsTheJournalUntilCtrlC) {
+  Boto(
+      "s3.create_bucket(Bucket='wtch')\n"
+      "for k in ('first', 'second'):\n"
+      "    s3.put_object(Bucket='wtch', Key=k, Body=b'x', StorageClass='GLACIER')\n");
+  ASSERT_EQ(Thaw("restore s3://wtch/first").rc, 0);
+
+  std::string screen = home_.path() + "/screen";
+  ChildProcess watch(OnTerminal(home_.path(), {"status", "s3://wtch", "--watch", "1", "--state-dir",
+                                               home_.path() + "/state", "--endpoint-url",
+                                               moto_->endpoint()}),
+                     {}, screen);
+  ASSERT_TRUE(FileEventuallyContains(screen, "s3://wtch/first")) << ReadAll(screen);
+  EXPECT_EQ(ReadAll(screen).find("s3://wtch/second"), std::string::npos);
+
+  // A restore by another process shows up on a later screen, drawn over the earlier one.
+  ASSERT_EQ(Thaw("restore s3://wtch/second").rc, 0);
+  ASSERT_TRUE(FileEventuallyContains(screen, "s3://wtch/second")) << ReadAll(screen);
+  EXPECT_GE(Occurrences(ReadAll(screen), "\033[H\033[2J"), 2u);
+
+  int status = watch.Kill(SIGINT);  // Ctrl-C ends the watch, successfully
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << ReadAll(screen);
+}
+
+TEST_F(RestoreCliTest, ProgressIsOneLineRedrawnOnATerminal) {
+  Boto(
+      "s3.create_bucket(Bucket='tty')\n"
+      "for i in range(3):\n"
+      "    s3.put_object(Bucket='tty', Key='t/%d' % i, Body=b'xy', StorageClass='GLACIER')\n");
+  std::string screen = home_.path() + "/screen";
+  ChildProcess run(OnTerminal(home_.path(), {"restore", "s3://tty/t", "--recursive",
+                                             "--state-dir", home_.path() + "/state",
+                                             "--endpoint-url", moto_->endpoint()}),
+                   {}, screen);
+  ASSERT_TRUE(FileEventuallyContains(screen, "requested 3")) << ReadAll(screen);
+  // The process ends by itself; Kill only reaps it (it has exited, or SIGCONT is harmless).
+  for (int i = 0; i < 600 && run.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  int status = run.Kill(SIGCONT);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << ReadAll(screen);
+  std::string out = ReadAll(screen);
+  // Every progress update starts with carriage return + erase line: the bar stays on one line
+  // (no "thaw: " plain progress lines as on a pipe).
+  size_t bar = out.find("\r\033[K");
+  ASSERT_NE(bar, std::string::npos) << out;
+  EXPECT_NE(out.find("requested 3", bar), std::string::npos) << out;
+  EXPECT_EQ(out.find("thaw: scanned"), std::string::npos) << out;
 }
 
 }  // namespace

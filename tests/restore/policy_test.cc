@@ -205,6 +205,22 @@ TEST(Policy, RestoreStateDecidesWhetherToSend) {
   EXPECT_EQ(Decide(p, i).action, Decision::Action::kInProgress);
 }
 
+TEST(Policy, RenewMarginShrinksWithShortRestores) {
+  Policy p;
+  s3::ObjectInfo i = Obj("a");
+  // A Days=1 copy restored a few hours ago expires within 24 h for its whole life: the margin
+  // must not make every run ask again. A quarter of Days (6 h) is the margin then.
+  i.restore = {s3::RestoreStatus::State::kRestored, kNow + hours(20)};
+  EXPECT_EQ(Decide(p, i, {{}, 1}).action, Decision::Action::kAlreadyRestored);
+  i.restore.expiry = kNow + hours(5);
+  EXPECT_EQ(Decide(p, i, {{}, 1}).action, Decision::Action::kRestore);
+  // Long restores keep the configured margin (24 h here), not a quarter of 30 days.
+  i.restore.expiry = kNow + hours(30);
+  EXPECT_EQ(Decide(p, i, {{}, 30}).action, Decision::Action::kAlreadyRestored);
+  i.restore.expiry = kNow + hours(23);
+  EXPECT_EQ(Decide(p, i, {{}, 30}).action, Decision::Action::kRestore);
+}
+
 TEST(Policy, DecisionCarriesCostAndDuration) {
   Decision d = Decide(Policy(), Obj("a", "GLACIER", uint64_t{1} << 30));
   EXPECT_NEAR(d.cost.restore_usd(), 0.05 / 1000 + 0.01, 1e-12);
