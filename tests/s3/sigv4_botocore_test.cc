@@ -201,13 +201,7 @@ class BotocoreReference {
     }
   }
 
-  // ctest sets THAW_SOURCE_DIR; without it (a hand-run binary), use this file's location.
-  static std::string ScriptPath() {
-    if (std::getenv("THAW_SOURCE_DIR") != nullptr) {
-      return testing::SourceDir() + "/tests/s3/botocore_sign.py";
-    }
-    return (fs::path(__FILE__).parent_path() / "botocore_sign.py").string();
-  }
+  static std::string ScriptPath() { return testing::SourceDir() + "/tests/s3/botocore_sign.py"; }
 
   std::string error_;
   nlohmann::json results_;

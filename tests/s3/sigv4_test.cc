@@ -23,15 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// ctest sets THAW_SIGV4_SUITE. A binary started by hand from elsewhere than the build directory
-// (or by gtest discovery, which runs in build/tests) does not have it, and test_env's default,
-// relative to the working directory, then misses; this file's own path does not.
-std::string SuiteDir() {
-  if (std::getenv("THAW_SIGV4_SUITE") != nullptr) return testing::SigV4SuiteDir();
-  return (fs::path(__FILE__).parent_path() / "../../../shared/testdata/sigv4")
-      .lexically_normal()
-      .string();
-}
+// ctest sets THAW_SIGV4_SUITE; a binary started by hand (or by gtest discovery) falls back to
+// the source tree's sibling `shared/` (an absolute path compiled in; not __FILE__, which is
+// relative when ccache rewrites paths).
+std::string SuiteDir() { return testing::SigV4SuiteDir(); }
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
