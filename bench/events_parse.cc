@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 #include "events/message.h"
@@ -35,12 +34,14 @@ int main(int argc, char** argv) {
   uint64_t bytes = 0, records = 0, events = 0;
   std::string data;
   for (int i = 1; i < argc; ++i) {
-    std::ifstream in(argv[i], std::ios::binary);
+    std::ifstream in(argv[i], std::ios::binary | std::ios::ate);
     if (!in) {
       std::fprintf(stderr, "cannot read %s\n", argv[i]);
       return 1;
     }
-    data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    data.resize(static_cast<size_t>(in.tellg()));
+    in.seekg(0);
+    in.read(data.data(), static_cast<std::streamsize>(data.size()));
     bytes += data.size();
     auto parsed = thaw::events::ParseCloudTrailLog(data);
     if (!parsed.ok()) {

@@ -52,10 +52,21 @@ Result<std::string> Inflate(std::string_view gzip, size_t max_output_bytes, size
   if (!inflater.Init()) return Status::Internal("gzip: inflateInit2 failed");
   z_stream& zs = inflater.zs();
 
-  // Compressed JSON typically expands 10-20x; start there but within the limit (+1, see above).
+  // The output buffer is sized once when possible: growing it by doubling copied and zeroed
+  // each CloudTrail file several times (a tenth of a log-file parse). A single-member stream
+  // ends with ISIZE, its length mod 2^32: a hint only (hostile input may lie; the limit below
+  // still holds), used when plausible. Otherwise compressed JSON typically expands 10-20x.
+  // The padding is allocated with it so the final size leaves room without a reallocation.
   const size_t hard_cap = max_output_bytes + 1;
+  size_t initial = std::max<size_t>(4096, gzip.size() * 8);
+  if (gzip.size() >= 18) {
+    const auto* t = reinterpret_cast<const unsigned char*>(gzip.data() + gzip.size() - 4);
+    size_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<size_t>(t[3]) << 24);
+    if (isize >= gzip.size() / 2 && isize / 1100 <= gzip.size()) initial = isize + 1;
+  }
   std::string out;
-  out.resize(std::min(hard_cap, std::max<size_t>(4096, gzip.size() * 8)));
+  out.reserve(std::min(hard_cap, initial) + padding_bytes);
+  out.resize(std::min(hard_cap, initial));
   size_t produced = 0;
   size_t consumed = 0;  // input bytes handed to zlib so far
 
