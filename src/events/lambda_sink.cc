@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "events/dispatch.h"
+
 namespace thaw::events {
 
 using restore::ObjectRef;
@@ -32,23 +34,34 @@ void EngineSink::Unwatch(const ObjectRef& object) {
   if (it != watches_.end() && --it->second.count <= 0) watches_.erase(it);
 }
 
-Status EngineSink::Submit(const Pending& p, restore::Source source) {
-  {
+Status EngineSink::Dispatch(const Event& event, const ObjectRef& object, bool watch) {
+  if (watch) {
     std::lock_guard<std::mutex> lock(mu_);
-    ++watches_[p.object].count;  // before Submit: its first state changes must not be missed
+    ++watches_[object].count;  // before Submit: its first state changes must not be missed
   }
-  restore::SubmitOptions options;
-  options.source = source;
-  auto handle = engine_->Submit(p.object, options);
-  if (!handle.ok()) {
-    Unwatch(p.object);
-    return handle.status();
+  // The dispatcher decides what an event means for the engine (dispatch.h), as for `thaw
+  // serve`; alternate keys are tried here, synchronously, so that the answer covers them.
+  Parsed one;
+  one.format = event.format;
+  one.events.push_back(event);
+  one.events.back().key = object.key;
+  one.events.back().alternate_key.reset();
+  DispatchOptions options;
+  options.try_alternate_keys = false;
+  auto outcome = DispatchParsed(one, *engine_, options);
+  if (!outcome.ok() || !watch) {
+    if (watch) Unwatch(object);
+    return outcome.ok() ? Status::Ok() : outcome.status();
+  }
+  if (outcome->handles.empty()) {
+    Unwatch(object);
+    return Status::Internal("dispatcher submitted nothing for " + object.ToString());
   }
   // A submit that joined a request already in flight causes no state change: start from the
   // handle's view unless the observer already reported something (which is then newer).
-  RestoreRecord snapshot = (*handle)->Snapshot();
+  RestoreRecord snapshot = outcome->handles.front()->Snapshot();
   std::lock_guard<std::mutex> lock(mu_);
-  Watch& w = watches_[p.object];
+  Watch& w = watches_[object];
   if (!w.latest) w.latest = std::move(snapshot);
   return Status::Ok();
 }
@@ -88,20 +101,9 @@ std::vector<Status> EngineSink::Apply(std::span<const Event* const> events,
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = *events[i];
     ObjectRef object{e.bucket, e.key, e.version_id};
-    switch (e.kind) {
-      case EventKind::kRestoreWanted: {
-        Pending p{i, object};
-        results[i] = Submit(p, restore::Source::kEvent);
-        if (results[i].ok()) pending.push_back(std::move(p));
-        break;
-      }
-      case EventKind::kRestoreCompleted:
-        results[i] = engine_->NotifyCompleted(object, e.restore_expiry);
-        break;
-      case EventKind::kRestoreInitiated:
-      case EventKind::kRestoreExpired:
-        break;  // the engine learns these through its own requests and HEADs
-    }
+    bool wanted = e.kind == EventKind::kRestoreWanted;
+    results[i] = Dispatch(e, object, wanted);
+    if (wanted && results[i].ok()) pending.push_back(Pending{i, object});
   }
 
   Clock::TimePoint until =
@@ -128,7 +130,7 @@ std::vector<Status> EngineSink::Apply(std::span<const Event* const> events,
       if (rec->reason == restore::Reason::kNotFound) {
         if (e.alternate_key && !p.tried_alternate) {
           Pending alt{p.index, ObjectRef{e.bucket, *e.alternate_key, e.version_id}, true};
-          results[p.index] = Submit(alt, restore::Source::kEvent);
+          results[p.index] = Dispatch(e, alt.object, true);
           if (results[p.index].ok()) next.push_back(std::move(alt));
           continue;
         }

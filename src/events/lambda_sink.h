@@ -5,6 +5,8 @@
 // answered its RestoreObject (or the engine decided no request is needed). `thaw serve`, a
 // long-lived process, acknowledges at "journaled" instead (design.md).
 //
+// What each event means for the engine is the dispatcher's business (dispatch.h, shared with
+// `thaw serve`); this sink adds the stronger acknowledgement and tries alternate keys itself:
 //   kRestoreWanted     Submit (source event); wait until the request leaves pending/requested.
 //                      in_progress, restored, expired, skipped (not archived, denied, over
 //                      budget): OK. failed not-found: the alternate reading of the key is tried
@@ -55,8 +57,9 @@ class EngineSink : public EventSink {
     bool tried_alternate = false;
   };
 
-  // Submits `p.object` and registers it; returns an error if the engine refused at once.
-  Status Submit(const Pending& p, restore::Source source);
+  // Hands `event` (naming `object`: its key or its alternate reading) to the dispatcher;
+  // with `watch`, registers the object first and records the submitted request's state.
+  Status Dispatch(const Event& event, const restore::ObjectRef& object, bool watch);
   // Waits (until `until`) for every watched object in `pending` to be sent; returns their
   // records (nullopt where still unsent).
   std::vector<std::optional<restore::RestoreRecord>> WaitSent(const std::vector<Pending>& pending,
