@@ -156,6 +156,76 @@ TEST_F(LambdaTest, EventBridgeEventSqsBatchAndMalformedPayload) {
   EXPECT_NE(out.find("runs/hot.dat | none"), std::string::npos) << out;
 }
 
+// The whole AWS path on moto: the template's own ArchivedReadRule pattern (read from
+// deploy/thaw.yaml) on an EventBridge bus targeting an SQS queue, CloudTrail-shaped events put
+// on the bus, the queue's messages handed to `thaw lambda` as Lambda's SQS event source would,
+// and the restore checked in S3.
+TEST_F(LambdaTest, TemplateRuleQueueAndFunctionOnMoto) {
+  int rc = 0;
+  std::string out = RunBoto3(
+      moto_->endpoint(),
+      "from cfnlint.decode import decode\n"
+      "kw = dict(endpoint_url=s3.meta.endpoint_url, region_name='us-east-1',\n"
+      "          aws_access_key_id='testing', aws_secret_access_key='testing')\n"
+      "ev, sqs = boto3.client('events', **kw), boto3.client('sqs', **kw)\n"
+      "s3.create_bucket(Bucket='tbkt')\n"
+      "s3.put_object(Bucket='tbkt', Key='cold/a b.dat', Body=b'a', StorageClass='GLACIER')\n"
+      "s3.put_object(Bucket='tbkt', Key='cold/other.dat', Body=b'b', StorageClass='GLACIER')\n"
+      "t, m = decode('" +
+          SourceDir() +
+          "/deploy/thaw.yaml')\n"
+          "assert not m, m\n"
+          "pattern = t['Resources']['ArchivedReadRule']['Properties']['EventPattern']\n"
+          "pattern['detail']['requestParameters']['bucketName'] = ['tbkt']\n"
+          "url = sqs.create_queue(QueueName='thaw-events')['QueueUrl']\n"
+          "arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])"
+          "['Attributes']['QueueArn']\n"
+          "ev.put_rule(Name='archived-read', EventPattern=json.dumps(pattern))\n"
+          "ev.put_targets(Rule='archived-read', Targets=[{'Id': 'q', 'Arn': arn}])\n"
+          "def read(key, error):\n"
+          "    d = {'eventSource': 's3.amazonaws.com', 'eventName': 'GetObject',\n"
+          "         'awsRegion': 'us-east-1', 'eventTime': '2026-11-25T08:00:00Z',\n"
+          "         'eventID': 'id-' + key, 'readOnly': True, 'eventCategory': 'Data',\n"
+          "         'requestParameters': {'bucketName': 'tbkt', 'key': key}}\n"
+          "    if error: d['errorCode'] = error\n"
+          "    return {'Source': 'aws.s3', 'DetailType': 'AWS API Call via CloudTrail',\n"
+          "            'Detail': json.dumps(d)}\n"
+          "ev.put_events(Entries=[read('cold/a b.dat', 'InvalidObjectState'),\n"
+          "                       read('cold/other.dat', None),\n"
+          "                       read('cold/other.dat', 'AccessDenied')])\n"
+          "msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,\n"
+          "                           AttributeNames=['All']).get('Messages', [])\n"
+          "records = [{'messageId': x['MessageId'], 'receiptHandle': x['ReceiptHandle'],\n"
+          "            'body': x['Body'], 'attributes': x.get('Attributes', {}),\n"
+          "            'messageAttributes': {}, 'md5OfBody': x['MD5OfBody'],\n"
+          "            'eventSource': 'aws:sqs', 'eventSourceARN': arn,\n"
+          "            'awsRegion': 'us-east-1'} for x in msgs]\n"
+          "print(json.dumps({'Records': records}))\n",
+      &rc);
+  ASSERT_EQ(rc, 0) << out;
+  auto batch = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(batch.is_object()) << out;
+  // Only the InvalidObjectState read passed the template's rule.
+  ASSERT_EQ(batch["Records"].size(), 1u) << out;
+
+  api_.Queue("inv-from-queue", batch.dump());
+  ASSERT_EQ(RunLambda(1, "[defaults]\ntier = \"Standard\"\ndays = 2\n"), 0) << Log();
+  auto posts = api_.posts();
+  ASSERT_EQ(posts.size(), 1u) << Log();
+  EXPECT_EQ(posts[0].target, "/2018-06-01/runtime/invocation/inv-from-queue/response");
+  EXPECT_EQ(nlohmann::json::parse(posts[0].body)["batchItemFailures"].size(), 0u) << posts[0].body;
+
+  int brc = 0;
+  std::string heads = RunBoto3(moto_->endpoint(),
+                               "for k in ['cold/a b.dat', 'cold/other.dat']:\n"
+                               "    print(k, '|', s3.head_object(Bucket='tbkt', Key=k)"
+                               ".get('Restore', 'none'))\n",
+                               &brc);
+  ASSERT_EQ(brc, 0) << heads;
+  EXPECT_NE(heads.find("cold/a b.dat | ongoing-request="), std::string::npos) << heads;
+  EXPECT_NE(heads.find("cold/other.dat | none"), std::string::npos) << heads;
+}
+
 TEST_F(LambdaTest, BadPolicyIsReportedAsInitError) {
   int rc = RunLambda(1, "[defaults]\ntier = \"Glacial\"\n");
   EXPECT_NE(rc, 0);
