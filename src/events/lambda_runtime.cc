@@ -3,7 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -106,12 +105,10 @@ Status RunLambdaLoop(RuntimeApiClient& api, const InvocationHandler& handler,
       continue;
     }
     next_failures = 0;
-    // The X-Ray SDK convention for custom runtimes: the current trace id in the environment.
-    if (!inv->trace_id.empty()) {
-      ::setenv("_X_AMZN_TRACE_ID", inv->trace_id.c_str(), 1);
-    } else {
-      ::unsetenv("_X_AMZN_TRACE_ID");
-    }
+    // Custom runtimes usually export the trace id as _X_AMZN_TRACE_ID for the X-Ray SDK. thaw
+    // has no X-Ray SDK, and setenv() while engine threads may read the environment is a data
+    // race in glibc, so the id is only logged.
+    spdlog::debug("lambda: invocation {} (trace {})", inv->request_id, inv->trace_id);
     auto result = handler(*inv);
     Status posted;
     if (result.ok()) {

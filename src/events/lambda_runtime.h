@@ -30,7 +30,7 @@ struct Invocation {
   // When Lambda kills the invocation (Lambda-Runtime-Deadline-Ms, Unix milliseconds).
   Clock::TimePoint deadline{};
   std::string function_arn;
-  std::string trace_id;  // X-Ray; also exported as _X_AMZN_TRACE_ID while handling
+  std::string trace_id;  // X-Ray (Lambda-Runtime-Trace-Id); logged at debug level
   std::string payload;   // the event JSON
 };
 
