@@ -1,12 +1,20 @@
-// Bounded gzip inflation with zlib. The output grows by doubling, but never past the caller's
-// limit plus one byte: producing that extra byte is how an over-limit stream is detected without
-// inflating the rest of it.
+// Bounded gzip inflation. The common case, one gzip member whose trailer states a plausible size
+// within the limit (every CloudTrail log file), is inflated in one call by libdeflate, which
+// is 2-3x faster than zlib and checks the CRC with PCLMUL: zlib's inflate and crc32 were a
+// third of a CloudTrail log-file parse (bench/events). Everything else, and any failure of the
+// fast path, goes through zlib, whose error reporting (truncated, corrupt, trailing garbage,
+// over the limit) the tests pin down. In the zlib path the output grows by doubling, but never
+// past the caller's limit plus one byte: producing that extra byte is how an over-limit stream
+// is detected without inflating the rest of it.
 #include "events/gzip.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <climits>
+#include <memory>
+#include <optional>
 
 #include "events/types.h"
 
@@ -39,6 +47,39 @@ bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == '\0'; });
 }
 
+// The uncompressed size a single-member stream's trailer states (ISIZE, the length mod 2^32),
+// when plausible for its compressed size (deflate expands at most ~1032:1). A hint only:
+// hostile input may lie, and every use below stays within the caller's limit.
+std::optional<size_t> StatedSize(std::string_view gzip) {
+  if (gzip.size() < 18) return std::nullopt;
+  const auto* t = reinterpret_cast<const unsigned char*>(gzip.data() + gzip.size() - 4);
+  size_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<size_t>(t[3]) << 24);
+  if (isize < gzip.size() / 2 || isize / 1100 > gzip.size()) return std::nullopt;
+  return isize;
+}
+
+struct DecompressorDeleter {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+// One call into libdeflate for a single member of the stated size; nullopt whenever anything
+// is not exactly as expected (the zlib path then decides what the input is).
+std::optional<std::string> InflateWhole(std::string_view gzip, size_t size, size_t padding) {
+  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> decompressor(
+      libdeflate_alloc_decompressor());
+  if (!decompressor) return std::nullopt;
+  std::string out;
+  out.reserve(size + padding);
+  out.resize(size);
+  size_t in_used = 0;
+  size_t produced = 0;
+  libdeflate_result r = libdeflate_gzip_decompress_ex(decompressor.get(), gzip.data(), gzip.size(),
+                                                      out.data(), out.size(), &in_used, &produced);
+  if (r != LIBDEFLATE_SUCCESS || produced != size) return std::nullopt;
+  if (in_used < gzip.size() && !AllZero(gzip.substr(in_used))) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 bool IsGzip(std::string_view bytes) {
@@ -48,14 +89,22 @@ bool IsGzip(std::string_view bytes) {
 
 Result<std::string> Inflate(std::string_view gzip, size_t max_output_bytes, size_t padding_bytes) {
   if (!IsGzip(gzip)) return ParseError(ParseErrorKind::kBadGzip, "gzip: no gzip header");
+  const size_t hard_cap = max_output_bytes + 1;
+  std::optional<size_t> stated = StatedSize(gzip);
+  if (stated && *stated <= max_output_bytes) {
+    if (auto out = InflateWhole(gzip, *stated, padding_bytes)) return std::move(*out);
+  }
+
   Inflater inflater;
   if (!inflater.Init()) return Status::Internal("gzip: inflateInit2 failed");
   z_stream& zs = inflater.zs();
-
-  // Compressed JSON typically expands 10-20x; start there but within the limit (+1, see above).
-  const size_t hard_cap = max_output_bytes + 1;
+  // Sized once when the trailer gives a size (doubling copied and zeroed the buffer several
+  // times), else from the typical 10-20x expansion of JSON; the padding is allocated with it so
+  // the final size leaves room without a reallocation.
+  size_t initial = stated ? *stated + 1 : std::max<size_t>(4096, gzip.size() * 8);
   std::string out;
-  out.resize(std::min(hard_cap, std::max<size_t>(4096, gzip.size() * 8)));
+  out.reserve(std::min(hard_cap, initial) + padding_bytes);
+  out.resize(std::min(hard_cap, initial));
   size_t produced = 0;
   size_t consumed = 0;  // input bytes handed to zlib so far
 

@@ -1,0 +1,123 @@
+// `thaw lambda`: the AWS Lambda custom runtime (`provided.al2023`; the function zip's
+// `bootstrap` runs it). Configuration comes from the function's environment, since Lambda
+// passes no arguments:
+//   AWS_LAMBDA_RUNTIME_API   the Runtime API address (set by Lambda)
+//   THAW_CONFIG_TOML         the restore policy as TOML text (policy.h), or
+//   THAW_CONFIG              a policy file path (relative: to LAMBDA_TASK_ROOT, the zip)
+//   THAW_STATE_DIR           the journal's directory (default /tmp/thaw: the only writable place)
+//   THAW_LOG_LEVEL           default info (CloudWatch Logs gets stderr)
+//   AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN  set by Lambda (the
+//   execution role); AWS_ENDPOINT_URL_S3 for S3-compatible endpoints (tests)
+// Command-line flags (--config, --state-dir, --log-level, --endpoint-url) win over these.
+// A configuration failure is reported to /runtime/init/error before exiting.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/engine_setup.h"
+#include "common/log.h"
+#include "events/lambda_handler.h"
+#include "events/lambda_runtime.h"
+#include "events/lambda_sink.h"
+
+namespace thaw::cli {
+namespace {
+
+struct LambdaFlags {
+  std::string runtime_api;
+  int max_invocations = 0;
+};
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+Result<restore::PolicyConfig> LambdaConfig(GlobalFlags& globals) {
+  std::string text = Env("THAW_CONFIG_TOML");
+  if (globals.config_path.empty() && !text.empty()) {
+    return restore::ParsePolicyConfig(text, "THAW_CONFIG_TOML");
+  }
+  if (globals.config_path.empty()) {
+    std::string path = Env("THAW_CONFIG");
+    if (!path.empty() && path[0] != '/' && !Env("LAMBDA_TASK_ROOT").empty()) {
+      path = Env("LAMBDA_TASK_ROOT") + "/" + path;
+    }
+    if (path.empty()) return restore::PolicyConfig{};  // built-in defaults; no HOME in Lambda
+    globals.config_path = path;
+  }
+  return LoadConfig(globals);
+}
+
+int RunLambda(GlobalFlags& globals, const LambdaFlags& f) {
+  std::string api = f.runtime_api.empty() ? Env("AWS_LAMBDA_RUNTIME_API") : f.runtime_api;
+  if (api.empty()) {
+    return ReportError(Status::InvalidArgument(
+        "AWS_LAMBDA_RUNTIME_API is not set: `thaw lambda` runs inside AWS Lambda (or give "
+        "--runtime-api HOST:PORT)"));
+  }
+  events::RuntimeApiClient runtime(api, events::MakeRuntimeTransport());
+  auto init_failed = [&](const Status& s) {
+    std::string type = s.IsInvalidArgument() ? "Thaw.InvalidConfig" : "Thaw.InitFailed";
+    Status posted = runtime.ReportInitError({type, s.message()});
+    if (!posted.ok()) ReportError(posted, "reporting the init error");
+    return ReportError(s, "lambda init");
+  };
+
+  // The global default (warn) suits interactive commands; a function should say what it did.
+  if (globals.log_level == "warn") {
+    globals.log_level = Env("THAW_LOG_LEVEL").empty() ? "info" : Env("THAW_LOG_LEVEL");
+  }
+  if (Status s = SetupLogging(globals.log_level); !s.ok()) return init_failed(s);
+  if (globals.state_dir.empty()) {
+    globals.state_dir = Env("THAW_STATE_DIR").empty() ? "/tmp/thaw" : Env("THAW_STATE_DIR");
+  }
+  auto config = LambdaConfig(globals);
+  if (!config.ok()) return init_failed(config.status());
+
+  events::EngineSink sink(Clock::Real());  // outlives the engine, which calls OnChange
+  restore::EngineOptions eo;
+  if (config->limits_set) eo.limits = config->limits;
+  // Lambda bills wall time and has minutes, not hours: retry a throttled RestoreObject soon,
+  // and let SQS or Lambda bring the event back if it still fails.
+  eo.max_send_attempts = 3;
+  eo.retry_base_delay = std::chrono::seconds(1);
+  eo.on_change = [&sink](const restore::RestoreRecord& r) { sink.OnChange(r); };
+  auto setup = OpenEngineFor(globals, *config, eo);
+  if (!setup.ok()) return init_failed(setup.status());
+  sink.set_engine(setup->engine.get());
+
+  events::LambdaLoopOptions loop;
+  loop.max_invocations = f.max_invocations;
+  loop.error_type_for = events::LambdaErrorType;
+  Status s = events::RunLambdaLoop(
+      runtime,
+      [&sink](const events::Invocation& inv) {
+        return events::HandleLambdaEvent(inv.payload, sink, inv.deadline);
+      },
+      loop, Clock::Real());
+  setup->engine->Shutdown();
+  if (!s.ok()) return ReportError(s, "lambda");
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterLambda(CLI::App& app, GlobalFlags& globals) {
+  auto f = std::make_shared<LambdaFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "lambda",
+      "AWS Lambda custom runtime (the function's bootstrap): restores what EventBridge "
+      "events and SQS batches ask for; configured by environment (see docs/deploy.md)");
+  cmd->add_option("--runtime-api", f->runtime_api,
+                  "Runtime API HOST:PORT (default: AWS_LAMBDA_RUNTIME_API)");
+  cmd->add_option("--max-invocations", f->max_invocations,
+                  "exit after this many invocations (0: never; for tests)")
+      ->capture_default_str();
+  cmd->final_callback([&globals, f] { throw CLI::RuntimeError(RunLambda(globals, *f)); });
+}
+
+}  // namespace thaw::cli
