@@ -129,8 +129,10 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Attributes attr = entry->attr;
   if (!attr.is_dir) {
     auto known = inodes_.Find(parent, name);
-    bool fresh = known && !known->attr.is_dir && known->attr.etag == attr.etag &&
-                 clock_.Now() - known->attr.headed_at < options_.metadata_ttl;
+    bool fresh = known && !known->attr.is_dir &&
+                 (known->attr.pending_upload ||
+                  (known->attr.etag == attr.etag &&
+                   clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
     if (fresh) {
       attr = known->attr;
     } else {
@@ -155,7 +157,8 @@ void ThawFs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
   auto inode = inodes_.Get(ino);
   if (!inode) return (void)fuse_reply_err(req, ENOENT);
   Attributes attr = inode->attr;
-  if (!attr.is_dir && clock_.Now() - attr.headed_at >= options_.metadata_ttl) {
+  if (!attr.is_dir && !attr.pending_upload &&
+      clock_.Now() - attr.headed_at >= options_.metadata_ttl) {
     auto info = Head(inode->key);
     if (info.ok()) {
       attr = AttrFromInfo(*info);

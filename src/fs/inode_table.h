@@ -39,6 +39,8 @@ struct Attributes {
   std::string archive_status;
   // When a HEAD last confirmed these (files; the epoch when they come from a listing only).
   Clock::TimePoint headed_at{};
+  // Created through this mount and not uploaded yet: S3 does not know it, no HEAD may ask.
+  bool pending_upload = false;
 };
 
 struct Inode {

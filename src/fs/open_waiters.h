@@ -67,6 +67,7 @@ class OpenWaiters {
   std::set<uint64_t> interrupted_;  // interrupted before Wait
   std::deque<std::pair<uint64_t, Result<restore::RestoreRecord>>> fired_;  // from the engine
   uint64_t next_id_ = 1;
+  bool changed_ = false;  // a waiter was added: deadlines to recompute
   bool stop_ = false;
   std::thread thread_;
 };

@@ -88,6 +88,7 @@ void ThawFs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t,
   Attributes attr;
   attr.mtime = clock_.Now();
   attr.storage_class = "STANDARD";
+  attr.pending_upload = true;
   Inode inode = inodes_.Lookup(parent, name, fh->key, attr);
   fh->ino = inode.ino;
   dirs_.Upsert(dir->key, DirEntry{name, fh->key, attr});
@@ -95,7 +96,8 @@ void ThawFs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t,
   std::memset(&e, 0, sizeof(e));
   e.ino = inode.ino;
   e.attr = ToStat(inode.ino, attr);
-  e.attr_timeout = e.entry_timeout = 0;  // the size changes as it is written
+  e.attr_timeout = 0;  // the size changes as it is written
+  e.entry_timeout = options_.metadata_ttl.count() / 1000.0;
   fi->fh = reinterpret_cast<uint64_t>(fh.get());
   if (fuse_reply_create(req, &e, fi) == 0) {
     fh.release();
