@@ -10,8 +10,6 @@
 // Callers get copies (Inode values), never references into the table.
 #pragma once
 
-#include "fs/internal/fuse.h"
-
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -20,6 +18,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "fs/internal/fuse.h"
 #include "s3/types.h"
 
 namespace thaw::fs {

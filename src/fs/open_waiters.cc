@@ -3,9 +3,13 @@
 
 namespace thaw::fs {
 
-OpenWaiters::OpenWaiters(Clock& clock) : clock_(clock) { thread_ = std::thread([this] { Run(); }); }
+OpenWaiters::OpenWaiters(Clock& clock) : clock_(clock) {
+  thread_ = std::thread([this] { Run(); });
+}
 
-OpenWaiters::~OpenWaiters() { Shutdown(); }
+OpenWaiters::~OpenWaiters() {
+  Shutdown();
+}
 
 uint64_t OpenWaiters::Reserve() {
   std::lock_guard lock(mu_);

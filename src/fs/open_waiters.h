@@ -37,8 +37,8 @@ class OpenWaiters {
   ~OpenWaiters();  // Shutdown()
 
   uint64_t Reserve();
-  void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle,
-            Clock::TimePoint deadline, Finish finish);
+  void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle, Clock::TimePoint deadline,
+            Finish finish);
   void Interrupt(uint64_t id);
   // Finishes every waiter with kAborted and stops the thread. Later Waits finish at once.
   void Shutdown();

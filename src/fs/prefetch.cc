@@ -1,9 +1,9 @@
 // Prefetch window, fetch pool, read-ahead budget and the per-file reader (see prefetch.h).
 #include "fs/prefetch.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace thaw::fs {
 
@@ -136,10 +136,9 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint
     if (!got.ok()) {
       status = got.status();
     } else if (got->body.size() != part->length) {
-      status = Status::DataLoss("GetObject s3://" + bucket_ + "/" + key_ + ": asked for " +
-                                std::to_string(part->length) + " bytes at " +
-                                std::to_string(part->first) + ", got " +
-                                std::to_string(got->body.size()));
+      status = Status::DataLoss(
+          "GetObject s3://" + bucket_ + "/" + key_ + ": asked for " + std::to_string(part->length) +
+          " bytes at " + std::to_string(part->first) + ", got " + std::to_string(got->body.size()));
     } else {
       data = std::move(got->body);
     }
@@ -164,7 +163,9 @@ void ObjectReader::DropBefore(uint64_t offset) {
   }
 }
 
-void ObjectReader::DropAll() { parts_.clear(); }
+void ObjectReader::DropAll() {
+  parts_.clear();
+}
 
 void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_end,
                         uint64_t window) {

@@ -5,14 +5,13 @@
 // marker object; unlink deletes the object. Under --read-only the kernel refuses all of these
 // (the mount is `ro`) and they answer EROFS here too.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
@@ -140,8 +139,7 @@ void ThawFs::OpenForWrite(fuse_req_t req, fuse_file_info* fi, const Inode& inode
   if (fuse_reply_open(req, fi) == 0) fh.release();
 }
 
-void ThawFs::Write(fuse_req_t req, const char* buf, size_t size, off_t off,
-                   fuse_file_info* fi) {
+void ThawFs::Write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
   auto* fh = reinterpret_cast<FileHandle*>(fi->fh);
   if (fh->temp_fd < 0) return (void)fuse_reply_err(req, EBADF);
   std::lock_guard lock(fh->write_mu);

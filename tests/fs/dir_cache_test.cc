@@ -20,11 +20,11 @@ TEST(EntryName, RejectsWhatCannotBeAFileName) {
   EXPECT_EQ(EntryName("a/", "a/b"), "b");
   EXPECT_EQ(EntryName("a/", "a/b/"), "b");
   EXPECT_EQ(EntryName("", "top"), "top");
-  EXPECT_FALSE(EntryName("a/", "a/"));     // the directory's own marker
-  EXPECT_FALSE(EntryName("a/", "a//"));    // empty segment
-  EXPECT_FALSE(EntryName("a/", "a/./"));   // "."
-  EXPECT_FALSE(EntryName("a/", "a/.."));   // ".."
-  EXPECT_FALSE(EntryName("a/", "b/x"));    // not inside
+  EXPECT_FALSE(EntryName("a/", "a/"));                 // the directory's own marker
+  EXPECT_FALSE(EntryName("a/", "a//"));                // empty segment
+  EXPECT_FALSE(EntryName("a/", "a/./"));               // "."
+  EXPECT_FALSE(EntryName("a/", "a/.."));               // ".."
+  EXPECT_FALSE(EntryName("a/", "b/x"));                // not inside
   EXPECT_FALSE(EntryName("", std::string(300, 'n')));  // longer than NAME_MAX
 }
 
@@ -54,8 +54,8 @@ TEST_F(DirCacheTest, ListsFilesAndImplicitDirectories) {
 }
 
 TEST_F(DirCacheTest, OddKeysAreSkippedAndDirectoriesWin) {
-  for (std::string k : {"o/a//b", "o/./x", "o/../y", "o/", "o/m/", "o/m/in", "o/both",
-                        "o/both/c", "o/plain"}) {
+  for (std::string k :
+       {"o/a//b", "o/./x", "o/../y", "o/", "o/m/", "o/m/in", "o/both", "o/both/c", "o/plain"}) {
     s3_.AddObject("b", k, "v");
   }
   DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));

@@ -154,8 +154,7 @@ TEST_F(OpenWaitersTest, HandleThatAlreadyFinishedAnswersAtOnce) {
   };
   OpenWaiters w(clock_);
   Outcome o;
-  w.Wait(w.Reserve(), std::make_shared<DoneHandle>(), clock_.Now() + std::chrono::hours(1),
-         o.Fn());
+  w.Wait(w.Reserve(), std::make_shared<DoneHandle>(), clock_.Now() + std::chrono::hours(1), o.Fn());
   auto r = o.Get();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, restore::State::kRestored);

@@ -140,8 +140,7 @@ TEST_F(ArchivedMountTest, ArchivedFailModeGetsEagain) {
 TEST_F(ArchivedMountTest, WaitingOpenTimesOut) {
   // DEEP_ARCHIVE Standard: 12 h, 12 s at this time scale; the open gives up after 1 s.
   Put(*client_, kBucket, "deep", "deep data", "DEEP_ARCHIVE");
-  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
-                     {"--restore-timeout", "1s"});
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket, {"--restore-timeout", "1s"});
   ASSERT_TRUE(mount.mounted()) << mount.Log();
   int err = 0;
   ReadAllOf(mount.path() + "/deep", O_RDONLY, &err);
@@ -205,8 +204,7 @@ TEST_F(ArchivedMountTest, XattrsReadAndRequestARestore) {
   EXPECT_EQ(errno, EINVAL);
   ASSERT_EQ(setxattr(path.c_str(), "user.thaw.restore", "request", 7, 0), 0);
   EXPECT_TRUE(PollFor(
-      [&] { return Xattr(path, "user.thaw.restore").rfind("restored until 20", 0) == 0; },
-      30000))
+      [&] { return Xattr(path, "user.thaw.restore").rfind("restored until 20", 0) == 0; }, 30000))
       << Xattr(path, "user.thaw.restore");
   int err = 0;
   EXPECT_EQ(ReadAllOf(path, O_RDONLY | O_NONBLOCK, &err), "xattr data");

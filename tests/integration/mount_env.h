@@ -4,6 +4,7 @@
 // destructor always unmounts (lazily) and kills it, so a failing test never leaves a hung mount.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -14,8 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "s3/client.h"
 #include "s3/credentials.h"
@@ -43,20 +42,24 @@ bool PollFor(Pred pred, int timeout_ms) {
 }
 
 inline std::map<std::string, std::string> TestAwsEnv(const std::string& home) {
-  return {{"AWS_ACCESS_KEY_ID", "testing"},      {"AWS_SECRET_ACCESS_KEY", "testing"},
-          {"AWS_DEFAULT_REGION", "us-east-1"},   {"AWS_CONFIG_FILE", "/nonexistent"},
+  return {{"AWS_ACCESS_KEY_ID", "testing"},
+          {"AWS_SECRET_ACCESS_KEY", "testing"},
+          {"AWS_DEFAULT_REGION", "us-east-1"},
+          {"AWS_CONFIG_FILE", "/nonexistent"},
           {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
-          {"AWS_EC2_METADATA_DISABLED", "true"}, {"HOME", home},
-          {"XDG_STATE_HOME", ""},                {"XDG_CONFIG_HOME", ""}};
+          {"AWS_EC2_METADATA_DISABLED", "true"},
+          {"HOME", home},
+          {"XDG_STATE_HOME", ""},
+          {"XDG_CONFIG_HOME", ""}};
 }
 
 class SimServer {
  public:
   explicit SimServer(const std::vector<std::string>& extra = {}) {
     log_ = dir_.path() + "/sim.log";
-    std::vector<std::string> argv = {ThawBinary(), "sim", "--listen", "127.0.0.1:0",
-                                     "--data-dir", dir_.path() + "/data", "--access-key",
-                                     "testing", "--secret-key", "testing"};
+    std::vector<std::string> argv = {
+        ThawBinary(),          "sim",          "--listen", "127.0.0.1:0",  "--data-dir",
+        dir_.path() + "/data", "--access-key", "testing",  "--secret-key", "testing"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, log_);
     PollFor(
@@ -124,17 +127,26 @@ class MountProcess {
     std::string home = dir_.path() + "/home";
     RunCommand("mkdir -p " + mountpoint_ + " " + home);
     log_ = dir_.path() + "/mount.log";
-    std::vector<std::string> argv = {ThawBinary(), "mount",       uri,
-                                     mountpoint_,  "--foreground", "--endpoint-url",
-                                     endpoint,     "--poll-interval", "1s",
-                                     "--state-dir", state_dir.empty() ? dir_.path() + "/state"
-                                                                      : state_dir};
+    std::vector<std::string> argv = {ThawBinary(),
+                                     "mount",
+                                     uri,
+                                     mountpoint_,
+                                     "--foreground",
+                                     "--endpoint-url",
+                                     endpoint,
+                                     "--poll-interval",
+                                     "1s",
+                                     "--state-dir",
+                                     state_dir.empty() ? dir_.path() + "/state" : state_dir};
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<ChildProcess>(argv, TestAwsEnv(home), log_);
-    mounted_ = PollFor(
-        [&] { return ReadAll(log_).find("mounted s3://") != std::string::npos || !proc_->running(); },
-        30000) &&
-               proc_->running();
+    mounted_ =
+        PollFor(
+            [&] {
+              return ReadAll(log_).find("mounted s3://") != std::string::npos || !proc_->running();
+            },
+            30000) &&
+        proc_->running();
   }
   ~MountProcess() { Stop(); }
 

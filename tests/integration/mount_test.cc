@@ -139,9 +139,9 @@ TEST_F(MountTest, FindListsTheSameNamesAsTheListing) {
   MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket + "/tree");
   ASSERT_TRUE(mount.mounted()) << mount.Log();
   std::string out;
-  ASSERT_EQ(RunCommand("cd " + mount.path() + " && find . -type f | sed 's|^\\./|tree/|' | sort",
-                       &out),
-            0);
+  ASSERT_EQ(
+      RunCommand("cd " + mount.path() + " && find . -type f | sed 's|^\\./|tree/|' | sort", &out),
+      0);
   std::vector<std::string> want = keys;
   std::sort(want.begin(), want.end());
   std::string expected;
@@ -152,8 +152,8 @@ TEST_F(MountTest, FindListsTheSameNamesAsTheListing) {
 }
 
 TEST_F(MountTest, OddNamesAndOddKeys) {
-  std::vector<std::string> names = {"with space", "unicodé ü 日本", "100%", "a+b", "semi;colon",
-                                    "quote'\"", "tab\there"};
+  std::vector<std::string> names = {"with space", "unicodé ü 日本", "100%",     "a+b",
+                                    "semi;colon", "quote'\"",       "tab\there"};
   for (auto& n : names) Put(*client_, kBucket, "odd/" + n, "data of " + n);
   // Keys that cannot all be file names: left out or shown as far as they can be, never a crash.
   for (std::string k : {"odd/a//b", "odd/./dot", "odd/../up", "odd/marker/", "odd/marker/in",
@@ -215,9 +215,7 @@ TEST_F(MountTest, WritesAreUploadedOnClose) {
   MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket);
   ASSERT_TRUE(mount.mounted()) << mount.Log();
   std::string data = RandomBytes(3 << 20, 9);
-  {
-    std::ofstream out(mount.path() + "/empty-new", std::ios::binary);
-  }
+  { std::ofstream out(mount.path() + "/empty-new", std::ios::binary); }
   s3::HeadObjectRequest empty_head;
   empty_head.bucket = kBucket;
   empty_head.key = "empty-new";
@@ -288,8 +286,7 @@ TEST_F(MountTest, ReplacedObjectGivesEioNotMixedBytes) {
 TEST_F(MountTest, FaultsGiveCorrectDataOrCleanEio) {
   std::string data = RandomBytes(24 << 20, 11);
   Put(*client_, kBucket, "faulty", data);
-  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
-                     {"--max-attempts", "4"});
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket, {"--max-attempts", "4"});
   ASSERT_TRUE(mount.mounted()) << mount.Log();
   // Faults only after the mount is up (the preflight listing must pass).
   std::string spec =
@@ -316,6 +313,11 @@ TEST_F(MountTest, DaemonReturnsOnceLiveAndReportsErrorsWithHints) {
   TempDir dir;
   std::string mp = dir.path() + "/mnt";
   ASSERT_EQ(RunCommand("mkdir -p " + mp + " " + dir.path() + "/home"), 0);
+  // Whatever fails below, no daemon mount outlives the test.
+  struct Detach {
+    std::string path;
+    ~Detach() { umount2(path.c_str(), MNT_DETACH); }
+  } detach{mp};
   auto env_with = [&](const std::string& secret) {
     std::string env;
     for (auto [k, v] : TestAwsEnv(dir.path() + "/home")) {
@@ -332,18 +334,15 @@ TEST_F(MountTest, DaemonReturnsOnceLiveAndReportsErrorsWithHints) {
   EXPECT_EQ(rc, 3) << out;
   EXPECT_NE(out.find("hint"), std::string::npos) << out;
   // Bad credentials.
-  rc = RunCommand(env_with("wrong") + "mount s3://" + kBucket + " " + mp +
-                      " 2>&1",
-                  &out);
+  rc = RunCommand(env_with("wrong") + "mount s3://" + kBucket + " " + mp + " 2>&1", &out);
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("credentials"), std::string::npos) << out;
   // Missing mount point.
   rc = RunCommand(thaw + "mount s3://" + kBucket + " " + dir.path() + "/nope 2>&1", &out);
   EXPECT_EQ(rc, 2) << out;
   // A good mount returns once live: the file is readable right after.
-  rc = RunCommand(thaw + "mount s3://" + kBucket + " " + mp + " --log-file " + dir.path() +
-                      "/log 2>&1",
-                  &out);
+  rc = RunCommand(
+      thaw + "mount s3://" + kBucket + " " + mp + " --log-file " + dir.path() + "/log 2>&1", &out);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("mounted s3://" + std::string(kBucket)), std::string::npos) << out;
   EXPECT_EQ(ReadFile(mp + "/f"), "daemon data");
