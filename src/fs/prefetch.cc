@@ -8,13 +8,17 @@
 namespace thaw::fs {
 
 uint64_t PrefetchWindow::OnRead(uint64_t offset, uint64_t size) {
-  last_sequential_ = offset == next_offset_;
+  // The kernel's readahead sends several reads at once and FUSE threads may hand them over out
+  // of order: a read within one window of where the last one ended still counts as sequential.
+  uint64_t lo = next_offset_ > window_ ? next_offset_ - window_ : 0;
+  last_sequential_ = offset >= lo && offset <= next_offset_ + window_;
   if (last_sequential_) {
-    window_ = std::min(max_, std::max(min_, window_ * 2));
+    if (offset >= next_offset_) window_ = std::min(max_, std::max(min_, window_ * 2));
+    next_offset_ = std::max(next_offset_, offset + size);
   } else {
     window_ = min_;
+    next_offset_ = offset + size;
   }
-  next_offset_ = offset + size;
   return window_;
 }
 

@@ -28,8 +28,9 @@
 
 namespace thaw::fs {
 
-// How far ahead to read. A read starting where the previous one ended is sequential and
-// doubles the window (up to the maximum); any other read resets it to the minimum.
+// How far ahead to read. A read starting where the previous one ended (give or take one
+// window: the kernel's readahead reorders) is sequential and doubles the window (up to the
+// maximum); any other read resets it to the minimum.
 class PrefetchWindow {
  public:
   PrefetchWindow(uint64_t min_bytes, uint64_t max_bytes)

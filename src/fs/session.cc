@@ -25,6 +25,11 @@ ThawFs* Fs(fuse_req_t req) {
 fuse_lowlevel_ops MakeOps() {
   fuse_lowlevel_ops ops;
   std::memset(&ops, 0, sizeof(ops));
+  ops.init = [](void*, fuse_conn_info* conn) {
+    // Larger kernel readahead means fewer, larger reads per round trip into the mount.
+    conn->max_readahead = 1 << 20;
+    if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+  };
   ops.lookup = [](fuse_req_t r, fuse_ino_t p, const char* n) { Fs(r)->Lookup(r, p, n); };
   ops.forget = [](fuse_req_t r, fuse_ino_t i, uint64_t n) {
     Fs(r)->Forget(i, n);

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "s3/error.h"
 #include "s3/mock_client.h"
 
 namespace thaw::fs {
@@ -30,6 +31,17 @@ TEST(PrefetchWindow, ShrinksOnRandomReads) {
   EXPECT_FALSE(w.last_sequential());
   // Sequential again from the new position: grows again.
   EXPECT_EQ(w.OnRead(100 * kMiB + 4096, 4096), 2 * kMiB);
+}
+
+TEST(PrefetchWindow, ReorderedReadsWithinTheWindowStaySequential) {
+  PrefetchWindow w(1 * kMiB, 8 * kMiB);
+  w.OnRead(0, 128 * 1024);
+  w.OnRead(256 * 1024, 128 * 1024);  // the kernel's readahead overtook the read at 128 KiB
+  EXPECT_TRUE(w.last_sequential());
+  uint64_t window = w.window();
+  w.OnRead(128 * 1024, 128 * 1024);  // the late one: sequential, but does not grow the window
+  EXPECT_TRUE(w.last_sequential());
+  EXPECT_EQ(w.window(), window);
 }
 
 std::string Bytes(size_t n, uint32_t seed) {
@@ -125,6 +137,26 @@ TEST_F(ReaderTest, FailedPartIsRetriedByTheNextRead) {
   auto good = reader.Read(0, 4096);
   ASSERT_TRUE(good.ok()) << good.status().ToString();
   EXPECT_TRUE(*good == data_.substr(0, 4096));
+}
+
+TEST_F(ReaderTest, RestoredCopyExpiringWhileOpenIsAnError) {
+  s3_.AddObject("b", "cold", data_, "GLACIER");
+  s3::RestoreObjectRequest restore;
+  restore.bucket = "b";
+  restore.key = "cold";
+  restore.days = 1;
+  ASSERT_TRUE(s3_.RestoreObject(restore).ok());
+  s3_.CompleteRestore("b", "cold");
+  s3::HeadObjectRequest h{"b", "cold", ""};
+  auto info = s3_.HeadObject(h);
+  ASSERT_TRUE(info.ok());
+  ASSERT_TRUE(info->readable());
+  ObjectReader reader(s3_, pool_, budget_, options_, "b", "cold", info->etag, data_.size());
+  ASSERT_TRUE(reader.Read(0, 4096).ok());
+  s3_.ExpireRestore("b", "cold");
+  auto later = reader.Read(35 * kMiB, 4096);
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(s3::S3ErrorCode(later.status()), "InvalidObjectState");
 }
 
 }  // namespace
