@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -177,6 +178,8 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
   // Child: a session of its own, no terminal, logs to --log-file (or nowhere).
   close(fds[0]);
   setsid();
+  // No working directory kept busy (paths were made absolute before the fork).
+  if (chdir("/") != 0) std::cerr << "thaw: mount: cannot chdir to /\n";
   int devnull = open("/dev/null", O_RDWR);
   int log =
       f.log_file.empty() ? devnull : open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -232,6 +235,10 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--log-file", f->log_file, "where the daemon logs (default: nowhere)");
   cmd->callback([f, &globals, &app] {
     if (app.get_option("--log-level")->count() == 0) globals.log_level = "info";
+    // The daemon leaves the working directory: relative paths must not depend on it.
+    for (std::string* p : {&globals.config_path, &globals.state_dir, &f->log_file}) {
+      if (!p->empty()) *p = std::filesystem::absolute(*p).string();
+    }
     auto options = BuildOptions(*f);
     if (!options.ok()) throw CLI::RuntimeError(ReportError(options.status(), "mount"));
     if (access("/dev/fuse", F_OK) != 0) {
