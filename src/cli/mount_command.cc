@@ -21,6 +21,7 @@
 #include "common/s3_uri.h"
 #include "common/strings.h"
 #include "fs/mount.h"
+#include "restore/policy.h"
 
 namespace thaw::cli {
 namespace {
@@ -40,6 +41,8 @@ struct MountFlags {
   std::string restore_timeout = "48h";
   std::string poll_interval;
   std::string log_file;
+  std::string cache_dir;
+  std::string cache_size = "10GiB";
 };
 
 // "500ms", "90", "90s", "15m", "2h", "1d" -> milliseconds.
@@ -106,6 +109,12 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
   } else {
     return Status::InvalidArgument("--archived '" + f.archived + "': wait or fail");
   }
+  o.cache_dir = f.cache_dir;
+  auto cache_size = restore::ParseSize(f.cache_size);
+  if (!cache_size || *cache_size == 0) {
+    return Status::InvalidArgument("--cache-size '" + f.cache_size + "': e.g. 10GiB");
+  }
+  o.cache_size_bytes = *cache_size;
   if (!f.poll_interval.empty()) {
     auto p = ParseDurationMs(f.poll_interval);
     if (!p || p->count() < 1000) {
@@ -233,10 +242,13 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--poll-interval", f->poll_interval,
                   "check restores in progress at least this often (e.g. 30s; for fast endpoints)");
   cmd->add_option("--log-file", f->log_file, "where the daemon logs (default: nowhere)");
+  cmd->add_option("--cache-dir", f->cache_dir,
+                  "keep fetched data in this directory (LRU, files 0600; default: no disk cache)");
+  cmd->add_option("--cache-size", f->cache_size, "disk cache capacity")->capture_default_str();
   cmd->callback([f, &globals, &app] {
     if (app.get_option("--log-level")->count() == 0) globals.log_level = "info";
     // The daemon leaves the working directory: relative paths must not depend on it.
-    for (std::string* p : {&globals.config_path, &globals.state_dir, &f->log_file}) {
+    for (std::string* p : {&globals.config_path, &globals.state_dir, &f->log_file, &f->cache_dir}) {
       if (!p->empty()) *p = std::filesystem::absolute(*p).string();
     }
     auto options = BuildOptions(*f);

@@ -67,8 +67,9 @@ void ThawFs::ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
   auto fh = std::make_unique<FileHandle>();
   fh->key = inode.key;
   fh->ino = inode.ino;
-  fh->reader = std::make_unique<ObjectReader>(client_, pool_, budget_, options_.read,
-                                              options_.bucket, inode.key, info.etag, info.size);
+  fh->reader =
+      std::make_unique<ObjectReader>(client_, pool_, budget_, options_.read, options_.bucket,
+                                     inode.key, info.etag, info.size, cache_.get());
   fi->fh = reinterpret_cast<uint64_t>(fh.get());
   // The page cache may keep data of an unchanged object across opens.
   fi->keep_cache = inode.attr.etag == info.etag ? 1 : 0;

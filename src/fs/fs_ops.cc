@@ -34,7 +34,8 @@ struct DirHandle {
 
 }  // namespace
 
-ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine)
+ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
+               std::unique_ptr<DiskCache> cache)
     : options_(options),
       client_(client),
       engine_(engine),
@@ -43,6 +44,7 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
       dirs_(client, options.bucket, Clock::Real(), options.metadata_ttl),
       pool_(options.read.fetch_threads),
       budget_(options.read.prefetch_budget_bytes),
+      cache_(std::move(cache)),
       waiters_(Clock::Real()) {}
 
 std::string ThawFs::ParentPrefix(const std::string& key) {

@@ -42,6 +42,9 @@ struct MountOptions {
   // A waiting open gives up (ETIMEDOUT) after this; the restore goes on.
   std::chrono::milliseconds restore_timeout{std::chrono::hours(48)};
   int fuse_threads = 16;  // FUSE worker threads at most
+  // Disk cache of fetched parts (disk_cache.h); off when cache_dir is empty.
+  std::string cache_dir;
+  uint64_t cache_size_bytes = 10ull << 30;
   ReadOptions read;
 };
 

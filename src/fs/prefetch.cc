@@ -94,7 +94,7 @@ struct ObjectReader::Part {
 
 ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                            const ReadOptions& options, std::string bucket, std::string key,
-                           std::string etag, uint64_t size)
+                           std::string etag, uint64_t size, DiskCache* cache)
     : client_(client),
       pool_(pool),
       budget_(budget),
@@ -103,6 +103,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       key_(std::move(key)),
       etag_(std::move(etag)),
       size_(size),
+      cache_(cache),
       window_(options.min_window_bytes, options.max_window_bytes) {}
 
 ObjectReader::~ObjectReader() {
@@ -129,6 +130,14 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint
     ++gets_started_;
   }
   pool_.Submit([this, part] {
+    std::string cache_id;
+    if (cache_ != nullptr) {
+      cache_id = DiskCache::PartId(bucket_, key_, etag_, part->first, part->length);
+      if (auto hit = cache_->Get(cache_id); hit && hit->size() == part->length) {
+        Finish(*part, Status::Ok(), std::move(*hit));
+        return;
+      }
+    }
     s3::GetObjectRequest req;
     req.bucket = bucket_;
     req.key = key_;
@@ -146,17 +155,22 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint
     } else {
       data = std::move(got->body);
     }
-    {
-      std::lock_guard lock(part->mu);
-      part->status = std::move(status);
-      part->data = std::move(data);
-      part->done = true;
-    }
-    part->cv.notify_all();
-    std::lock_guard lock(mu_);
-    if (--running_ == 0) idle_cv_.notify_all();
+    if (status.ok() && cache_ != nullptr) cache_->Put(cache_id, data);
+    Finish(*part, std::move(status), std::move(data));
   });
   return part;
+}
+
+void ObjectReader::Finish(Part& part, Status status, std::string data) {
+  {
+    std::lock_guard lock(part.mu);
+    part.status = std::move(status);
+    part.data = std::move(data);
+    part.done = true;
+  }
+  part.cv.notify_all();
+  std::lock_guard lock(mu_);
+  if (--running_ == 0) idle_cv_.notify_all();
 }
 
 void ObjectReader::DropBefore(uint64_t offset) {

@@ -7,6 +7,8 @@
 // reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
 // comes back shorter than asked is an error too.
 //
+// With a DiskCache, parts are looked up there before a GET and stored after one.
+//
 // Thread safety: FetchPool and PrefetchBudget are shared and thread-safe. An ObjectReader may be
 // called from several FUSE threads; it serialises its reads.
 #pragma once
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/disk_cache.h"
 #include "fs/options.h"
 #include "s3/client.h"
 
@@ -81,7 +84,7 @@ class ObjectReader {
  public:
   ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                const ReadOptions& options, std::string bucket, std::string key, std::string etag,
-               uint64_t size);
+               uint64_t size, DiskCache* cache = nullptr);
   ~ObjectReader();  // waits for its fetches still running
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
@@ -93,6 +96,7 @@ class ObjectReader {
 
  private:
   struct Part;
+  void Finish(Part& part, Status status, std::string data);  // a fetch task's last step
   void DropBefore(uint64_t offset);
   void DropAll();
   void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t window);
@@ -104,6 +108,7 @@ class ObjectReader {
   const ReadOptions options_;
   const std::string bucket_, key_, etag_;
   const uint64_t size_;
+  DiskCache* const cache_;  // may be null
 
   std::mutex read_mu_;  // serialises Read(); taken before mu_
   PrefetchWindow window_;

@@ -139,7 +139,11 @@ Status Preflight(const MountOptions& options, s3::S3Client& client) {
 
 Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
                 const std::function<void()>& on_mounted) {
-  ThawFs fs(options, client, engine);
+  std::unique_ptr<DiskCache> cache;
+  if (!options.cache_dir.empty()) {
+    THAW_ASSIGN_OR_RETURN(cache, DiskCache::Open(options.cache_dir, options.cache_size_bytes));
+  }
+  ThawFs fs(options, client, engine, std::move(cache));
   std::vector<std::string> argv = {"thaw"};
   std::string opts = "fsname=thaw:" + options.bucket + ",subtype=thaw,default_permissions";
   if (options.allow_other) opts += ",allow_other";

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <random>
 #include <set>
 
@@ -371,6 +372,38 @@ TEST_F(MountTest, SigtermUnmountsCleanly) {
   ASSERT_EQ(stat(mount.dir().c_str(), &b), 0);
   EXPECT_EQ(a.st_dev, b.st_dev);
   EXPECT_NE(mount.Log().find("unmounted"), std::string::npos) << mount.Log();
+}
+
+}  // namespace
+}  // namespace thaw::testing
+
+namespace thaw::testing {
+namespace {
+
+TEST_F(MountTest, DiskCacheServesASecondReadWhenS3Fails) {
+  std::string data = RandomBytes(12 << 20, 41);
+  Put(*client_, kBucket, "cached", data);
+  TempDir cache;
+  MountProcess mount(
+      sim_.endpoint(), std::string("s3://") + kBucket,
+      {"--cache-dir", cache.path() + "/c", "--cache-size", "1GiB", "--max-attempts", "1"});
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  EXPECT_TRUE(ReadFile(mount.path() + "/cached") == data);
+  // Every GET fails from now on; the kernel's page cache is dropped for the file.
+  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary 'op=GetObject,error=InternalError' " +
+                       sim_.endpoint() + "/_thaw/faults"),
+            0);
+  int fd = open((mount.path() + "/cached").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  std::string again = PRead(fd, 0, data.size());
+  close(fd);
+  EXPECT_TRUE(again == data);
+  for (const auto& e : std::filesystem::directory_iterator(cache.path() + "/c")) {
+    struct stat st;
+    ASSERT_EQ(stat(e.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
 }
 
 }  // namespace

@@ -37,7 +37,9 @@ struct FileHandle {
 
 class ThawFs {
  public:
-  ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine);
+  // `cache` may be null (no disk cache).
+  ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
+         std::unique_ptr<DiskCache> cache);
 
   // fs_ops.cc
   void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -90,6 +92,7 @@ class ThawFs {
   DirCache dirs_;
   FetchPool pool_;
   PrefetchBudget budget_;
+  std::unique_ptr<DiskCache> cache_;
   OpenWaiters waiters_;
 };
 
