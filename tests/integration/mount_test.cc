@@ -338,6 +338,12 @@ TEST_F(MountTest, DaemonReturnsOnceLiveAndReportsErrorsWithHints) {
   rc = RunCommand(env_with("wrong") + "mount s3://" + kBucket + " " + mp + " 2>&1", &out);
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("credentials"), std::string::npos) << out;
+  // Bad options are usage errors, found before anything starts.
+  for (std::string bad : {"--archived maybe", "--file-mode 999", "--metadata-ttl soon",
+                          "--restore-timeout 0", "--cache-size lots"}) {
+    rc = RunCommand(thaw + "mount s3://" + kBucket + " " + mp + " " + bad + " 2>&1", &out);
+    EXPECT_EQ(rc, 2) << bad << ": " << out;
+  }
   // Missing mount point.
   rc = RunCommand(thaw + "mount s3://" + kBucket + " " + dir.path() + "/nope 2>&1", &out);
   EXPECT_EQ(rc, 2) << out;
