@@ -1,6 +1,7 @@
 // The FUSE session: preflight checks with hints, the operation table, the multithreaded loop
 // and an orderly end (waiting opens fail with EIO, then the kernel mount goes away).
 #include <fcntl.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -139,6 +140,9 @@ Status Preflight(const MountOptions& options, s3::S3Client& client) {
 
 Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
                 const std::function<void()>& on_mounted) {
+  // Part buffers are megabytes each: a fixed mmap threshold makes every one of them go back to
+  // the system when freed (glibc would otherwise raise the threshold and keep them in arenas).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::unique_ptr<DiskCache> cache;
   if (!options.cache_dir.empty()) {
     THAW_ASSIGN_OR_RETURN(cache, DiskCache::Open(options.cache_dir, options.cache_size_bytes));
