@@ -17,6 +17,7 @@ void RegisterStatus(CLI::App& app, GlobalFlags& globals);
 void RegisterDemo(CLI::App& app, GlobalFlags& globals);
 void RegisterLambda(CLI::App& app, GlobalFlags& globals);
 void RegisterServe(CLI::App& app, GlobalFlags& globals);
+void RegisterMount(CLI::App& app, GlobalFlags& globals);
 
 int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
@@ -33,6 +34,7 @@ int Main(int argc, char** argv) {
   RegisterDemo(app, globals);
   RegisterLambda(app, globals);
   RegisterServe(app, globals);
+  RegisterMount(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
