@@ -287,20 +287,16 @@ TEST_F(ServeTest, SigtermFinishesTheBatchInHandAndHoldsNothing) {
   ChildProcess serve(ServeArgv(moto_->endpoint(), {"--batch-size", "5", "--workers", "1"}), Env(),
                      home_.path() + "/serve.log");
   ASSERT_TRUE(WaitFor([&] { return QueueDepth(queue_).first < 90; }));
-  auto start = std::chrono::steady_clock::now();
+  // A hang here is caught by ctest's timeout; a graceful stop waits for one poll and one batch.
   int status = serve.Kill(SIGTERM);
-  auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  // Bounded only to catch a hang: a graceful stop waits for one poll (1 s) and one batch.
-  EXPECT_LT(took, std::chrono::seconds(30));
   // Nothing is left invisible (held by the stopped process): every message is deleted or back.
   auto [visible, in_flight] = QueueDepth(queue_);
   EXPECT_EQ(in_flight, 0);
-  EXPECT_GT(visible, 0);
-  auto restored = MotoRestoreCalls(moto_->log_path());
-  EXPECT_EQ(static_cast<int>(restored.size()) + visible, 100)
-      << "each message was either handled (its restore sent) or is still on the queue";
+  // A deleted message's restore is in the journal (sent, or pending for the next start).
+  EXPECT_EQ(static_cast<int>(Journal("s3://sigterm/").size()) + visible, 100)
+      << "each message was either journaled or is still on the queue";
 }
 
 TEST_F(ServeTest, KilledAtRandomMomentsLosesNothingAndRestoresEachObjectOnce) {
