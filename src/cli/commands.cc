@@ -18,6 +18,7 @@ void RegisterDemo(CLI::App& app, GlobalFlags& globals);
 void RegisterLambda(CLI::App& app, GlobalFlags& globals);
 void RegisterServe(CLI::App& app, GlobalFlags& globals);
 void RegisterMount(CLI::App& app, GlobalFlags& globals);
+void RegisterScan(CLI::App& app, GlobalFlags& globals);
 
 int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
@@ -35,6 +36,7 @@ int Main(int argc, char** argv) {
   RegisterLambda(app, globals);
   RegisterServe(app, globals);
   RegisterMount(app, globals);
+  RegisterScan(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

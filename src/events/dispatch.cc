@@ -123,6 +123,15 @@ Result<DispatchOutcome> DispatchParsed(const Parsed& parsed, restore::Engine& en
         }
         ++out.completions;
         out.completed.push_back(RefOf(e));
+        // Whether EventBridge encodes keys is unconfirmed (s3_notification.h): the other
+        // reading is completed too; NotifyCompleted ignores objects it does not track.
+        if (e.alternate_key) {
+          restore::ObjectRef alt{e.bucket, *e.alternate_key, e.version_id};
+          // Hooks run for the other reading only when the journal knows that object.
+          if (engine.NotifyCompleted(alt, e.restore_expiry).ok() && engine.Query(alt).ok()) {
+            out.completed.push_back(alt);
+          }
+        }
         break;
       }
       case EventKind::kRestoreInitiated:

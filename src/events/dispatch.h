@@ -3,7 +3,8 @@
 // on the restore engine:
 //   - kRestoreWanted (a GetObject/HeadObject that failed with InvalidObjectState) ->
 //     Engine::Submit with source kEvent; the policy decides tier and days (or denies);
-//   - kRestoreCompleted -> Engine::NotifyCompleted with the event's expiry when it has one;
+//   - kRestoreCompleted -> Engine::NotifyCompleted with the event's expiry when it has one
+//     (for both readings of a key whose encoding is uncertain: types.h, alternate_key);
 //   - kRestoreInitiated / kRestoreExpired and every ignored record -> nothing, counted with a
 //     reason (the engine's own tracker follows its restores; expiry is found by the next HEAD).
 // Duplicates, replays and out-of-order events are harmless: Submit joins a request already in

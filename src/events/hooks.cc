@@ -136,9 +136,12 @@ void HookRunner::WorkerLoop() {
     }
     Job job = std::move(*next);
     jobs_.erase(next);
+    ++running_;
     lock.unlock();
     bool ok = RunOnce(job.command);
     lock.lock();
+    --running_;
+    cv_.notify_all();  // WaitIdle
     ++job.attempt;
     if (ok) {
       ++stats_.succeeded;
@@ -190,6 +193,12 @@ bool HookRunner::RunOnce(const std::string& command) {
                                  : "signal " + std::to_string(WTERMSIG(status)),
                command);
   return false;
+}
+
+bool HookRunner::WaitIdle(Clock::Duration max) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return clock_.WaitUntil(lock, cv_, clock_.Now() + max,
+                          [&] { return stop_ || (jobs_.empty() && running_ == 0); });
 }
 
 void HookRunner::Shutdown() {

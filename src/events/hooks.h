@@ -74,6 +74,9 @@ class HookRunner {
   void Enqueue(const restore::ObjectRef& object);
   // The command line for `object`, or nullopt when it needs {path} and no mapping covers it.
   std::optional<std::string> Expand(const restore::ObjectRef& object) const;
+  // Waits until nothing is queued or running, or `max` of real time passed (on the clock).
+  // Returns whether it became idle. For one-shot commands (`thaw scan`) before Shutdown.
+  bool WaitIdle(Clock::Duration max);
   // Stops the workers: runs under way finish (or time out); queued ones are dropped, logged.
   void Shutdown();
   HookStats Stats() const;
@@ -95,6 +98,7 @@ class HookRunner {
   std::deque<Job> jobs_;
   std::map<restore::ObjectRef, Clock::TimePoint> recent_;
   HookStats stats_;
+  int running_ = 0;
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };
