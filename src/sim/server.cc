@@ -227,6 +227,24 @@ awaitable<void> SaveClock(Store& store, ScaledClock& clock) {
   }
 }
 
+// Runs the service's background sweep (lifecycle transitions, restore completion/expiry) every
+// real second, on the strand of one io thread.
+awaitable<void> SweepLoop(Service& service) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    t.expires_after(std::chrono::seconds(1));
+    beast::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    if (Status s = service.Sweep(); !s.ok()) spdlog::warn("sweep: {}", s.ToString());
+  }
+}
+
+// --events-sqs: not available until the SQS client lands (src/s3/sqs_client.h).
+Result<MessageSender> MakeSqsSender(const SimOptions&) {
+  return Status::Unimplemented("--events-sqs is not available in this build");
+}
+
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");
@@ -268,6 +286,21 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   THAW_RETURN_IF_ERROR(faults.SetSpec(options.faults).WithContext("--faults"));
   Authenticator auth({options.access_key, options.secret_key, options.anonymous}, real);
   Service service(*store, clock, auth, faults, options.region);
+  THAW_ASSIGN_OR_RETURN(double expedited, ParseExpeditedSetting(options.expedited));
+  service.SetExpeditedUnavailableRate(expedited);
+  THAW_RETURN_IF_ERROR(service.LoadLifecycles());
+  std::unique_ptr<EventWriter> events;
+  if (!options.events_dir.empty() || !options.events_sqs.empty()) {
+    EventsOptions eo;
+    eo.dir = options.events_dir;
+    eo.account_id = options.account_id;
+    eo.region = options.region;
+    if (!options.events_sqs.empty()) {
+      THAW_ASSIGN_OR_RETURN(eo.sender, MakeSqsSender(options));
+    }
+    THAW_ASSIGN_OR_RETURN(events, EventWriter::Start(std::move(eo)));
+    service.SetEvents(events.get());
+  }
 
   int threads = std::clamp(options.io_threads, 1, 16);
   asio::io_context io(threads);
@@ -288,6 +321,7 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   });
   asio::co_spawn(io, Listen(acceptor, service), asio::detached);
   asio::co_spawn(io, SaveClock(*store, clock), asio::detached);
+  asio::co_spawn(io, SweepLoop(service), asio::detached);
 
   std::string host = local.address().to_string();
   if (local.address().is_v6()) host = "[" + host + "]";
@@ -303,6 +337,10 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : pool) t.join();
+  if (events) {
+    events->Stop();  // flushes the open log files
+    if (events->dropped() > 0) spdlog::warn("events: {} records dropped", events->dropped());
+  }
   return store->SaveSimTime(clock.Now());
 }
 
