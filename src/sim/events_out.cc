@@ -169,14 +169,11 @@ Result<std::string> Gzip(const std::string& data) {
 }
 
 std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& o) {
-  json identity = {{"type", "IAMUser"},
-                   {"principalId", "AIDA" + std::string(16, 'X')},
-                   {"arn", UserArn(r, o)},
-                   {"accountId", o.account_id},
-                   {"accessKeyId", r.access_key},
-                   {"userName", r.access_key}};
-  if (r.access_key.empty()) identity = {{"type", "AWSAccount"}, {"principalId", ""},
-                                        {"accountId", "anonymous"}};
+  json identity = {{"type", "IAMUser"},           {"principalId", "AIDA" + std::string(16, 'X')},
+                   {"arn", UserArn(r, o)},        {"accountId", o.account_id},
+                   {"accessKeyId", r.access_key}, {"userName", r.access_key}};
+  if (r.access_key.empty())
+    identity = {{"type", "AWSAccount"}, {"principalId", ""}, {"accountId", "anonymous"}};
   json params = {{"bucketName", r.bucket}, {"Host", r.host}, {"key", r.key}};
   if (r.op == "RestoreObject") params["restore"] = "";
   json rec = {
@@ -195,19 +192,20 @@ std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& 
   }
   rec["requestParameters"] = params;
   rec["responseElements"] = nullptr;
-  rec["additionalEventData"] = {{"SignatureVersion", "SigV4"},
-                                {"AuthenticationMethod", r.presigned ? "QueryString" : "AuthHeader"},
-                                {"bytesTransferredIn", r.bytes_received},
-                                {"bytesTransferredOut", r.bytes_sent},
-                                {"x-amz-id-2", r.request_id}};
+  rec["additionalEventData"] = {
+      {"SignatureVersion", "SigV4"},
+      {"AuthenticationMethod", r.presigned ? "QueryString" : "AuthHeader"},
+      {"bytesTransferredIn", r.bytes_received},
+      {"bytesTransferredOut", r.bytes_sent},
+      {"x-amz-id-2", r.request_id}};
   rec["requestID"] = r.request_id;
   rec["eventID"] = Uuid();
   rec["readOnly"] = r.op == "GetObject" || r.op == "HeadObject";
-  rec["resources"] = json::array(
-      {{{"type", "AWS::S3::Object"}, {"ARN", "arn:aws:s3:::" + r.bucket + "/" + r.key}},
-       {{"accountId", o.account_id},
-        {"type", "AWS::S3::Bucket"},
-        {"ARN", "arn:aws:s3:::" + r.bucket}}});
+  rec["resources"] =
+      json::array({{{"type", "AWS::S3::Object"}, {"ARN", "arn:aws:s3:::" + r.bucket + "/" + r.key}},
+                   {{"accountId", o.account_id},
+                    {"type", "AWS::S3::Bucket"},
+                    {"ARN", "arn:aws:s3:::" + r.bucket}}});
   rec["eventType"] = "AwsApiCall";
   rec["managementEvent"] = false;
   rec["recipientAccountId"] = o.account_id;
@@ -216,6 +214,11 @@ std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& 
 }
 
 std::string RenderEventBridgeApiCall(const ApiCallRecord& r, const EventsOptions& o) {
+  return WrapEventBridgeApiCall(RenderCloudTrailRecord(r, o), r, o);
+}
+
+std::string WrapEventBridgeApiCall(const std::string& record, const ApiCallRecord& r,
+                                   const EventsOptions& o) {
   json e = {{"version", "0"},
             {"id", Uuid()},
             {"detail-type", "AWS API Call via CloudTrail"},
@@ -224,7 +227,7 @@ std::string RenderEventBridgeApiCall(const ApiCallRecord& r, const EventsOptions
             {"time", IsoSeconds(r.time)},
             {"region", o.region},
             {"resources", json::array()},
-            {"detail", json::parse(RenderCloudTrailRecord(r, o))}};
+            {"detail", json::parse(record)}};
   return e.dump();
 }
 
@@ -318,14 +321,10 @@ std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOp
                  {"requester", "s3.amazonaws.com"},
                  {"source-storage-class", e.storage_class}};
   if (e.expiry) detail["restore-expiry-time"] = IsoSeconds(*e.expiry);
-  json ev = {{"version", "0"},
-             {"id", Uuid()},
-             {"detail-type", type},
-             {"source", "aws.s3"},
-             {"account", o.account_id},
-             {"time", IsoSeconds(e.time)},
-             {"region", o.region},
-             {"resources", json::array({"arn:aws:s3:::" + e.bucket})},
+  json ev = {{"version", "0"},          {"id", Uuid()},
+             {"detail-type", type},     {"source", "aws.s3"},
+             {"account", o.account_id}, {"time", IsoSeconds(e.time)},
+             {"region", o.region},      {"resources", json::array({"arn:aws:s3:::" + e.bucket})},
              {"detail", detail}};
   return ev.dump();
 }
@@ -412,8 +411,9 @@ void EventWriter::Write(std::vector<std::variant<ApiCallRecord, RestoreEventReco
       if (!r->bucket.empty()) access_log_ += RenderAccessLogLine(*r, options_) + "\n";
       if (IsCloudTrailDataEvent(r->op) && !r->bucket.empty()) {
         if (cloudtrail_.empty()) cloudtrail_time_ = r->time;
+        // One record, one eventID: the log file and EventBridge carry the same event.
         cloudtrail_.push_back(RenderCloudTrailRecord(*r, options_));
-        eventbridge.push_back(RenderEventBridgeApiCall(*r, options_));
+        eventbridge.push_back(WrapEventBridgeApiCall(cloudtrail_.back(), *r, options_));
       }
     } else {
       auto& e = std::get<RestoreEventRecord>(item);
@@ -431,9 +431,9 @@ void EventWriter::Write(std::vector<std::variant<ApiCallRecord, RestoreEventReco
     std::vector<std::string> bodies = std::move(eventbridge);
     bodies.insert(bodies.end(), notifications.begin(), notifications.end());
     for (size_t i = 0; i < bodies.size(); i += 10) {  // SendMessageBatch takes 10 at most
-      std::vector<std::string> chunk(bodies.begin() + static_cast<std::ptrdiff_t>(i),
-                                     bodies.begin() + static_cast<std::ptrdiff_t>(
-                                                          std::min(bodies.size(), i + 10)));
+      std::vector<std::string> chunk(
+          bodies.begin() + static_cast<std::ptrdiff_t>(i),
+          bodies.begin() + static_cast<std::ptrdiff_t>(std::min(bodies.size(), i + 10)));
       Status s = options_.sender(chunk);
       if (!s.ok()) spdlog::warn("events: sending to SQS: {}", s.ToString());
     }

@@ -90,6 +90,9 @@ struct EventsOptions {
 // Pure renderers (tests and the writer use them).
 std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& o);  // JSON object
 std::string RenderEventBridgeApiCall(const ApiCallRecord& r, const EventsOptions& o);
+// The EventBridge event carrying an already rendered CloudTrail `record` of `r`.
+std::string WrapEventBridgeApiCall(const std::string& record, const ApiCallRecord& r,
+                                   const EventsOptions& o);
 std::string RenderAccessLogLine(const ApiCallRecord& r, const EventsOptions& o);
 std::string RenderS3Notification(const RestoreEventRecord& e, const EventsOptions& o);
 std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOptions& o);

@@ -68,8 +68,8 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
         return bad_method();
       return r;
     }
-    for (const char* sub : {"policy", "acl", "cors", "tagging", "notification",
-                            "website", "replication", "encryption", "object-lock", "logging"}) {
+    for (const char* sub : {"policy", "acl", "cors", "tagging", "notification", "website",
+                            "replication", "encryption", "object-lock", "logging"}) {
       if (req.HasQuery(sub))
         return S3Err("NotImplemented", std::string("?") + sub + " is not implemented by thaw sim");
     }

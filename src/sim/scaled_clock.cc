@@ -23,7 +23,8 @@ void ScaledClock::SleepFor(Duration d) {
 
 Clock::TimePoint ScaledClock::ToBase(TimePoint t) const {
   auto sim_elapsed =
-      t - start_ - std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(offset_ns_.load()));
+      t - start_ -
+      std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(offset_ns_.load()));
   return base_start_ + std::chrono::duration_cast<Duration>(sim_elapsed / scale_);
 }
 

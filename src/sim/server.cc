@@ -10,6 +10,8 @@
 // Operations run synchronously on the io thread that read the request (SQLite and file work
 // are short); a long CompleteMultipartUpload occupies one of the io threads meanwhile.
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -277,6 +279,14 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
     }
   } cleanup{dir, temporary};
 
+  // SIGINT/SIGTERM are blocked in every thread (set before any thread starts) and taken by one
+  // waiter with sigwait, so a second signal during shutdown stays pending instead of killing the
+  // process before the final SaveSimTime and the event flush.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   THAW_ASSIGN_OR_RETURN(auto store, Store::Open(dir));
   THAW_ASSIGN_OR_RETURN(auto endpoint, ParseListen(options.listen));
   Clock& real = Clock::Real();
@@ -313,12 +323,6 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   if (ec) return Status::Unavailable("listen on " + options.listen + ": " + ec.message());
   auto local = acceptor.local_endpoint();
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const beast::error_code&, int sig) {
-    spdlog::info("signal {}: stopping", sig);
-    acceptor.close();
-    io.stop();
-  });
   asio::co_spawn(io, Listen(acceptor, service), asio::detached);
   asio::co_spawn(io, SaveClock(*store, clock), asio::detached);
   asio::co_spawn(io, SweepLoop(service), asio::detached);
@@ -333,10 +337,17 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
       (options.time_scale != 1.0 ? ", time scale " + std::to_string(options.time_scale) : "") + ")";
   if (on_ready) on_ready(banner);
 
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("signal {}: stopping", sig);
+    io.stop();
+  });
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : pool) t.join();
+  waiter.join();
   if (events) {
     events->Stop();  // flushes the open log files
     if (events->dropped() > 0) spdlog::warn("events: {} records dropped", events->dropped());

@@ -51,8 +51,10 @@ Result<double> ParseExpeditedSetting(std::string_view s) {
   std::string str(t);
   double rate = std::strtod(str.c_str(), &end);
   if (str.empty() || *end != '\0' || !(rate >= 0 && rate <= 1)) {
-    return Status::InvalidArgument("expedited must be available, unavailable or a rate in [0,1], "
-                                   "not '" + str + "'");
+    return Status::InvalidArgument(
+        "expedited must be available, unavailable or a rate in [0,1], "
+        "not '" +
+        str + "'");
   }
   return rate;
 }
@@ -181,8 +183,8 @@ void Service::PostRestoreEvent(RestoreEventRecord::Kind kind, const ObjectRecord
   e.key = rec.key;
   e.size = rec.size;
   e.etag = rec.etag;
-  e.storage_class = rec.archive.archive_status.empty() ? rec.archive.storage_class
-                                                       : rec.archive.archive_status;
+  e.storage_class =
+      rec.archive.archive_status.empty() ? rec.archive.storage_class : rec.archive.archive_status;
   if (kind == RestoreEventRecord::Kind::kCompleted && rec.archive.expiry != Clock::TimePoint{})
     e.expiry = rec.archive.expiry;
   e.request_id = request_id.empty() ? NewRequestId() : request_id;
@@ -201,7 +203,8 @@ bool Service::Advance(ObjectRecord& rec) {
     was.archive = before;
     if (before.restore == R::kOngoing) {
       bool intelligent = !before.archive_status.empty();  // moves to the frequent tier: no copy
-      was.archive.expiry = intelligent ? Clock::TimePoint{} : ExpiryFor(before.ready_at, before.days);
+      was.archive.expiry =
+          intelligent ? Clock::TimePoint{} : ExpiryFor(before.ready_at, before.days);
       PostRestoreEvent(Kind::kCompleted, was, before.ready_at, "");
       if (!intelligent && rec.archive.restore == R::kNone) {
         PostRestoreEvent(Kind::kDelete, was, was.archive.expiry, "");
