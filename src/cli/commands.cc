@@ -14,6 +14,7 @@ void RegisterStat(CLI::App& app, GlobalFlags& globals);
 void RegisterSim(CLI::App& app, GlobalFlags& globals);
 void RegisterRestore(CLI::App& app, GlobalFlags& globals);
 void RegisterStatus(CLI::App& app, GlobalFlags& globals);
+void RegisterServe(CLI::App& app, GlobalFlags& globals);
 
 int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
@@ -27,6 +28,7 @@ int Main(int argc, char** argv) {
   RegisterSim(app, globals);
   RegisterRestore(app, globals);
   RegisterStatus(app, globals);
+  RegisterServe(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -1,0 +1,83 @@
+// SQS client and completion hooks for the event commands (see event_setup.h).
+#include "cli/event_setup.h"
+
+#include "common/log.h"
+#include "s3/config.h"
+#include "s3/credentials.h"
+
+namespace thaw::cli {
+
+Result<std::unique_ptr<s3::SqsClient>> MakeSqsClientFor(const GlobalFlags& globals,
+                                                        const std::string& sqs_endpoint_url,
+                                                        const std::string& queue_url) {
+  THAW_RETURN_IF_ERROR(SetupLogging(globals.log_level));
+  s3::EnvLookup env = s3::ProcessEnv();
+  // The S3 settings give region, TLS and attempts; the endpoint is SQS's own.
+  THAW_ASSIGN_OR_RETURN(s3::ClientConfig s3_config, s3::ResolveClientConfig(globals.s3, env));
+  s3::SqsConfig config;
+  config.region = s3_config.region;
+  bool region_given = !globals.s3.region.empty() || env("AWS_REGION").has_value() ||
+                      env("AWS_DEFAULT_REGION").has_value();
+  if (std::string from_url = s3::RegionFromQueueUrl(queue_url);
+      !region_given && !from_url.empty()) {
+    config.region = from_url;
+  }
+  config.endpoint_url = s3::ResolveSqsEndpoint(sqs_endpoint_url, env);
+  config.transport = s3_config.transport;
+  // A long poll holds the connection silent for up to 20 s.
+  config.transport.stall_timeout =
+      std::max(config.transport.stall_timeout, std::chrono::milliseconds(45000));
+  config.retry = s3_config.retry;
+  s3::CredentialsOptions creds_options;
+  creds_options.profile = globals.s3.profile;
+  creds_options.no_sign_request = globals.s3.no_sign_request;
+  s3::TransportOptions metadata_options;
+  metadata_options.connect_timeout = std::chrono::milliseconds(1000);
+  metadata_options.stall_timeout = std::chrono::milliseconds(2000);
+  static std::shared_ptr<s3::HttpTransport> metadata_transport =
+      s3::MakeCurlTransport(metadata_options);
+  std::shared_ptr<s3::CredentialsProvider> credentials =
+      s3::MakeDefaultCredentialsChain(creds_options, env, *metadata_transport, Clock::Real());
+  return s3::MakeSqsClient(config, std::move(credentials), Clock::Real());
+}
+
+void AddHookOptions(CLI::App& cmd, HookFlags& flags) {
+  cmd.add_option("--on-restored", flags.on_restored,
+                 "run this command when a restore completes; {bucket} {key} {version} {path} "
+                 "are replaced by shell-quoted values");
+  cmd.add_option("--map", flags.maps,
+                 "LOCAL_DIR=s3://BUCKET/PREFIX: how {path} is formed (repeatable)");
+  cmd.add_option("--hook-timeout", flags.timeout_seconds,
+                 "seconds before a hook command is killed (default 300)");
+  cmd.add_option("--hook-attempts", flags.attempts,
+                 "runs of a failing hook before it is given up (default 3)");
+  cmd.add_option("--hook-retry-delay", flags.retry_delay_seconds,
+                 "seconds before the first retry of a failed hook, doubling (default 10)");
+}
+
+Result<std::unique_ptr<events::HookRunner>> MakeHookRunner(const HookFlags& flags) {
+  if (flags.on_restored.empty()) {
+    if (!flags.maps.empty()) return Status::InvalidArgument("--map needs --on-restored");
+    return std::unique_ptr<events::HookRunner>();
+  }
+  if (flags.timeout_seconds < 1) return Status::InvalidArgument("--hook-timeout must be >= 1");
+  if (flags.attempts < 1) return Status::InvalidArgument("--hook-attempts must be >= 1");
+  if (flags.retry_delay_seconds < 0) {
+    return Status::InvalidArgument("--hook-retry-delay must be >= 0");
+  }
+  events::HookOptions o;
+  o.command = flags.on_restored;
+  for (const auto& m : flags.maps) {
+    THAW_ASSIGN_OR_RETURN(events::PathMap pm, events::ParsePathMap(m));
+    o.maps.push_back(std::move(pm));
+  }
+  if (o.command.find("{path}") != std::string::npos && o.maps.empty()) {
+    return Status::InvalidArgument("--on-restored uses {path}: give at least one --map");
+  }
+  o.timeout = std::chrono::seconds(flags.timeout_seconds);
+  o.max_attempts = flags.attempts;
+  o.retry_delay = std::chrono::seconds(flags.retry_delay_seconds);
+  return std::make_unique<events::HookRunner>(std::move(o), Clock::Real());
+}
+
+}  // namespace thaw::cli

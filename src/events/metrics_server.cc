@@ -1,0 +1,135 @@
+// The /metrics and /healthz endpoint (see metrics_server.h), on plain POSIX sockets.
+#include "events/metrics_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "common/strings.h"
+
+namespace thaw::events {
+namespace {
+
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string Response(int status, std::string_view reason, std::string_view content_type,
+                     std::string_view body) {
+  return "HTTP/1.0 " + std::to_string(status) + " " + std::string(reason) +
+         "\r\nContent-Type: " + std::string(content_type) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+         std::string(body);
+}
+
+}  // namespace
+
+MetricsServer::MetricsServer(Render render, Health health)
+    : render_(std::move(render)), health_(std::move(health)) {}
+
+MetricsServer::~MetricsServer() {
+  Stop();
+}
+
+Status MetricsServer::Start(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("--metrics-listen '" + listen + "': expected HOST:PORT");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host == "localhost" || host.empty()) host = "127.0.0.1";
+  auto port = ParseInt64(listen.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) {
+    return Status::InvalidArgument("--metrics-listen '" + listen + "': bad port");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(*port));
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    return Status::InvalidArgument("--metrics-listen '" + listen + "': bad IPv4 address");
+  }
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return Status::Internal(std::string("socket: ") + std::strerror(errno));
+  int one = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(fd_, 16) != 0) {
+    Status s = Status::Unavailable("--metrics-listen " + listen + ": " + std::strerror(errno));
+    ::close(fd_);
+    fd_ = -1;
+    return s;
+  }
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { Loop(); });
+  return Status::Ok();
+}
+
+void MetricsServer::Stop() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void MetricsServer::Loop() {
+  while (!stop_.load()) {
+    pollfd p{fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, 200);  // wakes regularly to notice Stop()
+    if (ready <= 0) continue;
+    int conn = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) continue;
+    timeval tv{2, 0};  // a client that sends nothing must not hold the only thread
+    ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    std::string request;
+    char buf[2048];
+    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
+      ssize_t n = ::recv(conn, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      request.append(buf, static_cast<size_t>(n));
+    }
+    std::string_view line(request);
+    line = line.substr(0, line.find("\r\n"));
+    std::string answer;
+    if (StartsWith(line, "GET /metrics")) {
+      answer = Response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", render_());
+    } else if (StartsWith(line, "GET /healthz")) {
+      std::string why = health_();
+      answer = why.empty() ? Response(200, "OK", "text/plain", "ok\n")
+                           : Response(503, "Service Unavailable", "text/plain", why + "\n");
+    } else if (StartsWith(line, "GET ")) {
+      answer = Response(404, "Not Found", "text/plain", "try /metrics or /healthz\n");
+    } else {
+      answer = Response(400, "Bad Request", "text/plain", "bad request\n");
+    }
+    WriteAll(conn, answer);
+    ::close(conn);
+  }
+}
+
+void AppendMetric(std::string& out, const std::string& name, const std::string& type,
+                  const std::string& help, double value) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " ";
+  if (std::floor(value) == value && std::fabs(value) < 1e15) {
+    out += std::to_string(static_cast<int64_t>(value));
+  } else {
+    out += std::to_string(value);
+  }
+  out += "\n";
+}
+
+}  // namespace thaw::events
