@@ -25,6 +25,8 @@
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "s3/credentials.h"
+#include "s3/sqs_client.h"
 #include "sim/service.h"
 #include "sim/sim.h"
 
@@ -242,9 +244,45 @@ awaitable<void> SweepLoop(Service& service) {
   }
 }
 
-// --events-sqs: not available until the SQS client lands (src/s3/sqs_client.h).
-Result<MessageSender> MakeSqsSender(const SimOptions&) {
-  return Status::Unimplemented("--events-sqs is not available in this build");
+// --events-sqs URL: SendMessageBatch to the queue at URL. The SQS endpoint is the URL's scheme and
+// host (moto: http://127.0.0.1:5000/123456789012/q; AWS: https://sqs.REGION.amazonaws.com/...);
+// credentials from the environment (AWS_ACCESS_KEY_ID...), else the sim's own keys (enough for
+// moto, which accepts any).
+Result<MessageSender> MakeSqsSender(const SimOptions& options) {
+  const std::string& url = options.events_sqs;
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) {
+    return Status::InvalidArgument("--events-sqs wants a queue URL (http[s]://HOST/ACCOUNT/NAME)");
+  }
+  size_t path = url.find('/', scheme + 3);
+  s3::SqsConfig config;
+  config.endpoint_url = url.substr(0, path);
+  std::string region = s3::RegionFromQueueUrl(url);
+  config.region = region.empty() ? options.region : region;
+  std::vector<std::unique_ptr<s3::CredentialsProvider>> chain;
+  chain.push_back(s3::MakeEnvironmentProvider(s3::ProcessEnv()));
+  s3::Credentials own;
+  own.access_key_id = options.anonymous ? "thawsim" : options.access_key;
+  own.secret_access_key = options.anonymous ? "thawsimsecret" : options.secret_key;
+  own.source = "thaw sim";
+  chain.push_back(s3::MakeStaticProvider(own));
+  std::shared_ptr<s3::SqsClient> client =
+      s3::MakeSqsClient(config, s3::MakeChainProvider(std::move(chain)));
+  return MessageSender([client, url](const std::vector<std::string>& bodies) -> Status {
+    std::vector<s3::SendMessageBatchEntry> entries;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      s3::SendMessageBatchEntry e;
+      e.id = "m" + std::to_string(i);
+      e.body = bodies[i];
+      entries.push_back(std::move(e));
+    }
+    THAW_ASSIGN_OR_RETURN(s3::BatchResult r, client->SendMessageBatch(url, entries));
+    if (!r.failed.empty()) {
+      return Status::Unavailable(std::to_string(r.failed.size()) + " messages refused: " +
+                                 r.failed[0].code + " " + r.failed[0].message);
+    }
+    return Status::Ok();
+  });
 }
 
 Result<tcp::endpoint> ParseListen(const std::string& listen) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.h"
 #include "events/message.h"
 #include "sim/sim_harness.h"
 
@@ -115,6 +116,41 @@ TEST(SimFeatures, EventsDirHoldsCloudTrailNotificationsAndAccessLogsInAwsFormats
     }
   }
   EXPECT_EQ(failed_reads, 1);
+}
+
+TEST(SimFeatures, EventsSqsSendsEventBridgeEventsAndNotificationsToMoto) {
+  MotoServer moto;
+  ASSERT_TRUE(moto.ok());
+  std::string queue_url;
+  std::string py = "python3 " + SourceDir() + "/tests/sim/py/sqs_queue.py " + moto.endpoint();
+  ASSERT_EQ(RunCommand(py + " create sim-events 2>&1", &queue_url), 0) << queue_url;
+  queue_url = std::string(Trim(queue_url));
+  TempDir dir;
+  {
+    Sim sim(dir.path() + "/data", {"--events-sqs", queue_url});
+    ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+    EXPECT_NE(RunPy(sim, "events_traffic.py").find("ok"), std::string::npos);
+    EXPECT_EQ(sim.Stop(), 0) << sim.Log();
+  }
+  // 8 CloudTrail data events + 3 EventBridge restore events + 3 S3 notifications.
+  std::string bodies_file = dir.path() + "/bodies.jsonl", out;
+  EXPECT_EQ(RunCommand(py + " drain " + queue_url + " " + bodies_file + " 14 2>&1", &out), 0)
+      << out;
+  std::ifstream in(bodies_file);
+  std::string line;
+  int restore_events = 0, wanted = 0;
+  while (std::getline(in, line)) {
+    auto parsed = events::ParseMessage(line);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << line;
+    for (const events::Event& ev : parsed->events) {
+      if (ev.kind == events::EventKind::kRestoreWanted)
+        ++wanted;
+      else
+        ++restore_events;
+    }
+  }
+  EXPECT_EQ(wanted, 1);
+  EXPECT_EQ(restore_events, 6);
 }
 
 }  // namespace
