@@ -118,6 +118,28 @@ TEST(SimFeatures, EventsDirHoldsCloudTrailNotificationsAndAccessLogsInAwsFormats
   EXPECT_EQ(failed_reads, 1);
 }
 
+TEST(SimClients, Boto3DefaultPresignedUrlsUseSigV2AndWorkWithCurl) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  EXPECT_NE(RunPy(sim, "presign_v2.py").find("ok"), std::string::npos);
+}
+
+TEST(SimClients, RcloneCopiesBothWaysWithMatchingChecksums) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  EXPECT_NE(RunPy(sim, "foreign_clients.py", "rclone").find("ok"), std::string::npos);
+}
+
+// A real FUSE mount (root and /dev/fuse, as CI has); the script unmounts in a finally.
+TEST(SimClients, S3fsMountReadsMatchChecksums) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  EXPECT_NE(RunPy(sim, "foreign_clients.py", "s3fs").find("ok"), std::string::npos);
+}
+
 TEST(SimFeatures, EventsSqsSendsEventBridgeEventsAndNotificationsToMoto) {
   MotoServer moto;
   ASSERT_TRUE(moto.ok());
