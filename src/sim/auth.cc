@@ -184,8 +184,8 @@ Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::st
       req.headers.Get("Content-Length").empty() && !req.headers.Has("Transfer-Encoding")) {
     // Generic SigV4 signers (curl --aws-sigv4 before 8.x) send no x-amz-content-sha256 and sign
     // the hash of the (empty) body: accept that for requests without a body.
-    canonical = s3::CanonicalRequest(req.method, req.target, req.headers, names,
-                                     s3::Sha256Hex(""), true);
+    canonical =
+        s3::CanonicalRequest(req.method, req.target, req.headers, names, s3::Sha256Hex(""), true);
     expected = Signature(options_.secret_key, *cred, amz_date, canonical, &key);
   }
   if (!ConstantTimeEquals(expected, signature)) return S3Err("SignatureDoesNotMatch");

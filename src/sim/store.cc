@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS parts(upload_id TEXT, number INTEGER, file TEXT, size
   etag TEXT, last_modified INTEGER, PRIMARY KEY(upload_id, number));
 CREATE TABLE IF NOT EXISTS state(k TEXT PRIMARY KEY, v INTEGER);
 CREATE TABLE IF NOT EXISTS lifecycle(bucket TEXT PRIMARY KEY, xml TEXT);
+CREATE INDEX IF NOT EXISTS objects_restoring ON objects(restore) WHERE restore != 0;
 )sql";
 
 constexpr const char* kObjectColumns =
