@@ -42,6 +42,17 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--faults", options->faults,
                   "fault rules, e.g. 'op=GetObject,rate=0.05,error=SlowDown;op=*,latency=200ms' "
                   "(also PUT /_thaw/faults)");
+  cmd->add_option("--expedited", options->expedited,
+                  "available | unavailable | probability in [0,1] that an Expedited restore "
+                  "answers 503 GlacierExpeditedRetrievalNotAvailable (also PUT /_thaw/expedited)")
+      ->capture_default_str();
+  cmd->add_option("--events-dir", options->events_dir,
+                  "write CloudTrail log files, EventBridge/S3 notification JSON lines and access "
+                  "logs here");
+  cmd->add_option("--events-sqs", options->events_sqs,
+                  "send EventBridge events and S3 restore notifications to this SQS queue URL");
+  cmd->add_option("--account-id", options->account_id, "AWS account id in emitted events")
+      ->capture_default_str();
   cmd->add_option("--io-threads", options->io_threads, "io threads")->capture_default_str();
   cmd->final_callback(
       [&globals, options] { throw CLI::RuntimeError(RunSimCommand(globals, *options)); });

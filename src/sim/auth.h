@@ -1,6 +1,6 @@
 // SigV4 verification of incoming requests, header-signed (Authorization: AWS4-HMAC-SHA256 ...)
-// and presigned (X-Amz-* query parameters), reusing the client's signer building blocks
-// (s3/sigv4.h) so that both sides share one canonicalization.
+// and presigned (X-Amz-* query parameters), plus SigV2 headers and presigned URLs, reusing the
+// client's signer building blocks (s3/sigv4.h) so that both sides share one canonicalization.
 //
 // Answers as S3 does: unknown key 403 InvalidAccessKeyId, wrong signature 403
 // SignatureDoesNotMatch, request time more than 15 minutes off 403 RequestTimeTooSkewed, expired
@@ -41,6 +41,11 @@ class Authenticator {
  private:
   Result<AuthResult> VerifyHeader(const Request& req, const std::string& authorization) const;
   Result<AuthResult> VerifyPresigned(const Request& req) const;
+  // SigV2 (HMAC-SHA1): `Authorization: AWS key:signature` and query-string auth
+  // (AWSAccessKeyId, Signature, Expires), which botocore still uses by default for presigned
+  // S3 URLs and older clients (s3fs -o sigv2) for requests.
+  Result<AuthResult> VerifySigV2Header(const Request& req, const std::string& authorization) const;
+  Result<AuthResult> VerifySigV2Query(const Request& req) const;
 
   AuthOptions options_;
   Clock& clock_;

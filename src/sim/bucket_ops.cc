@@ -177,9 +177,8 @@ Result<Response> Service::ListObjects(Call& call, bool v2) {
         restart = true;  // skip the rest of this prefix with a new query
         break;
       }
-      if (restore_status && AdvanceTo(rec.archive, clock_.Now())) {
-        THAW_RETURN_IF_ERROR(store_.UpdateObject(rec));
-      }
+      // Listings show the class lifecycle gave and the current restore state.
+      if (Advance(rec)) THAW_RETURN_IF_ERROR(store_.UpdateObject(rec));
       out.last = out.next_cursor = cursor = rec.key;
       out.objects.push_back(std::move(rec));
     }

@@ -38,6 +38,10 @@ Result<std::chrono::microseconds> ParseDuration(std::string_view s) {
     us = n * 1e6;
   else if (unit == "m" || unit == "min")
     us = n * 60e6;
+  else if (unit == "h")
+    us = n * 3600e6;
+  else if (unit == "d")
+    us = n * 86400e6;
   else
     return Status::InvalidArgument("bad duration unit in '" + std::string(s) + "'");
   return std::chrono::microseconds(static_cast<int64_t>(us));

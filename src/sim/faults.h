@@ -9,7 +9,7 @@
 //   error=CODE          answer with S3 error CODE (SlowDown, InternalError, any S3 code;
 //                       HTTP status from S3's table, 500 for unknown codes)
 //   status=NNN          HTTP status for error= (overrides the table)
-//   latency=D           delay before answering: 200ms, 1.5s, 500us
+//   latency=D           delay before answering: 200ms, 1.5s, 500us (also m, h, d)
 //   bandwidth=B/s       throttle the response body: 50MiB/s, 10MB/s, 4096B/s
 //   reset               close the connection (RST) half-way through the response body, or
 //                       instead of answering when there is no body

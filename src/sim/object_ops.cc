@@ -88,6 +88,7 @@ Result<Response> Service::GetObject(Call& call, bool head) {
     }
   }
   r.headers.Set("Content-Length", std::to_string(body.length));
+  r.object_size = rec.size;
   if (head) {
     r.head = true;
   } else {

@@ -47,6 +47,11 @@ struct Response {
   bool head = false;
   // Close the connection after this response (e.g. the request body was not read).
   bool close = false;
+  // For error responses: the S3 error (event output records them).
+  std::string error_code;
+  std::string error_message;
+  // The whole object's size when the response is about one object (access log "Object Size").
+  std::optional<uint64_t> object_size;
 };
 
 // Where an S3 request is going: the operation name (as in S3's API and in fault rules) and the

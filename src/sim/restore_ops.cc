@@ -47,9 +47,22 @@ Result<Response> Service::RestoreObject(Call& call) {
   // restore one object get 202 and 409, as from S3, never two 202s.
   std::lock_guard<std::mutex> lock(rng_mu_);
   THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(call.route.bucket, call.route.key));
+  // Expedited capacity (--expedited, PUT /_thaw/expedited): only a restore that would start or
+  // speed up needs capacity; classes without Expedited get their own error from RequestRestore.
+  bool deep = rec.archive.storage_class == s3::kDeepArchive ||
+              rec.archive.archive_status == s3::kDeepArchiveAccess;
+  double unavailable = expedited_unavailable_;
+  if (params.tier == s3::RestoreTier::kExpedited && unavailable > 0 && rec.archive.archived() &&
+      !deep && rec.archive.restore != ArchiveState::Restore::kRestored &&
+      std::uniform_real_distribution<double>(0, 1)(rng_) < unavailable) {
+    return S3Err("GlacierExpeditedRetrievalNotAvailable");
+  }
   Result<RestoreAnswer> answer = RequestRestore(rec.archive, params, clock_.Now(), rng_);
   if (!answer.ok()) return answer.status();
   THAW_RETURN_IF_ERROR(store_.UpdateObject(rec));
+  if (*answer == RestoreAnswer::kAccepted) {
+    PostRestoreEvent(RestoreEventRecord::Kind::kPost, rec, clock_.Now(), call.request_id);
+  }
   Response r;
   r.status = *answer == RestoreAnswer::kAccepted ? 202 : 200;
   return r;

@@ -57,8 +57,19 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
     return r;
   }
   if (r.key.empty()) {
-    for (const char* sub : {"lifecycle", "policy", "acl", "cors", "tagging", "notification",
-                            "website", "replication", "encryption", "object-lock", "logging"}) {
+    if (req.HasQuery("lifecycle")) {
+      if (m == "PUT")
+        r.op = "PutBucketLifecycleConfiguration";
+      else if (m == "GET")
+        r.op = "GetBucketLifecycleConfiguration";
+      else if (m == "DELETE")
+        r.op = "DeleteBucketLifecycle";
+      else
+        return bad_method();
+      return r;
+    }
+    for (const char* sub : {"policy", "acl", "cors", "tagging", "notification", "website",
+                            "replication", "encryption", "object-lock", "logging"}) {
       if (req.HasQuery(sub))
         return S3Err("NotImplemented", std::string("?") + sub + " is not implemented by thaw sim");
     }

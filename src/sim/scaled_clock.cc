@@ -8,7 +8,13 @@ ScaledClock::ScaledClock(Clock& base, double scale, TimePoint start)
 
 Clock::TimePoint ScaledClock::Now() const {
   auto elapsed = base_.Now() - base_start_;
-  return start_ + std::chrono::duration_cast<Duration>(elapsed * scale_);
+  return start_ + std::chrono::duration_cast<Duration>(elapsed * scale_) +
+         std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(offset_ns_.load()));
+}
+
+void ScaledClock::Advance(Duration d) {
+  if (d.count() <= 0) return;
+  offset_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
 
 void ScaledClock::SleepFor(Duration d) {
@@ -16,7 +22,9 @@ void ScaledClock::SleepFor(Duration d) {
 }
 
 Clock::TimePoint ScaledClock::ToBase(TimePoint t) const {
-  auto sim_elapsed = t - start_;
+  auto sim_elapsed =
+      t - start_ -
+      std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(offset_ns_.load()));
   return base_start_ + std::chrono::duration_cast<Duration>(sim_elapsed / scale_);
 }
 

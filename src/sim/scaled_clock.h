@@ -5,8 +5,13 @@
 // `start` (the sim time persisted by a previous run, or the base clock's now) so that a restarted
 // sim never moves backwards relative to the restore dates it stored.
 //
-// Thread safety: all methods may be called from any thread (immutable after construction).
+// Advance() jumps the clock forward (admin endpoint `POST /_thaw/time?advance=48h`), so a test or a
+// demo can skip days without waiting.
+//
+// Thread safety: all methods may be called from any thread (the offset is atomic).
 #pragma once
+
+#include <atomic>
 
 #include "common/clock.h"
 
@@ -22,6 +27,8 @@ class ScaledClock : public Clock {
                  TimePoint deadline, const std::function<bool()>& pred) override;
 
   double scale() const { return scale_; }
+  // Moves sim time forward by `d` (negative values are ignored: time never runs backwards).
+  void Advance(Duration d);
   // The base-clock time at which this clock reaches `t` (for timers on real time).
   TimePoint ToBase(TimePoint t) const;
 
@@ -30,6 +37,7 @@ class ScaledClock : public Clock {
   double scale_;
   TimePoint base_start_;
   TimePoint start_;
+  std::atomic<int64_t> offset_ns_{0};  // sum of Advance() calls
 };
 
 }  // namespace thaw::sim

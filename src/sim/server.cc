@@ -4,13 +4,16 @@
 // Each request is read in two steps: the header first (so the service can route, authenticate
 // and refuse before any body is read), then the body, which streams into an UploadSink for
 // uploads (never held in memory) or into a string for small XML bodies. Responses are written
-// as a header followed by the body in chunks read from the object file with pread, which is
-// also where fault injection applies (bandwidth limit, truncation, connection reset).
+// as a header followed by the body sent from the object file in chunks with sendfile(2), which
+// is also where fault injection applies (bandwidth limit, truncation, connection reset).
 //
 // Operations run synchronously on the io thread that read the request (SQLite and file work
 // are short); a long CompleteMultipartUpload occupies one of the io threads meanwhile.
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +26,8 @@
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "s3/credentials.h"
+#include "s3/sqs_client.h"
 #include "sim/service.h"
 #include "sim/sim.h"
 
@@ -105,26 +110,34 @@ awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const Fau
     fd = ::open(resp.file->path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) co_return false;
   }
-  std::string buf(resp.file ? static_cast<size_t>(std::min<uint64_t>(chunk, limit)) : 0, '\0');
   auto start = std::chrono::steady_clock::now();
   uint64_t sent = 0;
   bool ok = true;
+  if (fd >= 0) sock.native_non_blocking(true, ec);
   while (sent < limit && ok) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, limit - sent));
-    asio::const_buffer out;
     if (fd >= 0) {
-      ssize_t r = ::pread(fd, buf.data(), n, static_cast<off_t>(resp.file->offset + sent));
-      if (r <= 0) {
-        ok = false;
+      // File bodies go with sendfile(2): no copy through user space (GET throughput).
+      off_t off = static_cast<off_t>(resp.file->offset + sent);
+      ssize_t r = ::sendfile(sock.native_handle(), fd, &off, n);
+      if (r > 0) {
+        sent += static_cast<uint64_t>(r);
+      } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        co_await sock.async_wait(tcp::socket::wait_write, asio::redirect_error(use_awaitable, ec));
+        if (ec) ok = false;
+        continue;
+      } else if (r < 0 && errno == EINTR) {
+        continue;
+      } else {
+        ok = false;  // error, or the file is shorter than recorded
         break;
       }
-      out = asio::buffer(buf.data(), static_cast<size_t>(r));
     } else {
-      out = asio::buffer(resp.body.data() + sent, n);
+      co_await asio::async_write(sock, asio::buffer(resp.body.data() + sent, n),
+                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) ok = false;
+      sent += n;
     }
-    co_await asio::async_write(sock, out, asio::redirect_error(use_awaitable, ec));
-    if (ec) ok = false;
-    sent += out.size();
     if (faults.bandwidth_bytes_per_s > 0 && ok) {
       auto due = start + std::chrono::microseconds(sent * 1000000 / faults.bandwidth_bytes_per_s);
       auto now = std::chrono::steady_clock::now();
@@ -148,6 +161,9 @@ awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const Fau
 
 awaitable<void> Session(tcp::socket sock, Service& service) {
   beast::flat_buffer buf;
+  // Beast reads at most the buffer's free capacity at a time: without room, upload bodies
+  // arrived in a few KiB per read (PUT ran at a seventh of GET's speed).
+  buf.reserve(256 * 1024);
   beast::error_code ec;
   std::string remote = sock.remote_endpoint(ec).address().to_string();
   for (;;) {
@@ -227,6 +243,60 @@ awaitable<void> SaveClock(Store& store, ScaledClock& clock) {
   }
 }
 
+// Runs the service's background sweep (lifecycle transitions, restore completion/expiry) every
+// real second, on the strand of one io thread.
+awaitable<void> SweepLoop(Service& service) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  for (;;) {
+    t.expires_after(std::chrono::seconds(1));
+    beast::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    if (Status s = service.Sweep(); !s.ok()) spdlog::warn("sweep: {}", s.ToString());
+  }
+}
+
+// --events-sqs URL: SendMessageBatch to the queue at URL. The SQS endpoint is the URL's scheme and
+// host (moto: http://127.0.0.1:5000/123456789012/q; AWS: https://sqs.REGION.amazonaws.com/...);
+// credentials from the environment (AWS_ACCESS_KEY_ID...), else the sim's own keys (enough for
+// moto, which accepts any).
+Result<MessageSender> MakeSqsSender(const SimOptions& options) {
+  const std::string& url = options.events_sqs;
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) {
+    return Status::InvalidArgument("--events-sqs wants a queue URL (http[s]://HOST/ACCOUNT/NAME)");
+  }
+  size_t path = url.find('/', scheme + 3);
+  s3::SqsConfig config;
+  config.endpoint_url = url.substr(0, path);
+  std::string region = s3::RegionFromQueueUrl(url);
+  config.region = region.empty() ? options.region : region;
+  std::vector<std::unique_ptr<s3::CredentialsProvider>> chain;
+  chain.push_back(s3::MakeEnvironmentProvider(s3::ProcessEnv()));
+  s3::Credentials own;
+  own.access_key_id = options.anonymous ? "thawsim" : options.access_key;
+  own.secret_access_key = options.anonymous ? "thawsimsecret" : options.secret_key;
+  own.source = "thaw sim";
+  chain.push_back(s3::MakeStaticProvider(own));
+  std::shared_ptr<s3::SqsClient> client =
+      s3::MakeSqsClient(config, s3::MakeChainProvider(std::move(chain)));
+  return MessageSender([client, url](const std::vector<std::string>& bodies) -> Status {
+    std::vector<s3::SendMessageBatchEntry> entries;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      s3::SendMessageBatchEntry e;
+      e.id = "m" + std::to_string(i);
+      e.body = bodies[i];
+      entries.push_back(std::move(e));
+    }
+    THAW_ASSIGN_OR_RETURN(s3::BatchResult r, client->SendMessageBatch(url, entries));
+    if (!r.failed.empty()) {
+      return Status::Unavailable(std::to_string(r.failed.size()) + " messages refused: " +
+                                 r.failed[0].code + " " + r.failed[0].message);
+    }
+    return Status::Ok();
+  });
+}
+
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");
@@ -259,6 +329,14 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
     }
   } cleanup{dir, temporary};
 
+  // SIGINT/SIGTERM are blocked in every thread (set before any thread starts) and taken by one
+  // waiter with sigwait, so a second signal during shutdown stays pending instead of killing the
+  // process before the final SaveSimTime and the event flush.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   THAW_ASSIGN_OR_RETURN(auto store, Store::Open(dir));
   THAW_ASSIGN_OR_RETURN(auto endpoint, ParseListen(options.listen));
   Clock& real = Clock::Real();
@@ -268,6 +346,21 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   THAW_RETURN_IF_ERROR(faults.SetSpec(options.faults).WithContext("--faults"));
   Authenticator auth({options.access_key, options.secret_key, options.anonymous}, real);
   Service service(*store, clock, auth, faults, options.region);
+  THAW_ASSIGN_OR_RETURN(double expedited, ParseExpeditedSetting(options.expedited));
+  service.SetExpeditedUnavailableRate(expedited);
+  THAW_RETURN_IF_ERROR(service.LoadLifecycles());
+  std::unique_ptr<EventWriter> events;
+  if (!options.events_dir.empty() || !options.events_sqs.empty()) {
+    EventsOptions eo;
+    eo.dir = options.events_dir;
+    eo.account_id = options.account_id;
+    eo.region = options.region;
+    if (!options.events_sqs.empty()) {
+      THAW_ASSIGN_OR_RETURN(eo.sender, MakeSqsSender(options));
+    }
+    THAW_ASSIGN_OR_RETURN(events, EventWriter::Start(std::move(eo)));
+    service.SetEvents(events.get());
+  }
 
   int threads = std::clamp(options.io_threads, 1, 16);
   asio::io_context io(threads);
@@ -280,14 +373,9 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   if (ec) return Status::Unavailable("listen on " + options.listen + ": " + ec.message());
   auto local = acceptor.local_endpoint();
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const beast::error_code&, int sig) {
-    spdlog::info("signal {}: stopping", sig);
-    acceptor.close();
-    io.stop();
-  });
   asio::co_spawn(io, Listen(acceptor, service), asio::detached);
   asio::co_spawn(io, SaveClock(*store, clock), asio::detached);
+  asio::co_spawn(io, SweepLoop(service), asio::detached);
 
   std::string host = local.address().to_string();
   if (local.address().is_v6()) host = "[" + host + "]";
@@ -299,10 +387,21 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
       (options.time_scale != 1.0 ? ", time scale " + std::to_string(options.time_scale) : "") + ")";
   if (on_ready) on_ready(banner);
 
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("signal {}: stopping", sig);
+    io.stop();
+  });
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : pool) t.join();
+  waiter.join();
+  if (events) {
+    events->Stop();  // flushes the open log files
+    if (events->dropped() > 0) spdlog::warn("events: {} records dropped", events->dropped());
+  }
   return store->SaveSimTime(clock.Now());
 }
 

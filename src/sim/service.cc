@@ -43,6 +43,22 @@ Status ValidateStorageClass(const std::string& c) {
   return S3Err("InvalidStorageClass");
 }
 
+Result<double> ParseExpeditedSetting(std::string_view s) {
+  std::string_view t = Trim(s);
+  if (t == "available") return 0.0;
+  if (t == "unavailable") return 1.0;
+  char* end = nullptr;
+  std::string str(t);
+  double rate = std::strtod(str.c_str(), &end);
+  if (str.empty() || *end != '\0' || !(rate >= 0 && rate <= 1)) {
+    return Status::InvalidArgument(
+        "expedited must be available, unavailable or a rate in [0,1], "
+        "not '" +
+        str + "'");
+  }
+  return rate;
+}
+
 std::string QuotedEtag(const std::string& md5_raw) {
   return "\"" + HexEncode(md5_raw) + "\"";
 }
@@ -98,7 +114,10 @@ std::unique_ptr<Call> Service::Begin(Request req) {
 }
 
 Response Service::Finish(Call& call) {
-  if (call.early) return *call.early;
+  if (call.early) {
+    if (events_ && call.route.op != "Admin") PostApiCall(call, *call.early);
+    return *call.early;
+  }
   Result<Response> r = Status::Internal("unreachable");
   if (call.sink) {
     auto upload = call.sink->Finish();
@@ -125,7 +144,77 @@ Response Service::Finish(Call& call) {
   resp.head = resp.head || call.req.method == "HEAD";
   spdlog::debug("{} {} {}/{} -> {}", call.request_id, call.route.op, call.route.bucket,
                 call.route.key, resp.status);
+  if (events_ && call.route.op != "Admin") PostApiCall(call, resp);
   return resp;
+}
+
+void Service::PostApiCall(const Call& call, const Response& resp) {
+  ApiCallRecord r;
+  r.op = call.route.op;
+  r.bucket = call.route.bucket;
+  r.key = call.route.key;
+  r.method = call.req.method;
+  r.target = call.req.target;
+  r.host = call.req.headers.Get("Host");
+  r.user_agent = call.req.headers.Get("User-Agent");
+  r.remote_ip = call.req.remote_ip;
+  r.access_key = call.auth.access_key;
+  r.presigned = call.req.HasQuery("X-Amz-Signature") || call.req.HasQuery("Signature");
+  r.status = resp.status;
+  r.error_code = resp.error_code;
+  r.error_message = resp.error_message;
+  r.request_id = call.request_id;
+  if (!resp.head) r.bytes_sent = resp.file ? resp.file->length : resp.body.size();
+  if (call.req.upload) r.bytes_received = call.req.upload->size_bytes;
+  r.object_size = resp.object_size;
+  r.total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - call.start)
+                   .count();
+  r.time = clock_.Now();
+  events_->Post(std::move(r));
+}
+
+void Service::PostRestoreEvent(RestoreEventRecord::Kind kind, const ObjectRecord& rec,
+                               Clock::TimePoint when, const std::string& request_id) {
+  if (!events_) return;
+  RestoreEventRecord e;
+  e.kind = kind;
+  e.bucket = rec.bucket;
+  e.key = rec.key;
+  e.size = rec.size;
+  e.etag = rec.etag;
+  e.storage_class =
+      rec.archive.archive_status.empty() ? rec.archive.storage_class : rec.archive.archive_status;
+  if (kind == RestoreEventRecord::Kind::kCompleted && rec.archive.expiry != Clock::TimePoint{})
+    e.expiry = rec.archive.expiry;
+  e.request_id = request_id.empty() ? NewRequestId() : request_id;
+  e.time = when;
+  events_->Post(std::move(e));
+}
+
+bool Service::Advance(ObjectRecord& rec) {
+  using Kind = RestoreEventRecord::Kind;
+  using R = ArchiveState::Restore;
+  ArchiveState before = rec.archive;
+  bool changed = AdvanceTo(rec.archive, clock_.Now());
+  if (changed && events_) {
+    // Events carry the times the changes happened on the sim clock, not when we noticed them.
+    ObjectRecord was = rec;
+    was.archive = before;
+    if (before.restore == R::kOngoing) {
+      bool intelligent = !before.archive_status.empty();  // moves to the frequent tier: no copy
+      was.archive.expiry =
+          intelligent ? Clock::TimePoint{} : ExpiryFor(before.ready_at, before.days);
+      PostRestoreEvent(Kind::kCompleted, was, before.ready_at, "");
+      if (!intelligent && rec.archive.restore == R::kNone) {
+        PostRestoreEvent(Kind::kDelete, was, was.archive.expiry, "");
+      }
+    } else if (before.restore == R::kRestored && rec.archive.restore == R::kNone) {
+      PostRestoreEvent(Kind::kDelete, was, before.expiry, "");
+    }
+  }
+  changed = ApplyLifecycle(rec) || changed;
+  return changed;
 }
 
 Response Service::ErrorResponse(const Call& call, const Status& status) {
@@ -137,6 +226,8 @@ Response Service::ErrorResponse(const Call& call, const Status& status) {
   resp.status = e.http_status;
   resp.headers.Set("x-amz-request-id", call.request_id);
   resp.headers.Set("x-amz-id-2", call.request_id);
+  resp.error_code = e.code;
+  resp.error_message = e.message;
   if (call.req.method == "HEAD") {
     resp.head = true;  // HEAD errors carry no body
     resp.headers.Set("Content-Length", "0");
@@ -145,6 +236,8 @@ Response Service::ErrorResponse(const Call& call, const Status& status) {
   resp.headers.Set("Content-Type", "application/xml");
   std::string resource = call.req.path.empty() ? call.req.target : call.req.path;
   resp.body = RenderErrorXml(e, resource, call.request_id);
+  resp.error_code = e.code;
+  resp.error_message = e.message;
   return resp;
 }
 
@@ -180,6 +273,9 @@ Result<Response> Service::Dispatch(Call& call) {
   if (op == "AbortMultipartUpload") return AbortMultipartUpload(call);
   if (op == "ListParts") return ListParts(call);
   if (op == "RestoreObject") return RestoreObject(call);
+  if (op == "PutBucketLifecycleConfiguration") return PutBucketLifecycle(call);
+  if (op == "GetBucketLifecycleConfiguration") return GetBucketLifecycle(call);
+  if (op == "DeleteBucketLifecycle") return DeleteBucketLifecycle(call);
   return S3Err("NotImplemented", op + " is not implemented by thaw sim");
 }
 
@@ -188,6 +284,9 @@ Result<Response> Service::Dispatch(Call& call) {
 //   PUT /_thaw/faults          body = new spec (see faults.h); empty body clears
 //   DELETE /_thaw/faults       clears all rules
 //   GET /_thaw/time            the sim clock (ISO 8601) and the time scale
+//   POST /_thaw/time?advance=D jumps the sim clock forward by D (90s, 48h, 30d)
+//   GET /_thaw/expedited       the probability that Expedited restores answer 503
+//   PUT /_thaw/expedited       body available | unavailable | rate in [0,1]
 Result<Response> Service::Admin(Call& call) {
   Response r;
   r.headers.Set("Content-Type", "text/plain");
@@ -205,6 +304,28 @@ Result<Response> Service::Admin(Call& call) {
       r.body = spec + "\n";
       return r;
     }
+  }
+  if (call.route.key == "expedited") {
+    if (m == "PUT" || m == "POST") {
+      auto rate = ParseExpeditedSetting(call.req.body);
+      if (!rate.ok()) return S3Err("InvalidArgument", rate.status().message());
+      expedited_unavailable_ = *rate;
+      spdlog::info("expedited retrievals unavailable with probability {}", *rate);
+    } else if (m != "GET") {
+      return S3Err("MethodNotAllowed");
+    }
+    double rate = expedited_unavailable_;
+    r.body = rate == 0 ? "available\n" : rate == 1 ? "unavailable\n" : std::to_string(rate) + "\n";
+    return r;
+  }
+  if (call.route.key == "time" && (m == "POST" || m == "PUT")) {
+    auto d = ParseDuration(call.req.Query("advance"));
+    if (!d.ok() || d->count() < 0) {
+      return S3Err("InvalidArgument", "advance=DURATION (e.g. 90s, 48h, 30d) is required");
+    }
+    clock_.Advance(std::chrono::duration_cast<Clock::Duration>(*d));
+    r.body = FormatIso8601(clock_.Now()) + " scale " + std::to_string(clock_.scale()) + "\n";
+    return r;
   }
   if (call.route.key == "time" && m == "GET") {
     r.body = FormatIso8601(clock_.Now()) + " scale " + std::to_string(clock_.scale()) + "\n";
@@ -224,7 +345,7 @@ Result<ObjectRecord> Service::LoadObject(const std::string& bucket, const std::s
   auto rec = store_.GetObject(bucket, key);
   if (rec.status().IsNotFound()) return S3Err("NoSuchKey");
   if (!rec.ok()) return rec.status();
-  if (AdvanceTo(rec->archive, clock_.Now())) THAW_RETURN_IF_ERROR(store_.UpdateObject(*rec));
+  if (Advance(*rec)) THAW_RETURN_IF_ERROR(store_.UpdateObject(*rec));
   return rec;
 }
 
@@ -237,6 +358,10 @@ Result<ObjectRecord> Service::ObjectFromHeaders(const Request& req, const std::s
   rec.content_type = req.headers.Get("Content-Type");
   if (rec.content_type.empty()) rec.content_type = "binary/octet-stream";
   std::string archive_status = req.headers.Get("x-thaw-archive-status");
+  if (const std::string* tagging = req.headers.Find("x-amz-tagging")) {
+    THAW_RETURN_IF_ERROR(ParseTagging(*tagging).status());
+    if (!tagging->empty()) rec.headers["x-amz-tagging"] = *tagging;
+  }
   for (const auto& [name, value] : req.headers.entries()) {
     std::string lower = ToLower(name);
     if (StartsWith(lower, "x-amz-meta-")) {
@@ -295,6 +420,11 @@ void Service::AddObjectHeaders(const ObjectRecord& rec, const Request& req, Resp
   bool checksum_mode = EqualsIgnoreCase(req.headers.Get("x-amz-checksum-mode"), "ENABLED");
   for (const auto& [name, value] : rec.headers) {
     if (StartsWith(name, "x-amz-checksum-") && !checksum_mode) continue;
+    if (name == "x-amz-tagging") {
+      auto tags = ParseTagging(value);
+      if (tags.ok()) resp.headers.Set("x-amz-tagging-count", std::to_string(tags->size()));
+      continue;
+    }
     resp.headers.Set(name, value);
   }
 }

@@ -9,6 +9,8 @@
 // (internally locked), the FaultInjector (locked) and the restore RNG (guarded by rng_mu_).
 #pragma once
 
+#include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,7 +20,9 @@
 
 #include "common/status.h"
 #include "sim/auth.h"
+#include "sim/events_out.h"
 #include "sim/faults.h"
+#include "sim/lifecycle.h"
 #include "sim/request.h"
 #include "sim/scaled_clock.h"
 #include "sim/store.h"
@@ -32,6 +36,7 @@ struct Call {
   std::string request_id;
   FaultPlan faults;
   AuthResult auth;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::optional<Response> early;     // answer now (the body was not read)
   std::unique_ptr<UploadSink> sink;  // stream the body here; null: read it into req.body
 };
@@ -43,6 +48,18 @@ class Service {
 
   std::unique_ptr<Call> Begin(Request req);
   Response Finish(Call& call);
+  // Loads the persisted lifecycle configurations (once, before serving).
+  Status LoadLifecycles();
+  // Background sweep (the server runs it every second): applies due lifecycle transitions and
+  // completes/expires restores of every object concerned, so that state changes (and their
+  // events) happen on the scaled clock even when nobody reads the objects.
+  Status Sweep();
+
+  // Where request records and restore events go (null: nowhere). Not owned.
+  void SetEvents(EventWriter* events) { events_ = events; }
+
+  // Probability that an Expedited restore answers 503 GlacierExpeditedRetrievalNotAvailable.
+  void SetExpeditedUnavailableRate(double rate) { expedited_unavailable_ = rate; }
   // Renders an error for `call` (also used by the server when reading the body fails).
   Response ErrorResponse(const Call& call, const Status& status);
 
@@ -77,7 +94,20 @@ class Service {
   // restore_ops.cc
   Result<Response> RestoreObject(Call& call);
 
+  // lifecycle_ops.cc
+  Result<Response> PutBucketLifecycle(Call& call);
+  Result<Response> GetBucketLifecycle(Call& call);
+  Result<Response> DeleteBucketLifecycle(Call& call);
+  // Applies a due lifecycle transition to `rec`; true when it changed (the caller persists).
+  bool ApplyLifecycle(ObjectRecord& rec);
+
   // Shared helpers (service.cc).
+  // Advances rec's archive state to now (restore completion/expiry, lifecycle), posting the
+  // restore events of the change; true when rec changed (the caller persists it).
+  bool Advance(ObjectRecord& rec);
+  void PostRestoreEvent(RestoreEventRecord::Kind kind, const ObjectRecord& rec,
+                        Clock::TimePoint when, const std::string& request_id);
+  void PostApiCall(const Call& call, const Response& resp);
   Status CheckBucket(const std::string& bucket);  // NoSuchBucket
   // The object with its archive state advanced to now (persisted when it changed).
   Result<ObjectRecord> LoadObject(const std::string& bucket, const std::string& key);
@@ -97,7 +127,16 @@ class Service {
   std::string region_;
   std::mutex rng_mu_;  // guards rng_
   std::mt19937_64 rng_;
+  std::atomic<double> expedited_unavailable_{0.0};
+  EventWriter* events_ = nullptr;
+  // Parsed lifecycle rules per bucket; any_lifecycle_ keeps reads lock-free when there are none.
+  std::mutex lifecycle_mu_;
+  std::map<std::string, std::shared_ptr<const std::vector<LifecycleRule>>> lifecycles_;
+  std::atomic<bool> any_lifecycle_{false};
 };
+
+// "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.
+Result<double> ParseExpeditedSetting(std::string_view s);
 
 // Validates a storage class name (InvalidStorageClass otherwise).
 Status ValidateStorageClass(const std::string& storage_class);

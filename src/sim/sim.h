@@ -25,6 +25,15 @@ struct SimOptions {
   // Sim time runs this many times faster than real time (3600: an hour takes a second).
   double time_scale = 1.0;
   std::string faults;  // fault spec, see faults.h
+  // Expedited retrievals: "available", "unavailable" (every Expedited restore answers 503
+  // GlacierExpeditedRetrievalNotAvailable) or a probability in [0,1] of that answer.
+  std::string expedited = "available";
+  // Event output (see events_out.h): CloudTrail log files, EventBridge and S3 notification JSON
+  // lines and access logs under events_dir; EventBridge events and S3 notifications sent to the
+  // SQS queue events_sqs (a queue URL, e.g. on moto_server).
+  std::string events_dir;
+  std::string events_sqs;
+  std::string account_id = "123456789012";  // the account events are recorded for
   int io_threads = 4;  // 2-4 suits a small machine; requests run on these threads
 };
 

@@ -79,7 +79,8 @@ class Store {
   Result<ObjectRecord> GetObject(const std::string& bucket, const std::string& key);
   // Moves `temp_path` into place as rec.file (assigned here) and commits rec.
   Status PutObject(ObjectRecord& rec, const std::string& temp_path);
-  // Updates metadata only (archive state, storage class, headers) of an existing object.
+  // Updates the archive state (storage class, restore) of an existing object; a no-op when the
+  // object was replaced (another data file) or deleted meanwhile.
   Status UpdateObject(const ObjectRecord& rec);
   // Copies the data file of `source` to a new file for `rec` and commits rec.
   Status CopyObject(const ObjectRecord& source, ObjectRecord& rec);
@@ -89,6 +90,9 @@ class Store {
                                                 const std::string& prefix, const std::string& after,
                                                 int limit);
 
+  // (bucket, key) of every object with a restore running or a restored copy.
+  Result<std::vector<std::pair<std::string, std::string>>> ListRestoring();
+
   Status CreateUpload(const UploadRecord& upload);
   Result<UploadRecord> GetUpload(const std::string& upload_id);  // NotFound
   Result<std::vector<UploadRecord>> ListUploads(const std::string& bucket);
@@ -97,6 +101,12 @@ class Store {
   Result<std::vector<PartRecord>> ListParts(const std::string& upload_id);
   // Removes the upload, its parts and their files.
   Status DeleteUpload(const std::string& upload_id);
+
+  // Bucket lifecycle configurations (the XML as put). GetLifecycle: NotFound when none.
+  Status PutLifecycle(const std::string& bucket, const std::string& xml);
+  Result<std::string> GetLifecycle(const std::string& bucket);
+  Status DeleteLifecycle(const std::string& bucket);
+  Result<std::map<std::string, std::string>> ListLifecycles();  // bucket -> XML
 
   // The sim clock persisted by the last run (nullopt for a new store) and its update.
   std::optional<Clock::TimePoint> LoadSimTime();

@@ -11,65 +11,13 @@
 #include <sstream>
 #include <thread>
 
+#include "sim/sim_harness.h"
 #include "support/boto3.h"
 #include "support/process.h"
 #include "support/test_env.h"
 
 namespace thaw::testing {
 namespace {
-
-// A running `thaw sim` on a free port with the test credentials (testing/testing, as RunBoto3).
-class Sim {
- public:
-  Sim(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
-    static int instance = 0;
-    log_ = data_dir + "." + std::to_string(++instance) + ".log";  // never an old banner
-    std::vector<std::string> argv = {ThawBinary(),   "sim",    "--listen",     "127.0.0.1:0",
-                                     "--data-dir",   data_dir, "--access-key", "testing",
-                                     "--secret-key", "testing"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    proc_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, log_);
-    for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
-      std::ifstream in(log_);
-      std::string line;
-      while (std::getline(in, line)) {
-        const std::string marker = "thaw sim listening on ";
-        size_t at = line.find(marker);
-        if (at != std::string::npos) {
-          std::string rest = line.substr(at + marker.size());
-          endpoint_ = rest.substr(0, rest.find(' '));
-        }
-      }
-      if (endpoint_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-  }
-  const std::string& endpoint() const { return endpoint_; }
-  int Stop() { return proc_->Kill(SIGTERM); }
-  std::string Log() const {
-    std::ifstream in(log_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
- private:
-  std::string log_;
-  std::string endpoint_;
-  std::unique_ptr<ChildProcess> proc_;
-};
-
-std::string AwsEnv() {
-  return "env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 "
-         "AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent "
-         "AWS_EC2_METADATA_DISABLED=true ";
-}
-
-std::string Boto(const Sim& sim, const std::string& body) {
-  int rc = -1;
-  std::string out = RunBoto3(sim.endpoint(), body, &rc);
-  EXPECT_EQ(rc, 0) << out;
-  return out;
-}
 
 TEST(SimProcess, PrintsEndpointAndServesBoto3RoundTrip) {
   TempDir dir;
@@ -134,7 +82,8 @@ TEST(SimProcess, AwsCliCopies100MiBMultipartAndSyncsOddNames) {
   ASSERT_EQ(RunCommand("head -c 104857600 /dev/urandom > " + big), 0);
   ASSERT_EQ(RunCommand(aws + "s3 mb s3://cli"), 0);
   ASSERT_EQ(RunCommand(aws + "s3 cp --only-show-errors " + big + " s3://cli/big.bin"), 0);
-  ASSERT_EQ(RunCommand(aws + "s3 cp --only-show-errors s3://cli/big.bin " + dir.path() + "/back.bin"), 0);
+  ASSERT_EQ(
+      RunCommand(aws + "s3 cp --only-show-errors s3://cli/big.bin " + dir.path() + "/back.bin"), 0);
   std::string a, b, etag;
   RunCommand("sha256sum < " + big, &a);
   RunCommand("sha256sum < " + dir.path() + "/back.bin", &b);
@@ -151,7 +100,8 @@ TEST(SimProcess, AwsCliCopies100MiBMultipartAndSyncsOddNames) {
                        "/sub dir/tilde~#hash'"),
             0);
   ASSERT_EQ(RunCommand(aws + "s3 sync --only-show-errors " + tree + " s3://cli/tree"), 0);
-  ASSERT_EQ(RunCommand(aws + "s3 sync --only-show-errors s3://cli/tree " + dir.path() + "/tree2"), 0);
+  ASSERT_EQ(RunCommand(aws + "s3 sync --only-show-errors s3://cli/tree " + dir.path() + "/tree2"),
+            0);
   EXPECT_EQ(RunCommand("diff -r " + tree + " " + dir.path() + "/tree2"), 0);
   std::string second;
   RunCommand(aws + "s3 sync " + tree + " s3://cli/tree --dryrun", &second);
@@ -333,7 +283,7 @@ TEST(SimProcess, RestartKeepsObjectsAndRestoreState) {
          "s3.put_object(Bucket='keep', Key='cold', Body=b'c', StorageClass='GLACIER')\n"
          "s3.restore_object(Bucket='keep', Key='cold', RestoreRequest={'Days': 1, "
          "'GlacierJobParameters': {'Tier': 'Bulk'}})\n");
-    EXPECT_EQ(WEXITSTATUS(sim.Stop()), 0);
+    EXPECT_EQ(sim.Stop(), 0);
   }
   Sim again(data, {"--time-scale", "1"});
   ASSERT_FALSE(again.endpoint().empty());

@@ -1,0 +1,32 @@
+# Helpers for the sim's Python test scripts: a boto3 S3 client bound to the sim (test
+# credentials testing/testing, path style, no retries) and the admin endpoint.
+import urllib.request
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+
+def client(endpoint, secret='testing', **config):
+    cfg = Config(s3={'addressing_style': 'path'}, retries={'total_max_attempts': 1}, **config)
+    return boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1',
+                        aws_access_key_id='testing', aws_secret_access_key=secret, config=cfg)
+
+
+def admin(endpoint, path, method='GET', body=b''):
+    req = urllib.request.Request(endpoint + '/_thaw/' + path, data=body or None, method=method)
+    return urllib.request.urlopen(req).read().decode()
+
+
+def advance(endpoint, duration):
+    """Jumps the sim clock forward (e.g. '50h')."""
+    return admin(endpoint, 'time?advance=' + duration, 'POST')
+
+
+def error_code(fn, *args, **kwargs):
+    """The S3 error code and HTTP status fn raises, or ('OK', 200)."""
+    try:
+        fn(*args, **kwargs)
+        return 'OK', 200
+    except ClientError as e:
+        return e.response['Error'].get('Code'), e.response['ResponseMetadata']['HTTPStatusCode']
