@@ -15,6 +15,7 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals);
 void RegisterRestore(CLI::App& app, GlobalFlags& globals);
 void RegisterStatus(CLI::App& app, GlobalFlags& globals);
 void RegisterDemo(CLI::App& app, GlobalFlags& globals);
+void RegisterMount(CLI::App& app, GlobalFlags& globals);
 
 int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
@@ -29,6 +30,7 @@ int Main(int argc, char** argv) {
   RegisterRestore(app, globals);
   RegisterStatus(app, globals);
   RegisterDemo(app, globals);
+  RegisterMount(app, globals);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

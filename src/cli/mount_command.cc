@@ -1,0 +1,261 @@
+// `thaw mount s3://BUCKET[/PREFIX] MOUNTPOINT` and `thaw unmount MOUNTPOINT`. The mount runs the
+// file system in src/fs with a restore engine (journal in --state-dir, policy from --config).
+//
+// By default the command daemonizes and returns only once the mount is live (exit 0, prints
+// "mounted s3://... at MOUNTPOINT (pid N)"), or with the error and a hint when it cannot start:
+// the child reports over a pipe. With --foreground it prints the same line and serves until
+// unmounted or signalled.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/engine_setup.h"
+#include "common/s3_uri.h"
+#include "common/strings.h"
+#include "fs/mount.h"
+
+namespace thaw::cli {
+namespace {
+
+struct MountFlags {
+  std::string uri;
+  std::string mountpoint;
+  bool foreground = false;
+  std::string metadata_ttl = "60s";
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::string file_mode = "0644";
+  std::string dir_mode = "0755";
+  bool allow_other = false;
+  bool read_only = false;
+  std::string archived = "wait";
+  std::string restore_timeout = "48h";
+  std::string poll_interval;
+  std::string log_file;
+};
+
+// "500ms", "90", "90s", "15m", "2h", "1d" -> milliseconds.
+std::optional<std::chrono::milliseconds> ParseDurationMs(std::string s) {
+  if (s.empty()) return std::nullopt;
+  int64_t unit = 1000;
+  if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
+    unit = 1;
+    s.resize(s.size() - 2);
+  } else if (std::string("smhd").find(s.back()) != std::string::npos) {
+    unit = s.back() == 's' ? 1000 : s.back() == 'm' ? 60000 : s.back() == 'h' ? 3600000 : 86400000;
+    s.pop_back();
+  }
+  auto n = ParseInt64(s);
+  if (!n || *n < 0) return std::nullopt;
+  return std::chrono::milliseconds(*n * unit);
+}
+
+std::optional<mode_t> ParseMode(const std::string& s) {
+  if (s.empty() || s.size() > 5) return std::nullopt;
+  mode_t m = 0;
+  for (char c : s) {
+    if (c < '0' || c > '7') return std::nullopt;
+    m = m * 8 + static_cast<mode_t>(c - '0');
+  }
+  return m & 07777;
+}
+
+Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
+  fs::MountOptions o;
+  THAW_ASSIGN_OR_RETURN(S3Uri uri, ParseS3Uri(f.uri));
+  o.bucket = uri.bucket;
+  o.prefix = uri.key;
+  if (!o.prefix.empty() && o.prefix.back() != '/') o.prefix += '/';
+  char resolved[PATH_MAX];
+  if (realpath(f.mountpoint.c_str(), resolved) == nullptr) {
+    return Status::InvalidArgument(f.mountpoint + ": " + std::strerror(errno) +
+                                   " (hint: create the directory first: mkdir -p " +
+                                   f.mountpoint + ")");
+  }
+  o.mountpoint = resolved;
+  auto ttl = ParseDurationMs(f.metadata_ttl);
+  if (!ttl) return Status::InvalidArgument("--metadata-ttl '" + f.metadata_ttl + "': e.g. 60s");
+  o.metadata_ttl = *ttl;
+  auto timeout = ParseDurationMs(f.restore_timeout);
+  if (!timeout || timeout->count() == 0) {
+    return Status::InvalidArgument("--restore-timeout '" + f.restore_timeout + "': e.g. 90s, 12h");
+  }
+  o.restore_timeout = *timeout;
+  auto fm = ParseMode(f.file_mode);
+  auto dm = ParseMode(f.dir_mode);
+  if (!fm) return Status::InvalidArgument("--file-mode '" + f.file_mode + "': octal, e.g. 0644");
+  if (!dm) return Status::InvalidArgument("--dir-mode '" + f.dir_mode + "': octal, e.g. 0755");
+  o.file_mode = *fm;
+  o.dir_mode = *dm;
+  o.uid = f.uid.value_or(getuid());
+  o.gid = f.gid.value_or(getgid());
+  o.allow_other = f.allow_other;
+  o.read_only = f.read_only;
+  if (f.archived == "wait") {
+    o.archived = fs::MountOptions::Archived::kWait;
+  } else if (f.archived == "fail") {
+    o.archived = fs::MountOptions::Archived::kFail;
+  } else {
+    return Status::InvalidArgument("--archived '" + f.archived + "': wait or fail");
+  }
+  if (!f.poll_interval.empty()) {
+    auto p = ParseDurationMs(f.poll_interval);
+    if (!p || p->count() < 1000) {
+      return Status::InvalidArgument("--poll-interval '" + f.poll_interval + "': at least 1s");
+    }
+  }
+  return o;
+}
+
+// Everything after the options are checked: engine, preflight, the mount itself.
+Status Serve(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& options,
+             const std::function<void()>& on_mounted) {
+  THAW_ASSIGN_OR_RETURN(restore::PolicyConfig config, LoadConfig(globals));
+  restore::EngineOptions eo;
+  eo.limits = config.limits;
+  eo.on_change = fs::RestoreLogger();
+  if (auto p = ParseDurationMs(f.poll_interval)) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(*p);
+    eo.max_poll_interval = secs;
+    eo.min_poll_interval = std::min(eo.min_poll_interval, secs);
+  }
+  THAW_ASSIGN_OR_RETURN(EngineSetup setup, OpenEngineFor(globals, config, eo));
+  THAW_RETURN_IF_ERROR(fs::Preflight(options, *setup.client));
+  Status s = fs::RunMount(options, *setup.client, *setup.engine, on_mounted);
+  setup.engine->Shutdown();
+  return s;
+}
+
+std::string MountedLine(const fs::MountOptions& o, pid_t pid) {
+  return "mounted s3://" + o.bucket + "/" + o.prefix + " at " + o.mountpoint + " (pid " +
+         std::to_string(pid) + ")";
+}
+
+int RunForeground(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& o) {
+  Status s = Serve(globals, f, o, [&] {
+    std::cout << MountedLine(o, getpid()) << std::endl;
+  });
+  if (!s.ok()) return ReportError(s, "mount");
+  return kExitOk;
+}
+
+// The parent waits on a pipe for "OK" or "ERR <code> <message>" from the daemon.
+int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& o) {
+  int fds[2];
+  if (pipe(fds) != 0) return ReportError(Status::Internal("pipe failed"), "mount");
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return ReportError(Status::Internal("fork failed"), "mount");
+  if (pid > 0) {
+    close(fds[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof(buf))) > 0) msg.append(buf, static_cast<size_t>(n));
+    close(fds[0]);
+    if (msg.rfind("OK", 0) == 0) {
+      std::cout << MountedLine(o, pid) << std::endl;
+      return kExitOk;
+    }
+    if (msg.rfind("ERR ", 0) == 0) {
+      size_t sp = msg.find(' ', 4);
+      int code = std::atoi(msg.substr(4, sp - 4).c_str());
+      std::cerr << "thaw: mount: " << msg.substr(sp + 1);
+      return code == 0 ? kExitFailure : code;
+    }
+    std::cerr << "thaw: mount: the mount process exited before the mount was live"
+              << (f.log_file.empty() ? " (run with --foreground to see why)"
+                                     : " (see " + f.log_file + ")")
+              << "\n";
+    return kExitFailure;
+  }
+  // Child: a session of its own, no terminal, logs to --log-file (or nowhere).
+  close(fds[0]);
+  setsid();
+  int devnull = open("/dev/null", O_RDWR);
+  int log = f.log_file.empty() ? devnull
+                               : open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  if (log < 0) log = devnull;
+  dup2(devnull, 0);
+  dup2(log, 1);
+  dup2(log, 2);
+  int report = fds[1];
+  Status s = Serve(globals, f, o, [&] {
+    (void)!write(report, "OK\n", 3);
+    close(report);
+    report = -1;
+  });
+  if (report >= 0) {
+    std::string msg = "ERR " + std::to_string(s.ok() ? 1 : ExitCodeFor(s)) + " " +
+                      (s.ok() ? "the mount ended before it was live" : s.message()) + "\n";
+    (void)!write(report, msg.data(), msg.size());
+    close(report);
+  }
+  if (!s.ok()) std::cerr << "thaw: mount: " << s.message() << "\n";
+  std::_Exit(s.ok() ? kExitOk : ExitCodeFor(s));
+}
+
+}  // namespace
+
+void RegisterMount(CLI::App& app, GlobalFlags& globals) {
+  auto f = std::make_shared<MountFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "mount", "mount s3://BUCKET[/PREFIX] at MOUNTPOINT; archived files restore on open");
+  cmd->add_option("uri", f->uri, "s3://BUCKET[/PREFIX]")->required();
+  cmd->add_option("mountpoint", f->mountpoint, "an existing empty directory")->required();
+  cmd->add_flag("-f,--foreground", f->foreground, "stay in the foreground (logs to stderr)");
+  cmd->add_option("--metadata-ttl", f->metadata_ttl,
+                  "how long listings and attributes are trusted (e.g. 60s, 5m)")
+      ->capture_default_str();
+  cmd->add_option("--uid", f->uid, "owner of every file (default: the caller)");
+  cmd->add_option("--gid", f->gid, "group of every file (default: the caller's)");
+  cmd->add_option("--file-mode", f->file_mode, "permissions of files (octal)")
+      ->capture_default_str();
+  cmd->add_option("--dir-mode", f->dir_mode, "permissions of directories (octal)")
+      ->capture_default_str();
+  cmd->add_flag("--allow-other", f->allow_other,
+                "let other users in (needs user_allow_other in /etc/fuse.conf unless root)");
+  cmd->add_flag("--read-only", f->read_only, "refuse writes (EROFS)");
+  cmd->add_option("--archived", f->archived,
+                  "opening an archived file: wait for its restore, or fail with EAGAIN at once")
+      ->capture_default_str();
+  cmd->add_option("--restore-timeout", f->restore_timeout,
+                  "a waiting open gives up with ETIMEDOUT after this (the restore goes on)")
+      ->capture_default_str();
+  cmd->add_option("--poll-interval", f->poll_interval,
+                  "check restores in progress at least this often (e.g. 30s; for fast endpoints)");
+  cmd->add_option("--log-file", f->log_file, "where the daemon logs (default: nowhere)");
+  cmd->callback([f, &globals, &app] {
+    if (app.get_option("--log-level")->count() == 0) globals.log_level = "info";
+    auto options = BuildOptions(*f);
+    if (!options.ok()) throw CLI::RuntimeError(ReportError(options.status(), "mount"));
+    if (access("/dev/fuse", F_OK) != 0) {
+      throw CLI::RuntimeError(ReportError(
+          Status::FailedPrecondition("no /dev/fuse (hint: modprobe fuse; in a container pass "
+                                     "--device /dev/fuse --cap-add SYS_ADMIN)"),
+          "mount"));
+    }
+    int rc = f->foreground ? RunForeground(globals, *f, *options)
+                           : RunDaemon(globals, *f, *options);
+    throw CLI::RuntimeError(rc);
+  });
+
+  auto mp = std::make_shared<std::string>();
+  auto lazy = std::make_shared<bool>(false);
+  CLI::App* un = app.add_subcommand("unmount", "unmount a thaw mount");
+  un->add_option("mountpoint", *mp, "where it is mounted")->required();
+  un->add_flag("--lazy", *lazy, "detach now even if busy; the mount ends when no longer used");
+  un->callback([mp, lazy] {
+    Status s = fs::Unmount(*mp, *lazy);
+    throw CLI::RuntimeError(s.ok() ? kExitOk : ReportError(s, "unmount"));
+  });
+}
+
+}  // namespace thaw::cli

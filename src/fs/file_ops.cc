@@ -1,0 +1,163 @@
+// Opening and reading files. An open HEADs the object (fresh size, archive state, the ETag to
+// pin); a readable object gets a reader at once; an archived one goes to the restore engine
+// and the open either fails with EAGAIN (O_NONBLOCK, --archived=fail) or waits in OpenWaiters
+// without holding this FUSE thread.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <spdlog/spdlog.h>
+
+#include "common/time_format.h"
+#include "fs/errno_map.h"
+#include "fs/internal/thaw_fs.h"
+#include "s3/error.h"
+
+namespace thaw::fs {
+namespace {
+
+// The engine's final word on a waiting open -> errno (0: readable now).
+int ErrnoForRecord(const restore::RestoreRecord& r) {
+  switch (r.state) {
+    case restore::State::kRestored:
+      return 0;
+    case restore::State::kSkipped:
+      if (r.reason == restore::Reason::kNotArchived) return 0;
+      if (r.reason == restore::Reason::kDenied) return EACCES;
+      if (r.reason == restore::Reason::kOverBudget) return EAGAIN;
+      return EIO;
+    default:
+      return EIO;
+  }
+}
+
+void OnInterrupt(fuse_req_t req, void* data) {
+  auto* fs = static_cast<ThawFs*>(fuse_req_userdata(req));
+  fs->waiters().Interrupt(reinterpret_cast<uint64_t>(data));
+}
+
+}  // namespace
+
+FileHandle::~FileHandle() {
+  if (temp_fd >= 0) close(temp_fd);
+}
+
+void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto inode = inodes_.Get(ino);
+  if (!inode) return (void)fuse_reply_err(req, ENOENT);
+  if (inode->attr.is_dir) return (void)fuse_reply_err(req, EISDIR);
+  if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+    return OpenForWrite(req, fi, *inode);
+  }
+  auto info = Head(inode->key);
+  if (!info.ok()) {
+    if (!info.status().IsNotFound()) {
+      spdlog::warn("mount: open s3://{}/{}: {}", options_.bucket, inode->key,
+                   info.status().message());
+    }
+    return (void)fuse_reply_err(req, ErrnoFor(info.status()));
+  }
+  inodes_.Update(ino, AttrFromInfo(*info));
+  if (!info->readable()) return OpenArchived(req, fi, *inode, *info);
+  ReplyOpen(req, fi, *inode, *info);
+}
+
+void ThawFs::ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
+                       const s3::ObjectInfo& info) {
+  auto fh = std::make_unique<FileHandle>();
+  fh->key = inode.key;
+  fh->ino = inode.ino;
+  fh->reader = std::make_unique<ObjectReader>(client_, pool_, budget_, options_.read,
+                                              options_.bucket, inode.key, info.etag, info.size);
+  fi->fh = reinterpret_cast<uint64_t>(fh.get());
+  // The page cache may keep data of an unchanged object across opens.
+  fi->keep_cache = inode.attr.etag == info.etag ? 1 : 0;
+  if (fuse_reply_open(req, fi) == 0) fh.release();
+}
+
+void ThawFs::OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
+                          const s3::ObjectInfo& info) {
+  restore::SubmitOptions so;
+  so.source = restore::Source::kMount;
+  so.known_info = info;
+  restore::ObjectRef object{options_.bucket, inode.key, ""};
+  auto handle = engine_.Submit(object, so);
+  if (!handle.ok()) {
+    spdlog::warn("mount: restore of {} not submitted: {}", object.ToString(),
+                 handle.status().message());
+    return (void)fuse_reply_err(req, EIO);
+  }
+  if ((fi->flags & O_NONBLOCK) || options_.archived == MountOptions::Archived::kFail) {
+    spdlog::debug("mount: {} is archived ({}): EAGAIN, restore requested", object.ToString(),
+                  info.storage_class);
+    return (void)fuse_reply_err(req, EAGAIN);
+  }
+  uint64_t id = waiters_.Reserve();
+  fuse_req_interrupt_func(req, OnInterrupt, reinterpret_cast<void*>(id));
+  fuse_file_info saved = *fi;
+  Inode inode_copy = inode;
+  s3::ObjectInfo info_copy = info;
+  waiters_.Wait(
+      id, *handle, clock_.Now() + options_.restore_timeout,
+      [this, req, saved, inode_copy, info_copy,
+       object](const Result<restore::RestoreRecord>& r) mutable {
+        if (!r.ok()) {
+          int err = ErrnoFor(r.status());
+          if (r.status().code() == StatusCode::kAborted) err = EIO;
+          spdlog::info("mount: open of {} gave up waiting: {}", object.ToString(),
+                       r.status().message());
+          fuse_reply_err(req, err);
+          return;
+        }
+        int err = ErrnoForRecord(*r);
+        if (err != 0) {
+          spdlog::warn("mount: open of {}: restore {} ({})", object.ToString(),
+                       restore::StateName(r->state), r->error);
+          fuse_reply_err(req, err);
+          return;
+        }
+        // The restore does not change the ETag: the one HEAD saw at open stays pinned.
+        ReplyOpen(req, &saved, inode_copy, info_copy);
+      });
+}
+
+void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
+  auto* fh = reinterpret_cast<FileHandle*>(fi->fh);
+  if (fh->reader == nullptr) {
+    // A file opened for writing is read back from its buffer.
+    std::lock_guard lock(fh->write_mu);
+    std::string buf(size, '\0');
+    ssize_t n = pread(fh->temp_fd, buf.data(), size, off);
+    if (n < 0) return (void)fuse_reply_err(req, errno);
+    return (void)fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
+  }
+  auto data = fh->reader->Read(static_cast<uint64_t>(off), size);
+  if (!data.ok()) {
+    std::string code = s3::S3ErrorCode(data.status());
+    std::string why = data.status().message();
+    if (code == "PreconditionFailed") {
+      why = "the object was replaced since it was opened (ETag changed)";
+    } else if (code == "InvalidObjectState") {
+      why = "the restored copy expired while the file was open";
+    }
+    spdlog::warn("mount: read of s3://{}/{} at {}: EIO: {}", options_.bucket, fh->key, off, why);
+    return (void)fuse_reply_err(req, EIO);
+  }
+  fuse_reply_buf(req, data->data(), data->size());
+}
+
+void ThawFs::Release(fuse_req_t req, fuse_file_info* fi) {
+  auto* fh = reinterpret_cast<FileHandle*>(fi->fh);
+  if (fh->dirty) {
+    Status s = Upload(*fh);
+    if (!s.ok()) {
+      spdlog::error("mount: upload of s3://{}/{} failed at close: {}", options_.bucket, fh->key,
+                    s.message());
+    }
+  }
+  delete fh;
+  fuse_reply_err(req, 0);
+}
+
+}  // namespace thaw::fs

@@ -1,0 +1,237 @@
+// Metadata callbacks: lookup, forget, getattr, directory reading, statfs. Names come from the
+// directory cache (listings); a file's attributes are confirmed with a HEAD at lookup (for
+// FSx's POSIX metadata keys and the archive state), at most once per metadata TTL.
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <functional>
+
+#include <spdlog/spdlog.h>
+
+#include "fs/errno_map.h"
+#include "fs/internal/thaw_fs.h"
+
+namespace thaw::fs {
+namespace {
+
+double Seconds(std::chrono::milliseconds ms) { return ms.count() / 1000.0; }
+
+timespec ToTimespec(Clock::TimePoint t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(ns / 1000000000);
+  ts.tv_nsec = static_cast<long>(ns % 1000000000);
+  return ts;
+}
+
+// The listing snapshot a directory handle reads from (stable offsets across readdir calls).
+struct DirHandle {
+  std::shared_ptr<const DirListing> listing;
+};
+
+}  // namespace
+
+ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine)
+    : options_(options),
+      client_(client),
+      engine_(engine),
+      clock_(Clock::Real()),
+      inodes_(options.prefix),
+      dirs_(client, options.bucket, Clock::Real(), options.metadata_ttl),
+      pool_(options.read.fetch_threads),
+      budget_(options.read.prefetch_budget_bytes),
+      waiters_(Clock::Real()) {}
+
+std::string ThawFs::ParentPrefix(const std::string& key) {
+  std::string k = key;
+  if (!k.empty() && k.back() == '/') k.pop_back();
+  size_t slash = k.rfind('/');
+  return slash == std::string::npos ? std::string() : k.substr(0, slash + 1);
+}
+
+struct stat ThawFs::ToStat(fuse_ino_t ino, const Attributes& attr) const {
+  struct stat st;
+  std::memset(&st, 0, sizeof(st));
+  st.st_ino = ino;
+  if (attr.is_dir) {
+    st.st_mode = S_IFDIR | (options_.dir_mode & 07777);
+    st.st_nlink = 2;
+  } else {
+    mode_t perm = attr.mode ? (*attr.mode & 07777) : (options_.file_mode & 07777);
+    st.st_mode = S_IFREG | perm;
+    st.st_nlink = 1;
+  }
+  st.st_uid = attr.uid.value_or(options_.uid);
+  st.st_gid = attr.gid.value_or(options_.gid);
+  st.st_size = static_cast<off_t>(attr.size);
+  st.st_blksize = 4096;
+  st.st_blocks = static_cast<blkcnt_t>((attr.size + 511) / 512);
+  st.st_mtim = st.st_ctim = st.st_atim = ToTimespec(attr.mtime);
+  return st;
+}
+
+Attributes ThawFs::AttrFromInfo(const s3::ObjectInfo& info) const {
+  Attributes a;
+  a.size = info.size;
+  a.etag = info.etag;
+  a.storage_class = info.storage_class;
+  a.archive_status = info.archive_status;
+  s3::PosixMetadata posix = s3::ParsePosixMetadata(info.metadata);
+  a.mtime = posix.mtime.value_or(info.last_modified);
+  // Only a regular file's permission bits are taken; a key cannot become a device or a link.
+  if (posix.mode && (*posix.mode & S_IFMT) == S_IFREG) a.mode = *posix.mode;
+  if (posix.mode && (*posix.mode & S_IFMT) == 0) a.mode = S_IFREG | *posix.mode;
+  a.uid = posix.uid;
+  a.gid = posix.gid;
+  a.headed_at = clock_.Now();
+  return a;
+}
+
+Result<s3::ObjectInfo> ThawFs::Head(const std::string& key) {
+  s3::HeadObjectRequest req;
+  req.bucket = options_.bucket;
+  req.key = key;
+  return client_.HeadObject(req);
+}
+
+void ThawFs::ReplyEntry(fuse_req_t req, const Inode& inode) {
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof(e));
+  e.ino = inode.ino;
+  e.attr = ToStat(inode.ino, inode.attr);
+  e.attr_timeout = Seconds(options_.metadata_ttl);
+  e.entry_timeout = Seconds(options_.metadata_ttl);
+  // The kernel did not take the entry (the request was interrupted): undo its lookup.
+  if (fuse_reply_entry(req, &e) != 0) inodes_.Forget(inode.ino, 1);
+}
+
+void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  auto dir = inodes_.Get(parent);
+  if (!dir) return (void)fuse_reply_err(req, ENOENT);
+  if (!dir->attr.is_dir) return (void)fuse_reply_err(req, ENOTDIR);
+  if (std::strlen(name) > NAME_MAX) return (void)fuse_reply_err(req, ENAMETOOLONG);
+  auto listing = dirs_.List(dir->key);
+  if (!listing.ok()) {
+    spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, dir->key,
+                 listing.status().message());
+    return (void)fuse_reply_err(req, ErrnoFor(listing.status()));
+  }
+  const DirEntry* entry = (*listing)->Find(name);
+  if (entry == nullptr) {
+    // Negative entry, cached by the kernel for the metadata TTL.
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof(e));
+    e.entry_timeout = Seconds(options_.metadata_ttl);
+    return (void)fuse_reply_entry(req, &e);
+  }
+  Attributes attr = entry->attr;
+  if (!attr.is_dir) {
+    auto known = inodes_.Find(parent, name);
+    bool fresh = known && !known->attr.is_dir && known->attr.etag == attr.etag &&
+                 clock_.Now() - known->attr.headed_at < options_.metadata_ttl;
+    if (fresh) {
+      attr = known->attr;
+    } else {
+      auto info = Head(entry->key);
+      if (info.ok()) {
+        attr = AttrFromInfo(*info);
+      } else if (info.status().IsNotFound()) {
+        dirs_.Invalidate(dir->key);
+        return (void)fuse_reply_err(req, ENOENT);
+      } else {
+        spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)",
+                     options_.bucket, entry->key, info.status().message());
+      }
+    }
+  }
+  ReplyEntry(req, inodes_.Lookup(parent, name, entry->key, attr));
+}
+
+void ThawFs::Forget(fuse_ino_t ino, uint64_t n) { inodes_.Forget(ino, n); }
+
+void ThawFs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
+  auto inode = inodes_.Get(ino);
+  if (!inode) return (void)fuse_reply_err(req, ENOENT);
+  Attributes attr = inode->attr;
+  if (!attr.is_dir && clock_.Now() - attr.headed_at >= options_.metadata_ttl) {
+    auto info = Head(inode->key);
+    if (info.ok()) {
+      attr = AttrFromInfo(*info);
+      inodes_.Update(ino, attr);
+    } else if (info.status().IsNotFound()) {
+      return (void)fuse_reply_err(req, ENOENT);
+    }
+  }
+  struct stat st = ToStat(ino, attr);
+  fuse_reply_attr(req, &st, Seconds(options_.metadata_ttl));
+}
+
+void ThawFs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto inode = inodes_.Get(ino);
+  if (!inode) return (void)fuse_reply_err(req, ENOENT);
+  if (!inode->attr.is_dir) return (void)fuse_reply_err(req, ENOTDIR);
+  auto listing = dirs_.List(inode->key);
+  if (!listing.ok()) {
+    spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, inode->key,
+                 listing.status().message());
+    return (void)fuse_reply_err(req, ErrnoFor(listing.status()));
+  }
+  auto* handle = new DirHandle{*listing};
+  fi->fh = reinterpret_cast<uint64_t>(handle);
+  fi->cache_readdir = 0;
+  if (fuse_reply_open(req, fi) != 0) delete handle;
+}
+
+void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                     fuse_file_info* fi) {
+  auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
+  const auto& entries = handle->listing->entries;
+  std::string buf(size, '\0');
+  size_t used = 0;
+  // Offsets: 1 and 2 are "." and "..", entry i is i + 3 (the offset of the *next* entry).
+  size_t total = entries.size() + 2;
+  for (size_t i = static_cast<size_t>(off); i < total; ++i) {
+    struct stat st;
+    std::memset(&st, 0, sizeof(st));
+    const char* name;
+    if (i == 0) {
+      name = ".";
+      st.st_ino = ino;
+      st.st_mode = S_IFDIR;
+    } else if (i == 1) {
+      name = "..";
+      st.st_ino = FUSE_ROOT_ID;
+      st.st_mode = S_IFDIR;
+    } else {
+      const DirEntry& e = entries[i - 2];
+      name = e.name.c_str();
+      // Informational only (readdir hands out no lookups); stable for a key.
+      st.st_ino = (std::hash<std::string>{}(e.key) | 1) & 0x7fffffffffffffffull;
+      st.st_mode = e.attr.is_dir ? S_IFDIR : S_IFREG;
+    }
+    size_t n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
+                                 static_cast<off_t>(i + 1));
+    if (n > size - used) break;
+    used += n;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void ThawFs::ReleaseDir(fuse_req_t req, fuse_file_info* fi) {
+  delete reinterpret_cast<DirHandle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void ThawFs::StatFs(fuse_req_t req) {
+  struct statvfs s;
+  std::memset(&s, 0, sizeof(s));
+  s.f_bsize = s.f_frsize = 4096;
+  s.f_blocks = s.f_bfree = s.f_bavail = 1ull << 40;  // S3 has no capacity to report
+  s.f_files = s.f_ffree = s.f_favail = 1ull << 32;
+  s.f_namemax = NAME_MAX;
+  fuse_reply_statfs(req, &s);
+}
+
+}  // namespace thaw::fs

@@ -1,0 +1,99 @@
+// ThawFs: the file system object behind the FUSE callbacks (reached through the session's
+// userdata). It owns the inode table, the directory cache, the read machinery and the waiting
+// opens; the callbacks in fs_ops.cc, file_ops.cc, xattr_ops.cc and write_ops.cc are its
+// methods, each replying exactly once (perhaps later, from OpenWaiters' thread).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "fs/dir_cache.h"
+#include "fs/internal/fuse.h"
+#include "fs/inode_table.h"
+#include "fs/open_waiters.h"
+#include "fs/options.h"
+#include "fs/prefetch.h"
+#include "restore/engine.h"
+#include "s3/client.h"
+
+namespace thaw::fs {
+
+// What fi->fh points to for an open file.
+struct FileHandle {
+  std::string key;
+  std::unique_ptr<ObjectReader> reader;  // reads
+  // Writes: the whole new content is buffered in an unlinked temp file and uploaded on
+  // flush/release when dirty.
+  int temp_fd = -1;
+  bool dirty = false;
+  fuse_ino_t ino = 0;
+  std::mutex write_mu;  // guards temp_fd contents, dirty
+  ~FileHandle();
+};
+
+class ThawFs {
+ public:
+  ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine);
+
+  // fs_ops.cc
+  void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Forget(fuse_ino_t ino, uint64_t n);
+  void GetAttr(fuse_req_t req, fuse_ino_t ino);
+  void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+  void ReleaseDir(fuse_req_t req, fuse_file_info* fi);
+  void StatFs(fuse_req_t req);
+  // file_ops.cc
+  void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi);
+  void Release(fuse_req_t req, fuse_file_info* fi);
+  // xattr_ops.cc
+  void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+  void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+  void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
+                size_t size);
+  // write_ops.cc
+  void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              fuse_file_info* fi);
+  void Write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
+  void Flush(fuse_req_t req, fuse_file_info* fi);
+  void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+               fuse_file_info* fi);
+  void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+
+  OpenWaiters& waiters() { return waiters_; }
+  const MountOptions& options() const { return options_; }
+
+ private:
+  struct stat ToStat(fuse_ino_t ino, const Attributes& attr) const;
+  void ReplyEntry(fuse_req_t req, const Inode& inode);
+  Result<s3::ObjectInfo> Head(const std::string& key);
+  Attributes AttrFromInfo(const s3::ObjectInfo& info) const;
+  // Replies to an open of a readable object (pinning info's ETag).
+  void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
+                 const s3::ObjectInfo& info);
+  void OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
+                    const s3::ObjectInfo& info);
+  void OpenForWrite(fuse_req_t req, fuse_file_info* fi, const Inode& inode);
+  Status Upload(FileHandle& fh);
+  Result<std::string> XattrValue(const Inode& inode, const std::string& name);
+  // The directory prefix an inode's children live under.
+  static std::string ParentPrefix(const std::string& key);
+
+  const MountOptions options_;
+  s3::S3Client& client_;
+  restore::Engine& engine_;
+  Clock& clock_;
+  InodeTable inodes_;
+  DirCache dirs_;
+  FetchPool pool_;
+  PrefetchBudget budget_;
+  OpenWaiters waiters_;
+};
+
+}  // namespace thaw::fs

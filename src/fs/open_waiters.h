@@ -1,0 +1,74 @@
+// OpenWaiters: blocking opens of archived files that wait for their restore without holding a
+// FUSE worker thread. The open callback registers a waiter and returns; the waiter's `finish`
+// runs later, exactly once, on this object's own thread, with one of:
+//   the restore's terminal record      (the engine's RestoreHandle::Subscribe fired),
+//   kDeadlineExceeded                  (--restore-timeout passed),
+//   kCancelled                         (Interrupt: the kernel sent FUSE_INTERRUPT),
+//   kAborted                           (Shutdown: the mount is going away).
+// The restore itself goes on in every case: the engine and its journal own it.
+//
+// Ids are reserved first (Reserve) so that an interrupt arriving before Wait registers the
+// waiter is not lost.
+//
+// Thread safety: every method may be called from any thread. `finish` must not call back into
+// this object.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/clock.h"
+#include "restore/engine.h"
+
+namespace thaw::fs {
+
+class OpenWaiters {
+ public:
+  using Finish = std::function<void(const Result<restore::RestoreRecord>&)>;
+
+  explicit OpenWaiters(Clock& clock);
+  ~OpenWaiters();  // Shutdown()
+
+  uint64_t Reserve();
+  void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle,
+            Clock::TimePoint deadline, Finish finish);
+  void Interrupt(uint64_t id);
+  // Finishes every waiter with kAborted and stops the thread. Later Waits finish at once.
+  void Shutdown();
+  size_t waiting() const;
+
+ private:
+  struct Waiter {
+    std::shared_ptr<restore::RestoreHandle> handle;
+    int subscription = -1;
+    Clock::TimePoint deadline;
+    Finish finish;
+  };
+  struct Done {
+    Waiter waiter;
+    Result<restore::RestoreRecord> result;
+    bool unsubscribe;
+  };
+  void Run();
+  void Complete(std::deque<Done>& done);
+
+  Clock& clock_;
+  mutable std::mutex mu_;  // guards everything below; never held while calling out
+  std::condition_variable cv_;
+  std::map<uint64_t, Waiter> waiters_;
+  std::set<uint64_t> reserved_;     // reserved, Wait not called yet
+  std::set<uint64_t> interrupted_;  // interrupted before Wait
+  std::deque<std::pair<uint64_t, Result<restore::RestoreRecord>>> fired_;  // from the engine
+  uint64_t next_id_ = 1;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace thaw::fs

@@ -1,0 +1,48 @@
+// What a mount is configured with (`thaw mount` flags map onto these fields one to one) and the
+// read path's sizing, which is also the mount's memory budget (README: "Memory").
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace thaw::fs {
+
+struct ReadOptions {
+  // The prefetch window starts here after an open or a random read and doubles on every
+  // sequential read up to max_window_bytes.
+  uint64_t min_window_bytes = 1 << 20;
+  uint64_t max_window_bytes = 64ull << 20;
+  // Each ranged GET fetches at most this much; a window is split into parts fetched in parallel.
+  uint64_t part_bytes = 8ull << 20;
+  // Prefetched (not yet read) bytes of all open files together. Bytes a read waits for are
+  // always fetched; only read-ahead beyond them is cut when the budget is used up.
+  uint64_t prefetch_budget_bytes = 256ull << 20;
+  // Threads issuing ranged GETs for all open files (each holds one pooled connection).
+  int fetch_threads = 16;
+};
+
+struct MountOptions {
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/': the key prefix shown as the mount's root
+  std::string mountpoint;
+  // Directory listings and attributes are trusted this long (kernel entry/attr timeouts too).
+  std::chrono::milliseconds metadata_ttl{60000};
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t file_mode = 0644;  // unless the object carries FSx's file-permissions
+  mode_t dir_mode = 0755;
+  bool allow_other = false;
+  bool read_only = false;
+  // kWait: a blocking open of an archived file waits for its restore; kFail: EAGAIN at once.
+  enum class Archived { kWait, kFail };
+  Archived archived = Archived::kWait;
+  // A waiting open gives up (ETIMEDOUT) after this; the restore goes on.
+  std::chrono::milliseconds restore_timeout{std::chrono::hours(48)};
+  int fuse_threads = 16;  // FUSE worker threads at most
+  ReadOptions read;
+};
+
+}  // namespace thaw::fs

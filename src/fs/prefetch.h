@@ -1,0 +1,116 @@
+// The read path of one open file: a prefetch window that grows on sequential reads and
+// shrinks on random ones (PrefetchWindow, pure logic), ranged GETs of at most part_bytes run in
+// parallel on a shared pool of fetch threads (FetchPool), and the bytes fetched ahead of the
+// reader counted against a budget shared by every open file (PrefetchBudget).
+//
+// Every GET carries If-Match with the ETag pinned at open: an object replaced while open makes
+// reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
+// comes back shorter than asked is an error too.
+//
+// Thread safety: FetchPool and PrefetchBudget are shared and thread-safe. An ObjectReader may be
+// called from several FUSE threads; it serialises its reads.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "fs/options.h"
+#include "s3/client.h"
+
+namespace thaw::fs {
+
+// How far ahead to read. A read starting where the previous one ended is sequential and
+// doubles the window (up to the maximum); any other read resets it to the minimum.
+class PrefetchWindow {
+ public:
+  PrefetchWindow(uint64_t min_bytes, uint64_t max_bytes)
+      : min_(min_bytes), max_(max_bytes), window_(min_bytes) {}
+  // Records a read and returns the window (bytes to have fetched beyond the read's end).
+  uint64_t OnRead(uint64_t offset, uint64_t size);
+  bool last_sequential() const { return last_sequential_; }
+  uint64_t window() const { return window_; }
+
+ private:
+  uint64_t min_, max_, window_;
+  uint64_t next_offset_ = 0;  // where a sequential read would start (0 at open)
+  bool last_sequential_ = true;
+};
+
+// Fixed threads running fetch tasks in submission order.
+class FetchPool {
+ public:
+  explicit FetchPool(int threads);
+  ~FetchPool();  // runs what is queued, then joins
+  void Submit(std::function<void()> task);
+
+ private:
+  void Run();
+  std::mutex mu_;  // guards queue_, stop_
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Bytes of read-ahead in memory across all open files.
+class PrefetchBudget {
+ public:
+  explicit PrefetchBudget(uint64_t limit_bytes) : limit_(limit_bytes) {}
+  bool TryAcquire(uint64_t n);
+  void ForceAcquire(uint64_t n);  // bytes a reader waits for: never refused
+  void Release(uint64_t n);
+  uint64_t used() const;
+
+ private:
+  mutable std::mutex mu_;  // guards used_
+  const uint64_t limit_;
+  uint64_t used_ = 0;
+};
+
+class ObjectReader {
+ public:
+  ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
+               const ReadOptions& options, std::string bucket, std::string key, std::string etag,
+               uint64_t size);
+  ~ObjectReader();  // waits for its fetches still running
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+
+  // Reads up to `size` bytes at `offset` (fewer only at the end of the object).
+  Result<std::string> Read(uint64_t offset, uint64_t size);
+
+  int gets_started() const;  // ranged GETs issued so far (tests)
+
+ private:
+  struct Part;
+  void DropBefore(uint64_t offset);
+  void DropAll();
+  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end);
+  std::shared_ptr<Part> StartPart(uint64_t first, uint64_t length, bool required);
+
+  s3::S3Client& client_;
+  FetchPool& pool_;
+  PrefetchBudget& budget_;
+  const ReadOptions options_;
+  const std::string bucket_, key_, etag_;
+  const uint64_t size_;
+
+  std::mutex read_mu_;  // serialises Read(); taken before mu_
+  PrefetchWindow window_;
+  std::map<uint64_t, std::shared_ptr<Part>> parts_;  // by first byte; guarded by read_mu_
+  std::mutex mu_;  // guards running_, gets_started_ (fetch threads touch them)
+  std::condition_variable idle_cv_;
+  int running_ = 0;
+  int gets_started_ = 0;
+};
+
+}  // namespace thaw::fs
