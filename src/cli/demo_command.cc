@@ -38,7 +38,7 @@ void OnInterrupt(int) { g_interrupted = true; }
 bool Interrupted() { return g_interrupted.load(); }
 
 struct DemoFlags {
-  int time_scale = 3600;
+  int time_scale = 1800;
   bool keep = false;
 };
 
@@ -135,7 +135,7 @@ class Demo {
     std::filesystem::create_directories(mnt_);
 
     Say("starting thaw sim (S3 with archive tiers; time runs " + std::to_string(flags_.time_scale) +
-        "x faster, so a 3-5 hour Glacier restore takes a few seconds)");
+        "x faster, so a 3-5 hour Glacier restore takes seconds)");
     auto sim = Subprocess::Start({SelfExecutable(), "sim", "--listen", "127.0.0.1:0", "--data-dir",
                                   dir_ + "/sim", "--time-scale",
                                   std::to_string(flags_.time_scale)});
@@ -223,8 +223,10 @@ class Demo {
 
   bool ColdNonBlocking() {
     Say("archived files say so: storage class and restore state as extended attributes");
-    if (HasCommand("getfattr")) {
-      auto x = Shell({"getfattr", "-d", "-m", "user.thaw", Mnt(kColdKey)},
+    if (!HasCommand("getfattr")) {
+      std::cout << "(getfattr not installed: apt-get install attr)\n";
+    } else {
+      auto x = Shell({"getfattr", "--absolute-names", "-d", "-m", "user.thaw", Mnt(kColdKey)},
                      "getfattr -d -m user.thaw " + Shown(kColdKey));
       if (!x.ok() || x->output.find("GLACIER") == std::string::npos) {
         return Fail("xattrs do not show GLACIER");
@@ -269,8 +271,9 @@ class Demo {
       std::string line = "  restore " + std::string(StateName(rec->state)) + ", tier " +
                          std::string(s3::RestoreTierName(rec->tier.value_or(s3::RestoreTier::kStandard))) + ", " +
                          std::to_string(rec->days.value_or(0)) + " days";
-      if (rec->eta) line += ", S3 would finish by " + FormatIso8601(*rec->eta);
-      line += ", waited " + std::to_string(secs.count()) + " s";
+      if (rec->eta) line += ", AWS would finish by " + FormatIso8601(*rec->eta, false);
+      line += " (the sim is " + std::to_string(flags_.time_scale) + "x faster), waited " +
+              std::to_string(secs.count()) + " s";
       if (tty) {
         std::cout << "\r\033[K" << line << std::flush;
       } else if (line.substr(0, line.find(", waited")) != last.substr(0, last.find(", waited"))) {
