@@ -76,8 +76,8 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
   char resolved[PATH_MAX];
   if (realpath(f.mountpoint.c_str(), resolved) == nullptr) {
     return Status::InvalidArgument(f.mountpoint + ": " + std::strerror(errno) +
-                                   " (hint: create the directory first: mkdir -p " +
-                                   f.mountpoint + ")");
+                                   " (hint: create the directory first: mkdir -p " + f.mountpoint +
+                                   ")");
   }
   o.mountpoint = resolved;
   auto ttl = ParseDurationMs(f.metadata_ttl);
@@ -139,9 +139,7 @@ std::string MountedLine(const fs::MountOptions& o, pid_t pid) {
 }
 
 int RunForeground(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& o) {
-  Status s = Serve(globals, f, o, [&] {
-    std::cout << MountedLine(o, getpid()) << std::endl;
-  });
+  Status s = Serve(globals, f, o, [&] { std::cout << MountedLine(o, getpid()) << std::endl; });
   if (!s.ok()) return ReportError(s, "mount");
   return kExitOk;
 }
@@ -180,8 +178,8 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
   close(fds[0]);
   setsid();
   int devnull = open("/dev/null", O_RDWR);
-  int log = f.log_file.empty() ? devnull
-                               : open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  int log =
+      f.log_file.empty() ? devnull : open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (log < 0) log = devnull;
   dup2(devnull, 0);
   dup2(log, 1);
@@ -242,8 +240,8 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
                                      "--device /dev/fuse --cap-add SYS_ADMIN)"),
           "mount"));
     }
-    int rc = f->foreground ? RunForeground(globals, *f, *options)
-                           : RunDaemon(globals, *f, *options);
+    int rc =
+        f->foreground ? RunForeground(globals, *f, *options) : RunDaemon(globals, *f, *options);
     throw CLI::RuntimeError(rc);
   });
 

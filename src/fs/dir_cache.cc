@@ -1,11 +1,10 @@
 // Directory listings from ListObjectsV2 with delimiter, cached with a TTL (see dir_cache.h).
 #include "fs/dir_cache.h"
 
-#include <climits>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-
-#include <spdlog/spdlog.h>
+#include <climits>
 
 namespace thaw::fs {
 namespace {
@@ -136,9 +135,8 @@ void DirCache::Upsert(const std::string& prefix, const DirEntry& entry) {
   auto it = listings_.find(prefix);
   if (it == listings_.end()) return;
   auto copy = std::make_shared<DirListing>(*it->second);
-  auto pos = std::lower_bound(
-      copy->entries.begin(), copy->entries.end(), entry.name,
-      [](const DirEntry& e, const std::string& n) { return e.name < n; });
+  auto pos = std::lower_bound(copy->entries.begin(), copy->entries.end(), entry.name,
+                              [](const DirEntry& e, const std::string& n) { return e.name < n; });
   if (pos != copy->entries.end() && pos->name == entry.name) {
     *pos = entry;
   } else {

@@ -42,8 +42,7 @@ std::optional<std::string> EntryName(const std::string& prefix, const std::strin
 
 class DirCache {
  public:
-  DirCache(s3::S3Client& client, std::string bucket, Clock& clock,
-           std::chrono::milliseconds ttl);
+  DirCache(s3::S3Client& client, std::string bucket, Clock& clock, std::chrono::milliseconds ttl);
 
   // The listing of `prefix` ("" or ending in '/'), fetched when missing or older than the TTL.
   Result<std::shared_ptr<const DirListing>> List(const std::string& prefix);

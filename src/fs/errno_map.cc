@@ -3,7 +3,6 @@
 
 #include <cerrno>
 
-
 namespace thaw::fs {
 
 int ErrnoFor(const Status& status) {

@@ -3,11 +3,10 @@
 // and the open either fails with EAGAIN (O_NONBLOCK, --archived=fail) or waits in OpenWaiters
 // without holding this FUSE thread.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
-
-#include <spdlog/spdlog.h>
 
 #include "common/time_format.h"
 #include "fs/errno_map.h"
@@ -98,28 +97,27 @@ void ThawFs::OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode
   fuse_file_info saved = *fi;
   Inode inode_copy = inode;
   s3::ObjectInfo info_copy = info;
-  waiters_.Wait(
-      id, *handle, clock_.Now() + options_.restore_timeout,
-      [this, req, saved, inode_copy, info_copy,
-       object](const Result<restore::RestoreRecord>& r) mutable {
-        if (!r.ok()) {
-          int err = ErrnoFor(r.status());
-          if (r.status().code() == StatusCode::kAborted) err = EIO;
-          spdlog::info("mount: open of {} gave up waiting: {}", object.ToString(),
-                       r.status().message());
-          fuse_reply_err(req, err);
-          return;
-        }
-        int err = ErrnoForRecord(*r);
-        if (err != 0) {
-          spdlog::warn("mount: open of {}: restore {} ({})", object.ToString(),
-                       restore::StateName(r->state), r->error);
-          fuse_reply_err(req, err);
-          return;
-        }
-        // The restore does not change the ETag: the one HEAD saw at open stays pinned.
-        ReplyOpen(req, &saved, inode_copy, info_copy);
-      });
+  waiters_.Wait(id, *handle, clock_.Now() + options_.restore_timeout,
+                [this, req, saved, inode_copy, info_copy,
+                 object](const Result<restore::RestoreRecord>& r) mutable {
+                  if (!r.ok()) {
+                    int err = ErrnoFor(r.status());
+                    if (r.status().code() == StatusCode::kAborted) err = EIO;
+                    spdlog::info("mount: open of {} gave up waiting: {}", object.ToString(),
+                                 r.status().message());
+                    fuse_reply_err(req, err);
+                    return;
+                  }
+                  int err = ErrnoForRecord(*r);
+                  if (err != 0) {
+                    spdlog::warn("mount: open of {}: restore {} ({})", object.ToString(),
+                                 restore::StateName(r->state), r->error);
+                    fuse_reply_err(req, err);
+                    return;
+                  }
+                  // The restore does not change the ETag: the one HEAD saw at open stays pinned.
+                  ReplyOpen(req, &saved, inode_copy, info_copy);
+                });
 }
 
 void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {

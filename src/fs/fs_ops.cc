@@ -1,6 +1,7 @@
 // Metadata callbacks: lookup, forget, getattr, directory reading, statfs. Names come from the
 // directory cache (listings); a file's attributes are confirmed with a HEAD at lookup (for
 // FSx's POSIX metadata keys and the archive state), at most once per metadata TTL.
+#include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -8,15 +9,15 @@
 #include <cstring>
 #include <functional>
 
-#include <spdlog/spdlog.h>
-
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
 
 namespace thaw::fs {
 namespace {
 
-double Seconds(std::chrono::milliseconds ms) { return ms.count() / 1000.0; }
+double Seconds(std::chrono::milliseconds ms) {
+  return ms.count() / 1000.0;
+}
 
 timespec ToTimespec(Clock::TimePoint t) {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -129,8 +130,10 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Attributes attr = entry->attr;
   if (!attr.is_dir) {
     auto known = inodes_.Find(parent, name);
-    bool fresh = known && !known->attr.is_dir && known->attr.etag == attr.etag &&
-                 clock_.Now() - known->attr.headed_at < options_.metadata_ttl;
+    bool fresh = known && !known->attr.is_dir &&
+                 (known->attr.pending_upload ||
+                  (known->attr.etag == attr.etag &&
+                   clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
     if (fresh) {
       attr = known->attr;
     } else {
@@ -141,21 +144,24 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
         dirs_.Invalidate(dir->key);
         return (void)fuse_reply_err(req, ENOENT);
       } else {
-        spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)",
-                     options_.bucket, entry->key, info.status().message());
+        spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)", options_.bucket,
+                     entry->key, info.status().message());
       }
     }
   }
   ReplyEntry(req, inodes_.Lookup(parent, name, entry->key, attr));
 }
 
-void ThawFs::Forget(fuse_ino_t ino, uint64_t n) { inodes_.Forget(ino, n); }
+void ThawFs::Forget(fuse_ino_t ino, uint64_t n) {
+  inodes_.Forget(ino, n);
+}
 
 void ThawFs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
   auto inode = inodes_.Get(ino);
   if (!inode) return (void)fuse_reply_err(req, ENOENT);
   Attributes attr = inode->attr;
-  if (!attr.is_dir && clock_.Now() - attr.headed_at >= options_.metadata_ttl) {
+  if (!attr.is_dir && !attr.pending_upload &&
+      clock_.Now() - attr.headed_at >= options_.metadata_ttl) {
     auto info = Head(inode->key);
     if (info.ok()) {
       attr = AttrFromInfo(*info);
@@ -184,8 +190,7 @@ void ThawFs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (fuse_reply_open(req, fi) != 0) delete handle;
 }
 
-void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                     fuse_file_info* fi) {
+void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
   const auto& entries = handle->listing->entries;
   std::string buf(size, '\0');

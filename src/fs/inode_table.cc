@@ -1,9 +1,9 @@
 // Inode numbering and lookup counting for the mount (see inode_table.h).
 #include "fs/inode_table.h"
 
-#include <cstdlib>
-
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 namespace thaw::fs {
 

@@ -10,8 +10,6 @@
 // Callers get copies (Inode values), never references into the table.
 #pragma once
 
-#include "fs/internal/fuse.h"
-
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -20,6 +18,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "fs/internal/fuse.h"
 #include "s3/types.h"
 
 namespace thaw::fs {
@@ -39,6 +38,8 @@ struct Attributes {
   std::string archive_status;
   // When a HEAD last confirmed these (files; the epoch when they come from a listing only).
   Clock::TimePoint headed_at{};
+  // Created through this mount and not uploaded yet: S3 does not know it, no HEAD may ask.
+  bool pending_upload = false;
 };
 
 struct Inode {

@@ -3,9 +3,13 @@
 
 namespace thaw::fs {
 
-OpenWaiters::OpenWaiters(Clock& clock) : clock_(clock) { thread_ = std::thread([this] { Run(); }); }
+OpenWaiters::OpenWaiters(Clock& clock) : clock_(clock) {
+  thread_ = std::thread([this] { Run(); });
+}
 
-OpenWaiters::~OpenWaiters() { Shutdown(); }
+OpenWaiters::~OpenWaiters() {
+  Shutdown();
+}
 
 uint64_t OpenWaiters::Reserve() {
   std::lock_guard lock(mu_);
@@ -28,6 +32,7 @@ void OpenWaiters::Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> hand
       return;
     }
     waiters_[id] = Waiter{handle, -1, deadline, std::move(finish)};
+    changed_ = true;
   }
   // Outside mu_: Subscribe may call back at once, on this thread.
   int sub = handle->Subscribe([this, id](const Result<restore::RestoreRecord>& r) {
@@ -93,6 +98,7 @@ void OpenWaiters::Run() {
   std::deque<Done> done;
   std::unique_lock lock(mu_);
   while (true) {
+    changed_ = false;
     // Whatever the engine or an interrupt reported, then deadlines, then shutdown.
     while (!fired_.empty()) {
       auto [id, result] = std::move(fired_.front());
@@ -123,7 +129,7 @@ void OpenWaiters::Run() {
       continue;
     }
     if (stop_) return;
-    clock_.WaitUntil(lock, cv_, next, [&] { return stop_ || !fired_.empty(); });
+    clock_.WaitUntil(lock, cv_, next, [&] { return stop_ || changed_ || !fired_.empty(); });
   }
 }
 

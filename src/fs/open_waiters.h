@@ -37,8 +37,8 @@ class OpenWaiters {
   ~OpenWaiters();  // Shutdown()
 
   uint64_t Reserve();
-  void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle,
-            Clock::TimePoint deadline, Finish finish);
+  void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle, Clock::TimePoint deadline,
+            Finish finish);
   void Interrupt(uint64_t id);
   // Finishes every waiter with kAborted and stops the thread. Later Waits finish at once.
   void Shutdown();
@@ -67,6 +67,7 @@ class OpenWaiters {
   std::set<uint64_t> interrupted_;  // interrupted before Wait
   std::deque<std::pair<uint64_t, Result<restore::RestoreRecord>>> fired_;  // from the engine
   uint64_t next_id_ = 1;
+  bool changed_ = false;  // a waiter was added: deadlines to recompute
   bool stop_ = false;
   std::thread thread_;
 };

@@ -1,9 +1,9 @@
 // Prefetch window, fetch pool, read-ahead budget and the per-file reader (see prefetch.h).
 #include "fs/prefetch.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace thaw::fs {
 
@@ -136,10 +136,9 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint
     if (!got.ok()) {
       status = got.status();
     } else if (got->body.size() != part->length) {
-      status = Status::DataLoss("GetObject s3://" + bucket_ + "/" + key_ + ": asked for " +
-                                std::to_string(part->length) + " bytes at " +
-                                std::to_string(part->first) + ", got " +
-                                std::to_string(got->body.size()));
+      status = Status::DataLoss(
+          "GetObject s3://" + bucket_ + "/" + key_ + ": asked for " + std::to_string(part->length) +
+          " bytes at " + std::to_string(part->first) + ", got " + std::to_string(got->body.size()));
     } else {
       data = std::move(got->body);
     }
@@ -164,9 +163,12 @@ void ObjectReader::DropBefore(uint64_t offset) {
   }
 }
 
-void ObjectReader::DropAll() { parts_.clear(); }
+void ObjectReader::DropAll() {
+  parts_.clear();
+}
 
-void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_end) {
+void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_end,
+                        uint64_t window) {
   uint64_t pos = offset;
   while (pos < target_end) {
     // A part already covering pos (parts never overlap; find the last starting at or before).
@@ -178,9 +180,16 @@ void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_
         continue;
       }
     }
-    uint64_t end = std::min(target_end, pos + options_.part_bytes);
-    if (it != parts_.end()) end = std::min(end, it->first);
     bool required = pos < required_end;
+    // What a read waits for is fetched with the start of the window; read-ahead goes in whole
+    // parts, so a reader advancing by small reads does not turn into as many small GETs.
+    uint64_t end = pos + options_.part_bytes;
+    if (required) {
+      uint64_t needed = required_end - pos;
+      end = pos + std::max(needed, std::min(window, options_.part_bytes));
+    }
+    end = std::min(end, size_);
+    if (it != parts_.end()) end = std::min(end, it->first);
     auto part = StartPart(pos, end - pos, required);
     if (!part) return;  // budget used up: no more read-ahead for now
     parts_.emplace(pos, std::move(part));
@@ -203,7 +212,7 @@ Result<std::string> ObjectReader::Read(uint64_t offset, uint64_t size) {
   DropBefore(offset);
   uint64_t required_end = offset + size;
   uint64_t target_end = std::min(size_, required_end + window);
-  Plan(offset, required_end, target_end);
+  Plan(offset, required_end, target_end, window);
 
   std::string out;
   out.reserve(size);

@@ -94,7 +94,7 @@ class ObjectReader {
   struct Part;
   void DropBefore(uint64_t offset);
   void DropAll();
-  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end);
+  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t window);
   std::shared_ptr<Part> StartPart(uint64_t first, uint64_t length, bool required);
 
   s3::S3Client& client_;

@@ -1,6 +1,7 @@
 // The FUSE session: preflight checks with hints, the operation table, the multithreaded loop
 // and an orderly end (waiting opens fail with EIO, then the kernel mount goes away).
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,8 +11,6 @@
 #include <cstring>
 #include <set>
 
-#include <spdlog/spdlog.h>
-
 #include "fs/internal/thaw_fs.h"
 #include "fs/mount.h"
 #include "s3/error.h"
@@ -19,7 +18,9 @@
 namespace thaw::fs {
 namespace {
 
-ThawFs* Fs(fuse_req_t req) { return static_cast<ThawFs*>(fuse_req_userdata(req)); }
+ThawFs* Fs(fuse_req_t req) {
+  return static_cast<ThawFs*>(fuse_req_userdata(req));
+}
 
 fuse_lowlevel_ops MakeOps() {
   fuse_lowlevel_ops ops;
@@ -58,13 +59,12 @@ fuse_lowlevel_ops MakeOps() {
   ops.create = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m, fuse_file_info* fi) {
     Fs(r)->Create(r, p, n, m, fi);
   };
-  ops.write = [](fuse_req_t r, fuse_ino_t, const char* b, size_t s, off_t o,
-                 fuse_file_info* fi) { Fs(r)->Write(r, b, s, o, fi); };
+  ops.write = [](fuse_req_t r, fuse_ino_t, const char* b, size_t s, off_t o, fuse_file_info* fi) {
+    Fs(r)->Write(r, b, s, o, fi);
+  };
   ops.flush = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { Fs(r)->Flush(r, fi); };
   ops.unlink = [](fuse_req_t r, fuse_ino_t p, const char* n) { Fs(r)->Unlink(r, p, n); };
-  ops.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m) {
-    Fs(r)->Mkdir(r, p, n, m);
-  };
+  ops.mkdir = [](fuse_req_t r, fuse_ino_t p, const char* n, mode_t m) { Fs(r)->Mkdir(r, p, n, m); };
   return ops;
 }
 
@@ -77,10 +77,10 @@ std::string Hint(const std::string& message, const std::string& hint) {
 Status Preflight(const MountOptions& options, s3::S3Client& client) {
   int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
-    return Status::FailedPrecondition(Hint(
-        "cannot open /dev/fuse: " + std::string(std::strerror(errno)),
-        "load the fuse module (modprobe fuse); in a container pass --device /dev/fuse and "
-        "--cap-add SYS_ADMIN"));
+    return Status::FailedPrecondition(
+        Hint("cannot open /dev/fuse: " + std::string(std::strerror(errno)),
+             "load the fuse module (modprobe fuse); in a container pass --device /dev/fuse and "
+             "--cap-add SYS_ADMIN"));
   }
   close(fd);
   struct stat st;
@@ -90,19 +90,20 @@ Status Preflight(const MountOptions& options, s3::S3Client& client) {
       return Status::FailedPrecondition(Hint(options.mountpoint + ": a dead mount is still there",
                                              "thaw unmount " + options.mountpoint));
     }
-    return Status::InvalidArgument(Hint(options.mountpoint + ": " + std::strerror(err),
-                                        "create the directory first: mkdir -p " +
-                                            options.mountpoint));
+    return Status::InvalidArgument(
+        Hint(options.mountpoint + ": " + std::strerror(err),
+             "create the directory first: mkdir -p " + options.mountpoint));
   }
   if (!S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument(options.mountpoint + ": not a directory");
   }
   struct stat parent;
   std::string up = options.mountpoint + "/..";
-  if (stat(up.c_str(), &parent) == 0 && (parent.st_dev != st.st_dev || parent.st_ino == st.st_ino)) {
-    return Status::FailedPrecondition(Hint(options.mountpoint + ": already a mount point (busy)",
-                                           "thaw unmount " + options.mountpoint +
-                                               " or choose another directory"));
+  if (stat(up.c_str(), &parent) == 0 &&
+      (parent.st_dev != st.st_dev || parent.st_ino == st.st_ino)) {
+    return Status::FailedPrecondition(
+        Hint(options.mountpoint + ": already a mount point (busy)",
+             "thaw unmount " + options.mountpoint + " or choose another directory"));
   }
   s3::ListObjectsRequest list;
   list.bucket = options.bucket;
@@ -113,20 +114,20 @@ Status Preflight(const MountOptions& options, s3::S3Client& client) {
   auto page = client.ListObjectsV2(list);
   if (!page.ok()) {
     std::string code = s3::S3ErrorCode(page.status());
-    std::string what = "s3://" + options.bucket + "/" + options.prefix + ": " +
-                       page.status().message();
+    std::string what =
+        "s3://" + options.bucket + "/" + options.prefix + ": " + page.status().message();
     if (code == "NoSuchBucket") {
       return Status::NotFound(Hint(what, "check the bucket name and --endpoint-url/--region"));
     }
-    if (code == "AccessDenied" || code == "InvalidAccessKeyId" ||
-        code == "SignatureDoesNotMatch" || page.status().code() == StatusCode::kUnauthenticated ||
+    if (code == "AccessDenied" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" ||
+        page.status().code() == StatusCode::kUnauthenticated ||
         page.status().code() == StatusCode::kPermissionDenied) {
-      return Status::PermissionDenied(Hint(
-          what, "check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile) and "
-                "that they may list the bucket"));
+      return Status::PermissionDenied(
+          Hint(what,
+               "check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, --profile) and "
+               "that they may list the bucket"));
     }
-    return Status(page.status().code(),
-                  Hint(what, "check --endpoint-url and the network"));
+    return Status(page.status().code(), Hint(what, "check --endpoint-url and the network"));
   }
   return Status::Ok();
 }

@@ -5,14 +5,13 @@
 // marker object; unlink deletes the object. Under --read-only the kernel refuses all of these
 // (the mount is `ro`) and they answer EROFS here too.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
@@ -88,6 +87,7 @@ void ThawFs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t,
   Attributes attr;
   attr.mtime = clock_.Now();
   attr.storage_class = "STANDARD";
+  attr.pending_upload = true;
   Inode inode = inodes_.Lookup(parent, name, fh->key, attr);
   fh->ino = inode.ino;
   dirs_.Upsert(dir->key, DirEntry{name, fh->key, attr});
@@ -95,7 +95,8 @@ void ThawFs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t,
   std::memset(&e, 0, sizeof(e));
   e.ino = inode.ino;
   e.attr = ToStat(inode.ino, attr);
-  e.attr_timeout = e.entry_timeout = 0;  // the size changes as it is written
+  e.attr_timeout = 0;  // the size changes as it is written
+  e.entry_timeout = options_.metadata_ttl.count() / 1000.0;
   fi->fh = reinterpret_cast<uint64_t>(fh.get());
   if (fuse_reply_create(req, &e, fi) == 0) {
     fh.release();
@@ -138,8 +139,7 @@ void ThawFs::OpenForWrite(fuse_req_t req, fuse_file_info* fi, const Inode& inode
   if (fuse_reply_open(req, fi) == 0) fh.release();
 }
 
-void ThawFs::Write(fuse_req_t req, const char* buf, size_t size, off_t off,
-                   fuse_file_info* fi) {
+void ThawFs::Write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
   auto* fh = reinterpret_cast<FileHandle*>(fi->fh);
   if (fh->temp_fd < 0) return (void)fuse_reply_err(req, EBADF);
   std::lock_guard lock(fh->write_mu);

@@ -3,10 +3,10 @@
 //   user.thaw.restore        none | ongoing | restored until <ISO 8601 date>
 //   user.thaw.etag           the object's ETag (with S3's quotes)
 // `setfattr -n user.thaw.restore -v request FILE` submits a restore without opening the file.
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "common/time_format.h"
 #include "fs/errno_map.h"
@@ -31,7 +31,8 @@ Result<std::string> ThawFs::XattrValue(const Inode& inode, const std::string& na
   if (name == kEtag) return info.etag;
   switch (info.restore.state) {
     case s3::RestoreStatus::State::kRestored:
-      if (info.restore.expiry) return "restored until " + FormatIso8601(*info.restore.expiry, false);
+      if (info.restore.expiry)
+        return "restored until " + FormatIso8601(*info.restore.expiry, false);
       return std::string("restored");
     case s3::RestoreStatus::State::kOngoing:
       return std::string("ongoing");
@@ -50,8 +51,8 @@ void ThawFs::GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t s
   if (!inode) return (void)fuse_reply_err(req, ENOENT);
   auto value = XattrValue(*inode, name);
   if (!value.ok()) {
-    return (void)fuse_reply_err(req, value.status().IsNotFound() ? ENODATA
-                                                                 : ErrnoFor(value.status()));
+    return (void)fuse_reply_err(req,
+                                value.status().IsNotFound() ? ENODATA : ErrnoFor(value.status()));
   }
   if (size == 0) return (void)fuse_reply_xattr(req, value->size());
   if (size < value->size()) return (void)fuse_reply_err(req, ERANGE);

@@ -12,8 +12,8 @@
 
 #include "common/clock.h"
 #include "fs/dir_cache.h"
-#include "fs/internal/fuse.h"
 #include "fs/inode_table.h"
+#include "fs/internal/fuse.h"
 #include "fs/open_waiters.h"
 #include "fs/options.h"
 #include "fs/prefetch.h"
@@ -54,15 +54,12 @@ class ThawFs {
   // xattr_ops.cc
   void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
   void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size);
-  void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value,
-                size_t size);
+  void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size);
   // write_ops.cc
-  void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
-              fuse_file_info* fi);
+  void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
   void Write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse_file_info* fi);
   void Flush(fuse_req_t req, fuse_file_info* fi);
-  void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
-               fuse_file_info* fi);
+  void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
   void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
   void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
 

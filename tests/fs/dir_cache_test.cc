@@ -1,0 +1,128 @@
+// DirCache against the in-memory S3: names, implicit directories, odd keys, paging, TTL.
+#include "fs/dir_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "s3/mock_client.h"
+
+namespace thaw::fs {
+namespace {
+
+std::vector<std::string> Names(const DirListing& l) {
+  std::vector<std::string> v;
+  for (auto& e : l.entries) v.push_back(e.name + (e.attr.is_dir ? "/" : ""));
+  return v;
+}
+
+TEST(EntryName, RejectsWhatCannotBeAFileName) {
+  EXPECT_EQ(EntryName("a/", "a/b"), "b");
+  EXPECT_EQ(EntryName("a/", "a/b/"), "b");
+  EXPECT_EQ(EntryName("", "top"), "top");
+  EXPECT_FALSE(EntryName("a/", "a/"));                 // the directory's own marker
+  EXPECT_FALSE(EntryName("a/", "a//"));                // empty segment
+  EXPECT_FALSE(EntryName("a/", "a/./"));               // "."
+  EXPECT_FALSE(EntryName("a/", "a/.."));               // ".."
+  EXPECT_FALSE(EntryName("a/", "b/x"));                // not inside
+  EXPECT_FALSE(EntryName("", std::string(300, 'n')));  // longer than NAME_MAX
+}
+
+class DirCacheTest : public ::testing::Test {
+ protected:
+  FakeClock clock_;
+  s3::MockS3Client s3_{clock_};
+};
+
+TEST_F(DirCacheTest, ListsFilesAndImplicitDirectories) {
+  s3_.AddObject("b", "top", "1");
+  s3_.AddObject("b", "d/x", "22");
+  s3_.AddObject("b", "d/y/z", "333");
+  s3_.AddObject("b", "cold", "4444", "GLACIER");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  auto root = cache.List("");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(Names(**root), (std::vector<std::string>{"cold", "d/", "top"}));
+  EXPECT_EQ((*root)->Find("cold")->attr.storage_class, "GLACIER");
+  EXPECT_EQ((*root)->Find("cold")->attr.size, 4u);
+  auto d = cache.List("d/");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(Names(**d), (std::vector<std::string>{"x", "y/"}));
+  EXPECT_EQ((*d)->Find("y")->key, "d/y/");
+  EXPECT_EQ((*d)->Find("x")->key, "d/x");
+  EXPECT_EQ((*d)->Find("nope"), nullptr);
+}
+
+TEST_F(DirCacheTest, OddKeysAreSkippedAndDirectoriesWin) {
+  for (std::string k :
+       {"o/a//b", "o/./x", "o/../y", "o/", "o/m/", "o/m/in", "o/both", "o/both/c", "o/plain"}) {
+    s3_.AddObject("b", k, "v");
+  }
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  auto o = cache.List("o/");
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(Names(**o), (std::vector<std::string>{"a/", "both/", "m/", "plain"}));
+  auto a = cache.List("o/a/");
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE((*a)->entries.empty());  // only "o/a//", which has no name
+  auto m = cache.List("o/m/");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(Names(**m), (std::vector<std::string>{"in"}));  // not the marker itself
+}
+
+TEST_F(DirCacheTest, PagesThroughLargeDirectories) {
+  for (int i = 0; i < 2500; ++i) s3_.AddObject("b", "big/f" + std::to_string(i), "x");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  auto l = cache.List("big/");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ((*l)->entries.size(), 2500u);
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 3);
+}
+
+TEST_F(DirCacheTest, CachesForTheTtl) {
+  s3_.AddObject("b", "f", "x");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  ASSERT_TRUE(cache.List("").ok());
+  ASSERT_TRUE(cache.List("").ok());
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 1);
+  s3_.AddObject("b", "g", "y");
+  clock_.Advance(std::chrono::seconds(61));
+  auto l = cache.List("");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 2);
+  EXPECT_NE((*l)->Find("g"), nullptr);
+  cache.Invalidate("");
+  ASSERT_TRUE(cache.List("").ok());
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 3);
+}
+
+TEST_F(DirCacheTest, ConcurrentCallersShareOneListing) {
+  for (int i = 0; i < 10; ++i) s3_.AddObject("b", "f" + std::to_string(i), "x");
+  s3_.SetHook([](s3::Operation) { std::this_thread::sleep_for(std::chrono::milliseconds(20)); });
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) threads.emplace_back([&] { EXPECT_TRUE(cache.List("").ok()); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 1);
+}
+
+TEST_F(DirCacheTest, UpsertAndRemoveEditTheCachedListing) {
+  s3_.AddObject("b", "f", "x");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  ASSERT_TRUE(cache.List("").ok());
+  cache.Upsert("", DirEntry{"new", "new", Attributes{}});
+  auto l = cache.List("");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(Names(**l), (std::vector<std::string>{"f", "new"}));
+  cache.Remove("", "f");
+  EXPECT_EQ(Names(**cache.List("")), (std::vector<std::string>{"new"}));
+}
+
+TEST_F(DirCacheTest, ListingErrorsArePassedOn) {
+  s3_.FailNext(s3::Operation::kList, 500, "InternalError", 10);
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  EXPECT_FALSE(cache.List("").ok());
+}
+
+}  // namespace
+}  // namespace thaw::fs

@@ -1,0 +1,76 @@
+// InodeTable: numbering, lookup counts, forget, type changes.
+#include "fs/inode_table.h"
+
+#include <gtest/gtest.h>
+
+namespace thaw::fs {
+namespace {
+
+Attributes File(uint64_t size) {
+  Attributes a;
+  a.size = size;
+  return a;
+}
+
+Attributes Dir() {
+  Attributes a;
+  a.is_dir = true;
+  return a;
+}
+
+TEST(InodeTable, RootIsPinned) {
+  InodeTable t("pre/");
+  auto root = t.Get(kRootIno);
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->key, "pre/");
+  EXPECT_TRUE(root->attr.is_dir);
+  t.Forget(kRootIno, 100);
+  EXPECT_TRUE(t.Get(kRootIno));
+}
+
+TEST(InodeTable, SameNameKeepsItsNumberWhileLookedUp) {
+  InodeTable t("");
+  Inode a = t.Lookup(kRootIno, "a", "a", File(1));
+  Inode again = t.Lookup(kRootIno, "a", "a", File(2));
+  EXPECT_EQ(a.ino, again.ino);
+  EXPECT_EQ(again.nlookup, 2u);
+  EXPECT_EQ(t.Get(a.ino)->attr.size, 2u);
+  Inode b = t.Lookup(kRootIno, "b", "b", File(1));
+  EXPECT_NE(a.ino, b.ino);
+}
+
+TEST(InodeTable, ForgetErasesAtZero) {
+  InodeTable t("");
+  Inode a = t.Lookup(kRootIno, "a", "a", File(1));
+  t.Lookup(kRootIno, "a", "a", File(1));
+  t.Forget(a.ino, 1);
+  EXPECT_TRUE(t.Get(a.ino));
+  EXPECT_TRUE(t.Find(kRootIno, "a"));
+  t.Forget(a.ino, 1);
+  EXPECT_FALSE(t.Get(a.ino));
+  EXPECT_FALSE(t.Find(kRootIno, "a"));
+  // A new lookup gets a new number (numbers are never reused).
+  EXPECT_NE(t.Lookup(kRootIno, "a", "a", File(1)).ino, a.ino);
+  t.Forget(12345, 1);  // unknown: ignored
+}
+
+TEST(InodeTable, TypeChangeMakesANewInode) {
+  InodeTable t("");
+  Inode f = t.Lookup(kRootIno, "x", "x", File(1));
+  Inode d = t.Lookup(kRootIno, "x", "x/", Dir());
+  EXPECT_NE(f.ino, d.ino);
+  EXPECT_TRUE(t.Get(f.ino));  // alive until the kernel forgets it
+  EXPECT_EQ(t.Find(kRootIno, "x")->ino, d.ino);
+  t.Forget(f.ino, 1);
+  EXPECT_FALSE(t.Get(f.ino));
+  EXPECT_EQ(t.Find(kRootIno, "x")->ino, d.ino);  // the name still leads to the directory
+}
+
+TEST(InodeTableDeathTest, ForgetBelowZeroAborts) {
+  InodeTable t("");
+  Inode a = t.Lookup(kRootIno, "a", "a", File(1));
+  EXPECT_DEATH(t.Forget(a.ino, 2), "");
+}
+
+}  // namespace
+}  // namespace thaw::fs

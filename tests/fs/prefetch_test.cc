@@ -1,0 +1,131 @@
+// The read path without FUSE: prefetch window logic, and ObjectReader against the in-memory S3
+// (bytes equal to the source, read-ahead in parallel parts, the budget, the pinned ETag).
+#include "fs/prefetch.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "s3/mock_client.h"
+
+namespace thaw::fs {
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+
+TEST(PrefetchWindow, DoublesOnSequentialReadsUpToTheCap) {
+  PrefetchWindow w(1 * kMiB, 8 * kMiB);
+  EXPECT_EQ(w.OnRead(0, 4096), 2 * kMiB);
+  EXPECT_EQ(w.OnRead(4096, 4096), 4 * kMiB);
+  EXPECT_EQ(w.OnRead(8192, 4096), 8 * kMiB);
+  EXPECT_EQ(w.OnRead(12288, 4096), 8 * kMiB);
+  EXPECT_TRUE(w.last_sequential());
+}
+
+TEST(PrefetchWindow, ShrinksOnRandomReads) {
+  PrefetchWindow w(1 * kMiB, 8 * kMiB);
+  w.OnRead(0, 4096);
+  w.OnRead(4096, 4096);
+  EXPECT_EQ(w.OnRead(100 * kMiB, 4096), 1 * kMiB);
+  EXPECT_FALSE(w.last_sequential());
+  // Sequential again from the new position: grows again.
+  EXPECT_EQ(w.OnRead(100 * kMiB + 4096, 4096), 2 * kMiB);
+}
+
+std::string Bytes(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  std::mt19937 rng(seed);
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+class ReaderTest : public ::testing::Test {
+ protected:
+  ReaderTest() {
+    options_.min_window_bytes = 1 * kMiB;
+    options_.max_window_bytes = 16 * kMiB;
+    options_.part_bytes = 4 * kMiB;
+    data_ = Bytes(40 * kMiB + 123, 7);
+    s3_.AddObject("b", "k", data_);
+    s3::HeadObjectRequest h{"b", "k", ""};
+    etag_ = s3_.HeadObject(h)->etag;
+  }
+  std::unique_ptr<ObjectReader> MakeReader() {
+    return std::make_unique<ObjectReader>(s3_, pool_, budget_, options_, "b", "k", etag_,
+                                          data_.size());
+  }
+  FakeClock clock_;
+  s3::MockS3Client s3_{clock_};
+  FetchPool pool_{4};
+  PrefetchBudget budget_{64 * kMiB};
+  ReadOptions options_;
+  std::string data_;
+  std::string etag_;
+};
+
+TEST_F(ReaderTest, SequentialReadsReturnTheSourceWithFewLargeGets) {
+  auto reader = MakeReader();
+  std::string out;
+  for (uint64_t off = 0; off < data_.size(); off += 128 * 1024) {
+    auto got = reader->Read(off, 128 * 1024);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    out += *got;
+  }
+  EXPECT_TRUE(out == data_);
+  // 321 reads of 128 KiB, served by parts of at most 4 MiB.
+  EXPECT_LE(reader->gets_started(), 20);
+  EXPECT_GE(reader->gets_started(), 10);
+  auto eof = reader->Read(data_.size(), 10);
+  ASSERT_TRUE(eof.ok());
+  EXPECT_TRUE(eof->empty());
+}
+
+TEST_F(ReaderTest, RandomReadsReturnTheSource) {
+  auto reader = MakeReader();
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 200; ++i) {
+    uint64_t off = rng() % data_.size();
+    uint64_t len = 1 + rng() % (2 * kMiB);
+    auto got = reader->Read(off, len);
+    ASSERT_TRUE(got.ok());
+    ASSERT_TRUE(*got == data_.substr(off, len)) << off << " " << len;
+  }
+}
+
+TEST_F(ReaderTest, ReadAheadStaysWithinTheBudgetAndIsReturned) {
+  PrefetchBudget small(2 * kMiB);
+  {
+    ObjectReader reader(s3_, pool_, small, options_, "b", "k", etag_, data_.size());
+    for (uint64_t off = 0; off < 8 * kMiB; off += 128 * 1024) {
+      auto got = reader.Read(off, 128 * 1024);
+      ASSERT_TRUE(got.ok());
+      ASSERT_TRUE(*got == data_.substr(off, 128 * 1024));
+      // Never more than the budget plus the part a read waits for.
+      EXPECT_LE(small.used(), 2 * kMiB + 4 * kMiB);
+    }
+  }
+  EXPECT_EQ(small.used(), 0u);
+}
+
+TEST_F(ReaderTest, ReplacedObjectFailsInsteadOfMixingVersions) {
+  auto reader = MakeReader();
+  auto first = reader->Read(0, 4096);
+  ASSERT_TRUE(first.ok());
+  s3_.AddObject("b", "k", Bytes(data_.size(), 8));  // new ETag
+  auto later = reader->Read(30 * kMiB, 4096);
+  EXPECT_FALSE(later.ok());
+}
+
+TEST_F(ReaderTest, FailedPartIsRetriedByTheNextRead) {
+  // One fetch thread: the part the read waits for is fetched first and gets the failure.
+  FetchPool one(1);
+  ObjectReader reader(s3_, one, budget_, options_, "b", "k", etag_, data_.size());
+  s3_.FailNext(s3::Operation::kGet, 500, "InternalError", 1);
+  EXPECT_FALSE(reader.Read(0, 4096).ok());
+  auto good = reader.Read(0, 4096);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_TRUE(*good == data_.substr(0, 4096));
+}
+
+}  // namespace
+}  // namespace thaw::fs
