@@ -229,8 +229,11 @@ Result<std::string> ObjectReader::Read(uint64_t offset, uint64_t size) {
   }
   DropBefore(offset);
   uint64_t required_end = offset + size;
-  uint64_t target_end = std::min(size_, required_end + window);
-  Plan(offset, required_end, target_end, window);
+  if (!window_.last_sequential()) {
+    Plan(offset, required_end, required_end, options_.random_fetch_bytes);
+  } else {
+    Plan(offset, required_end, std::min(size_, required_end + window), window);
+  }
 
   std::string out;
   out.reserve(size);

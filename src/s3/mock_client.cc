@@ -99,6 +99,11 @@ int MockS3Client::Count(Operation op) const {
   return it == counts_.end() ? 0 : it->second;
 }
 
+uint64_t MockS3Client::BytesRead() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return bytes_read_;
+}
+
 int MockS3Client::TotalCalls() const {
   std::lock_guard<std::mutex> g(mu_);
   int n = 0;
@@ -296,6 +301,7 @@ Result<GetObjectResult> MockS3Client::GetObject(const GetObjectRequest& r) {
       result.total_size = size;
     }
     body = size == 0 ? "" : o->data.substr(first, last - first + 1);
+    bytes_read_ += body.size();
   }
   result.info.size = body.size();
   if (r.sink) {

@@ -57,6 +57,8 @@ class MockS3Client : public S3Client {
 
   int Count(Operation op) const;
   int TotalCalls() const;
+  // Body bytes GetObject has returned so far.
+  uint64_t BytesRead() const;
   // Every RestoreObject request received, in order.
   std::vector<RestoreObjectRequest> RestoreRequests() const;
 
@@ -88,6 +90,7 @@ class MockS3Client : public S3Client {
   mutable std::mutex mu_;  // guards everything below
   std::map<std::string, std::map<std::string, Object>> buckets_;
   std::map<Operation, int> counts_;
+  uint64_t bytes_read_ = 0;
   std::map<Operation, std::deque<Failure>> failures_;
   std::map<std::string, Clock::Duration> durations_;  // "CLASS/Tier"
   bool expedited_unavailable_ = false;

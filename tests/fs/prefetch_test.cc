@@ -104,6 +104,26 @@ TEST_F(ReaderTest, RandomReadsReturnTheSource) {
   }
 }
 
+TEST_F(ReaderTest, RandomSmallReadsFetchLittleAndNothingAhead) {
+  auto reader = MakeReader();
+  ASSERT_TRUE(reader->Read(0, 4096).ok());  // the first read of a file counts as sequential
+  int after_first = reader->gets_started();
+  std::mt19937_64 rng(5);
+  const int kReads = 50;
+  for (int i = 0; i < kReads; ++i) {
+    uint64_t off = (rng() % 9 + 1) * 4 * kMiB + rng() % kMiB;  // never near the last read
+    auto got = reader->Read(off, 4096);
+    ASSERT_TRUE(got.ok());
+    ASSERT_TRUE(*got == data_.substr(off, 4096));
+  }
+  // One small GET per random read (two when a read straddles a fetch boundary), no read-ahead
+  // parts thrown away by the next read.
+  int gets = reader->gets_started() - after_first;
+  EXPECT_GE(gets, kReads);
+  EXPECT_LE(gets, kReads + 5);
+  EXPECT_LE(s3_.BytesRead(), 64 * kMiB) << "random 4 KiB reads moved whole read-ahead parts";
+}
+
 TEST_F(ReaderTest, ReadAheadStaysWithinTheBudgetAndIsReturned) {
   PrefetchBudget small(2 * kMiB);
   {
