@@ -132,8 +132,11 @@ TEST_F(ReaderTest, ReadAheadStaysWithinTheBudgetAndIsReturned) {
       auto got = reader.Read(off, 128 * 1024);
       ASSERT_TRUE(got.ok());
       ASSERT_TRUE(*got == data_.substr(off, 128 * 1024));
-      // Never more than the budget plus the part a read waits for.
-      EXPECT_LE(small.used(), 2 * kMiB + 4 * kMiB);
+      // Never more than the budget plus the part a read waits for, plus the part consumed
+      // just before it: the fetch thread that filled that one may not yet have let go of it
+      // (its task object dies a moment after the data is handed over; on a loaded machine the
+      // thread can be descheduled in between).
+      EXPECT_LE(small.used(), 2 * kMiB + 2 * 4 * kMiB);
     }
   }
   EXPECT_EQ(small.used(), 0u);
