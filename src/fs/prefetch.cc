@@ -129,12 +129,12 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint
     ++running_;
     ++gets_started_;
   }
-  pool_.Submit([this, part] {
+  pool_.Submit([this, part]() mutable {
     std::string cache_id;
     if (cache_ != nullptr) {
       cache_id = DiskCache::PartId(bucket_, key_, etag_, part->first, part->length);
       if (auto hit = cache_->Get(cache_id); hit && hit->size() == part->length) {
-        Finish(*part, Status::Ok(), std::move(*hit));
+        Finish(std::move(part), Status::Ok(), std::move(*hit));
         return;
       }
     }
@@ -156,19 +156,20 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint
       data = std::move(got->body);
     }
     if (status.ok() && cache_ != nullptr) cache_->Put(cache_id, data);
-    Finish(*part, std::move(status), std::move(data));
+    Finish(std::move(part), std::move(status), std::move(data));
   });
   return part;
 }
 
-void ObjectReader::Finish(Part& part, Status status, std::string data) {
+void ObjectReader::Finish(std::shared_ptr<Part> part, Status status, std::string data) {
   {
-    std::lock_guard lock(part.mu);
-    part.status = std::move(status);
-    part.data = std::move(data);
-    part.done = true;
+    std::lock_guard lock(part->mu);
+    part->status = std::move(status);
+    part->data = std::move(data);
+    part->done = true;
   }
-  part.cv.notify_all();
+  part->cv.notify_all();
+  part.reset();  // before running_ drops: a reader that has let go of it frees its budget now
   std::lock_guard lock(mu_);
   if (--running_ == 0) idle_cv_.notify_all();
 }

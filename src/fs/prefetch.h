@@ -96,7 +96,9 @@ class ObjectReader {
 
  private:
   struct Part;
-  void Finish(Part& part, Status status, std::string data);  // a fetch task's last step
+  // A fetch task's last step. Takes the task's reference, and drops it before the reader can
+  // count the task as done: the part's budget is then released as soon as the reader drops it.
+  void Finish(std::shared_ptr<Part> part, Status status, std::string data);
   void DropBefore(uint64_t offset);
   void DropAll();
   void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t window);
