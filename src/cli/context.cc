@@ -31,11 +31,8 @@ void AddGlobalOptions(CLI::App& app, GlobalFlags& flags) {
                  "~/.local/state/thaw)");
 }
 
-Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags) {
-  THAW_RETURN_IF_ERROR(SetupLogging(flags.log_level));
-  s3::EnvLookup env = s3::ProcessEnv();
-  THAW_ASSIGN_OR_RETURN(s3::ClientConfig config, s3::ResolveClientConfig(flags.s3, env));
-  std::shared_ptr<s3::HttpTransport> transport = s3::MakeCurlTransport(config.transport);
+std::shared_ptr<s3::CredentialsProvider> MakeCredentials(const GlobalFlags& flags,
+                                                         const s3::EnvLookup& env) {
   s3::CredentialsOptions creds_options;
   creds_options.profile = flags.s3.profile;
   creds_options.no_sign_request = flags.s3.no_sign_request;
@@ -46,9 +43,16 @@ Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags) {
   metadata_options.stall_timeout = std::chrono::milliseconds(2000);
   static std::shared_ptr<s3::HttpTransport> metadata_transport =
       s3::MakeCurlTransport(metadata_options);
-  std::shared_ptr<s3::CredentialsProvider> credentials =
-      s3::MakeDefaultCredentialsChain(creds_options, env, *metadata_transport, Clock::Real());
-  return s3::MakeHttpClient(config, std::move(credentials), Clock::Real(), std::move(transport));
+  return s3::MakeDefaultCredentialsChain(creds_options, env, *metadata_transport, Clock::Real());
+}
+
+Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags) {
+  THAW_RETURN_IF_ERROR(SetupLogging(flags.log_level));
+  s3::EnvLookup env = s3::ProcessEnv();
+  THAW_ASSIGN_OR_RETURN(s3::ClientConfig config, s3::ResolveClientConfig(flags.s3, env));
+  std::shared_ptr<s3::HttpTransport> transport = s3::MakeCurlTransport(config.transport);
+  return s3::MakeHttpClient(config, MakeCredentials(flags, env), Clock::Real(),
+                            std::move(transport));
 }
 
 int ExitCodeFor(const Status& status) {

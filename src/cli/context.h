@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "s3/client.h"
 #include "s3/config.h"
+#include "s3/credentials.h"
 
 namespace thaw::cli {
 
@@ -26,6 +27,11 @@ void AddGlobalOptions(CLI::App& app, GlobalFlags& flags);
 
 // Builds the client for `flags` (credentials chain, region, endpoint).
 Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags);
+
+// The default credentials chain for `flags` (profile, --no-sign-request), shared by the S3 and
+// SQS clients.
+std::shared_ptr<s3::CredentialsProvider> MakeCredentials(const GlobalFlags& flags,
+                                                         const s3::EnvLookup& env);
 
 // Prints "thaw: <what>: <message>" to stderr and returns the exit code for `status`.
 int ReportError(const Status& status, const std::string& what = "");

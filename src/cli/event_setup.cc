@@ -28,17 +28,7 @@ Result<std::unique_ptr<s3::SqsClient>> MakeSqsClientFor(const GlobalFlags& globa
   config.transport.stall_timeout =
       std::max(config.transport.stall_timeout, std::chrono::milliseconds(45000));
   config.retry = s3_config.retry;
-  s3::CredentialsOptions creds_options;
-  creds_options.profile = globals.s3.profile;
-  creds_options.no_sign_request = globals.s3.no_sign_request;
-  s3::TransportOptions metadata_options;
-  metadata_options.connect_timeout = std::chrono::milliseconds(1000);
-  metadata_options.stall_timeout = std::chrono::milliseconds(2000);
-  static std::shared_ptr<s3::HttpTransport> metadata_transport =
-      s3::MakeCurlTransport(metadata_options);
-  std::shared_ptr<s3::CredentialsProvider> credentials =
-      s3::MakeDefaultCredentialsChain(creds_options, env, *metadata_transport, Clock::Real());
-  return s3::MakeSqsClient(config, std::move(credentials), Clock::Real());
+  return s3::MakeSqsClient(config, MakeCredentials(globals, env), Clock::Real());
 }
 
 void AddHookOptions(CLI::App& cmd, HookFlags& flags) {

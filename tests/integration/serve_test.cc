@@ -302,6 +302,7 @@ TEST_F(ServeTest, SigtermFinishesTheBatchInHandAndHoldsNothing) {
 TEST_F(ServeTest, KilledAtRandomMomentsLosesNothingAndRestoresEachObjectOnce) {
   constexpr int kObjects = 500;
   constexpr int kMessages = 1000;  // every object named twice, in different batches
+  constexpr int kKills = 5;
   Python(
       "import concurrent.futures as cf\n"
       "c.create_bucket(Bucket='crash')\n"
@@ -344,7 +345,7 @@ TEST_F(ServeTest, KilledAtRandomMomentsLosesNothingAndRestoresEachObjectOnce) {
   std::uniform_int_distribution<int> delay_ms(500, 3000);
   // A short visibility timeout so that what a killed process held comes back quickly.
   std::vector<std::string> extra = {"--visibility-timeout", "3", "--max-receives", "50"};
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kKills; ++i) {
     ChildProcess serve(ServeArgv(moto_->endpoint(), extra), Env(),
                        home_.path() + "/serve" + std::to_string(i) + ".log");
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
@@ -362,21 +363,33 @@ TEST_F(ServeTest, KilledAtRandomMomentsLosesNothingAndRestoresEachObjectOnce) {
     serve.Kill(SIGTERM);
   }
   EXPECT_EQ(QueueDepth(dlq_), std::pair(0, 0)) << "seed " << seed;
+  // Exactly one accepted (202) RestoreObject per object. A process killed after sending a
+  // request that the server had not yet answered cannot know its fate: the next run HEADs the
+  // object and, if the restore is not visible yet, asks again and gets 200 (moto) or 409 (S3).
+  // Such repeats are never accepted twice, and there are at most a few per kill.
   auto calls = MotoRestoreCalls(moto_->log_path());
   int exactly_once = 0;
+  int repeats = 0;
   for (int i = 0; i < kObjects; ++i) {
     char path[64];
     std::snprintf(path, sizeof path, "/crash/k/%04d", i);
     auto it = calls.find(path);
     ASSERT_TRUE(it != calls.end()) << path << " never restored: a message was lost; seed " << seed;
-    int total = 0;
-    for (const auto& [status, n] : it->second) total += n;
-    int accepted = it->second.count(202) ? it->second.at(202) : 0;
-    EXPECT_EQ(accepted, 1) << path << "; seed " << seed;
-    EXPECT_EQ(total, 1) << path << "; seed " << seed;
-    exactly_once += accepted == 1 && total == 1;
+    std::string statuses;
+    int accepted = 0;
+    for (const auto& [status, n] : it->second) {
+      statuses += " " + std::to_string(status) + "x" + std::to_string(n);
+      if (status == 202) {
+        accepted = n;
+      } else {
+        repeats += n;  // 200 or 409, or a 5xx the client retried
+      }
+    }
+    EXPECT_EQ(accepted, 1) << path << " answered" << statuses << "; seed " << seed;
+    exactly_once += accepted == 1;
   }
   EXPECT_EQ(exactly_once, kObjects) << "seed " << seed;
+  EXPECT_LE(repeats, kKills * 10) << "seed " << seed;
 }
 
 }  // namespace
