@@ -4,10 +4,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
@@ -26,6 +30,9 @@ timespec ToTimespec(Clock::TimePoint t) {
   ts.tv_nsec = static_cast<long>(ns % 1000000000);
   return ts;
 }
+
+// HEADs in flight at once while answering one READDIRPLUS.
+constexpr size_t kMetadataThreads = 16;
 
 // The listing snapshot a directory handle reads from (stable offsets across readdir calls).
 struct DirHandle {
@@ -129,29 +136,28 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.entry_timeout = Seconds(options_.metadata_ttl);
     return (void)fuse_reply_entry(req, &e);
   }
-  Attributes attr = entry->attr;
-  if (!attr.is_dir) {
-    auto known = inodes_.Find(parent, name);
-    bool fresh = known && !known->attr.is_dir &&
-                 (known->attr.pending_upload ||
-                  (known->attr.etag == attr.etag &&
-                   clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
-    if (fresh) {
-      attr = known->attr;
-    } else {
-      auto info = Head(entry->key);
-      if (info.ok()) {
-        attr = AttrFromInfo(*info);
-      } else if (info.status().IsNotFound()) {
-        dirs_.Invalidate(dir->key);
-        return (void)fuse_reply_err(req, ENOENT);
-      } else {
-        spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)", options_.bucket,
-                     entry->key, info.status().message());
-      }
-    }
+  Result<Attributes> attr = EntryAttributes(parent, *entry);
+  if (!attr.ok()) {
+    dirs_.Invalidate(dir->key);
+    return (void)fuse_reply_err(req, ENOENT);
   }
-  ReplyEntry(req, inodes_.Lookup(parent, name, entry->key, attr));
+  ReplyEntry(req, inodes_.Lookup(parent, name, entry->key, *attr));
+}
+
+Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& entry) {
+  if (entry.attr.is_dir) return entry.attr;
+  auto known = inodes_.Find(parent, entry.name);
+  bool fresh = known && !known->attr.is_dir &&
+               (known->attr.pending_upload ||
+                (known->attr.etag == entry.attr.etag &&
+                 clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
+  if (fresh) return known->attr;
+  auto info = Head(entry.key);
+  if (info.ok()) return AttrFromInfo(*info);
+  if (info.status().IsNotFound()) return info.status();
+  spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)", options_.bucket,
+               entry.key, info.status().message());
+  return entry.attr;
 }
 
 void ThawFs::Forget(fuse_ino_t ino, uint64_t n) {
@@ -224,6 +230,81 @@ void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fus
     used += n;
   }
   fuse_reply_buf(req, buf.data(), used);
+}
+
+void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                         fuse_file_info* fi) {
+  auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
+  std::shared_ptr<const DirListing> listing = handle->listing;
+  const auto& entries = listing->entries;
+  // Offsets as in ReadDir. First decide which entries fit, so that no lookup is handed out
+  // for an entry the buffer cannot take.
+  size_t total = entries.size() + 2;
+  size_t begin = static_cast<size_t>(off);
+  size_t end = begin;
+  for (size_t room = size; end < total; ++end) {
+    const char* name = end == 0 ? "." : end == 1 ? ".." : entries[end - 2].name.c_str();
+    size_t n = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);
+    if (n > room) break;
+    room -= n;
+  }
+  // `ls -l` asks for every entry's attributes: HEAD the files of this batch in parallel
+  // instead of one LOOKUP round trip after another.
+  std::vector<std::optional<Attributes>> attrs(end - begin);
+  std::vector<size_t> to_head;
+  for (size_t i = std::max<size_t>(begin, 2); i < end; ++i) to_head.push_back(i);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < to_head.size();) {
+      size_t i = to_head[k];
+      Result<Attributes> a = EntryAttributes(ino, entries[i - 2]);
+      if (a.ok()) attrs[i - begin] = *a;  // gone since the listing: left out
+    }
+  };
+  size_t threads = std::min<size_t>(kMetadataThreads, to_head.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+
+  std::string buf(size, '\0');
+  size_t used = 0;
+  std::vector<fuse_ino_t> handed_out;
+  bool gone = false;
+  for (size_t i = begin; i < end; ++i) {
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof(e));
+    const char* name;
+    if (i < 2) {
+      // The kernel links no inode for "." and "..": no lookup is counted for them.
+      name = i == 0 ? "." : "..";
+      e.attr.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
+      e.attr.st_mode = S_IFDIR;
+    } else {
+      const DirEntry& d = entries[i - 2];
+      name = d.name.c_str();
+      const std::optional<Attributes>& a = attrs[i - begin];
+      if (!a) {
+        gone = true;  // left out; offsets need not be contiguous
+        continue;
+      }
+      Inode inode = inodes_.Lookup(ino, d.name, d.key, *a);
+      handed_out.push_back(inode.ino);
+      e.ino = inode.ino;
+      e.attr = ToStat(inode.ino, inode.attr);
+      e.attr_timeout = Seconds(options_.metadata_ttl);
+      e.entry_timeout = Seconds(options_.metadata_ttl);
+    }
+    used += fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e,
+                                   static_cast<off_t>(i + 1));
+  }
+  if (gone) {
+    if (auto dir = inodes_.Get(ino)) dirs_.Invalidate(dir->key);
+  }
+  // The kernel did not take the entries (interrupted): undo their lookups.
+  if (fuse_reply_buf(req, buf.data(), used) != 0) {
+    for (fuse_ino_t handed : handed_out) inodes_.Forget(handed, 1);
+  }
 }
 
 void ThawFs::ReleaseDir(fuse_req_t req, fuse_file_info* fi) {

@@ -3,8 +3,8 @@
 // is pinned); the same (parent, name) keeps its number while the kernel holds it.
 //
 // Lookup counts follow the FUSE contract: every reply that hands the kernel an entry (lookup,
-// create) adds one through Lookup(); Forget() subtracts and erases the inode at zero. A count
-// going below zero is a bug in the caller and aborts.
+// create, each READDIRPLUS entry) adds one through Lookup(); Forget() subtracts and erases the
+// inode at zero. A count going below zero is a bug in the caller and aborts.
 //
 // Thread safety: all methods lock one mutex (mu_); no method calls out while holding it.
 // Callers get copies (Inode values), never references into the table.

@@ -48,6 +48,9 @@ fuse_lowlevel_ops MakeOps() {
   ops.readdir = [](fuse_req_t r, fuse_ino_t i, size_t s, off_t o, fuse_file_info* fi) {
     Fs(r)->ReadDir(r, i, s, o, fi);
   };
+  ops.readdirplus = [](fuse_req_t r, fuse_ino_t i, size_t s, off_t o, fuse_file_info* fi) {
+    Fs(r)->ReadDirPlus(r, i, s, o, fi);
+  };
   ops.releasedir = [](fuse_req_t r, fuse_ino_t, fuse_file_info* fi) { Fs(r)->ReleaseDir(r, fi); };
   ops.statfs = [](fuse_req_t r, fuse_ino_t) { Fs(r)->StatFs(r); };
   ops.open = [](fuse_req_t r, fuse_ino_t i, fuse_file_info* fi) { Fs(r)->Open(r, i, fi); };

@@ -184,13 +184,16 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
     bool expect_continue = EqualsIgnoreCase(Trim(req.headers.Get("Expect")), "100-continue");
     std::unique_ptr<Call> call = service.Begin(std::move(req));
     bool has_body = hp.chunked() || (hp.content_length() && *hp.content_length() > 0);
+    // 100 Continue even when the framing says there is no body, as S3 does: botocore keeps the
+    // status of a final answer to an Expect request and misreads the connection's next
+    // response with it (a one-byte PUT after an empty one hung until its read timeout).
+    if (!call->early && expect_continue) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(sock, asio::buffer(kContinue),
+                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+    }
     if (!call->early && has_body) {
-      if (expect_continue) {
-        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        co_await asio::async_write(sock, asio::buffer(kContinue),
-                                   asio::redirect_error(use_awaitable, ec));
-        if (ec) break;
-      }
       if (call->sink) {
         http::request_parser<SinkBody> bp(std::move(hp));
         bp.get().body() = call->sink.get();

@@ -197,6 +197,11 @@ TEST_F(MountTest, StatShowsFsxPosixMetadataAndOptions) {
   MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
                      {"--uid", "42", "--gid", "43", "--file-mode", "0444", "--dir-mode", "0700"});
   ASSERT_TRUE(mount.mounted()) << mount.Log();
+  // A listing with attributes (READDIRPLUS) shows what a HEAD shows, before any stat.
+  std::string ls;
+  ASSERT_EQ(RunCommand("ls -ln --time-style=+%s " + mount.path() + " | tr -s ' '", &ls), 0);
+  EXPECT_NE(ls.find("-rw-r----- 1 1234 5678 1 1500000000 posix\n"), std::string::npos) << ls;
+  EXPECT_NE(ls.find("-r--r--r-- 1 42 43 1 "), std::string::npos) << ls;
   struct stat st;
   ASSERT_EQ(stat((mount.path() + "/posix").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode, static_cast<mode_t>(0100640));

@@ -19,6 +19,24 @@
 namespace thaw::testing {
 namespace {
 
+// botocore sends `Expect: 100-continue` with every PutObject, even an empty one, and misreads
+// a kept-alive connection's next response if the first was answered without 100 Continue.
+TEST(SimProcess, EmptyAndTinyPutsOnOneBotocoreConnectionDoNotStall) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  Boto(sim,
+       "c = boto3.client('s3', endpoint_url=s3.meta.endpoint_url, region_name='us-east-1',\n"
+       "    aws_access_key_id='testing', aws_secret_access_key='testing',\n"
+       "    config=Config(read_timeout=10, retries={'total_max_attempts': 1}))\n"
+       "c.create_bucket(Bucket='tiny')\n"
+       "bodies = [b'', b'x', b'', b'xy', b'x', b'']\n"
+       "for i, body in enumerate(bodies):\n"
+       "    c.put_object(Bucket='tiny', Key='k%d' % i, Body=body)\n"
+       "for i, body in enumerate(bodies):\n"
+       "    assert c.get_object(Bucket='tiny', Key='k%d' % i)['Body'].read() == body\n");
+}
+
 TEST(SimProcess, PrintsEndpointAndServesBoto3RoundTrip) {
   TempDir dir;
   Sim sim(dir.path() + "/data");

@@ -47,6 +47,8 @@ class ThawFs {
   void GetAttr(fuse_req_t req, fuse_ino_t ino);
   void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+  // With attributes (HEADed in parallel), so `ls -l` needs no LOOKUP per entry.
+  void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
   void ReleaseDir(fuse_req_t req, fuse_file_info* fi);
   void StatFs(fuse_req_t req);
   // file_ops.cc
@@ -73,6 +75,9 @@ class ThawFs {
   void ReplyEntry(fuse_req_t req, const Inode& inode);
   Result<s3::ObjectInfo> Head(const std::string& key);
   Attributes AttrFromInfo(const s3::ObjectInfo& info) const;
+  // A directory entry's attributes: the inode's if fresh, else a HEAD's (NotFound if the
+  // object is gone), else (HEAD failed) the listing's.
+  Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirEntry& entry);
   // Replies to an open of a readable object (pinning info's ETag).
   void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
                  const s3::ObjectInfo& info);
