@@ -1,7 +1,8 @@
 // ThawFs: the file system object behind the FUSE callbacks (reached through the session's
 // userdata). It owns the inode table, the directory cache, the read machinery and the waiting
-// opens; the callbacks in fs_ops.cc, file_ops.cc, xattr_ops.cc and write_ops.cc are its
-// methods, each replying exactly once (perhaps later, from OpenWaiters' thread).
+// opens; the callbacks in fs_ops.cc, file_ops.cc, xattr_ops.cc, write_ops.cc and
+// namespace_ops.cc are its methods, each replying exactly once (perhaps later, from
+// OpenWaiters' thread).
 #pragma once
 
 #include <sys/stat.h>
@@ -66,6 +67,10 @@ class ThawFs {
   void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi);
   void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
   void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
+  // namespace_ops.cc
+  void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+              const char* new_name, unsigned int flags);
 
   OpenWaiters& waiters() { return waiters_; }
   const MountOptions& options() const { return options_; }
