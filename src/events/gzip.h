@@ -24,5 +24,9 @@ bool IsGzip(std::string_view bytes);
 // The returned string has capacity() >= size() + `padding_bytes`.
 Result<std::string> Inflate(std::string_view gzip, size_t max_output_bytes,
                             size_t padding_bytes = 64);
+// The same into `out`, reusing its allocation (a buffer kept across log files). On error the
+// content of `out` is unspecified.
+Status InflateInto(std::string_view gzip, size_t max_output_bytes, size_t padding_bytes,
+                   std::string& out);
 
 }  // namespace thaw::events

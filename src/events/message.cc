@@ -101,6 +101,21 @@ Result<Format> Parser::Parse(std::string_view bytes, const std::string* padded, 
                                                      std::to_string(limits_.max_input_bytes));
   }
   if (IsGzip(bytes)) {
+    if (depth == 0) {
+      // Top level (never re-entered on a thread): the inflated document goes to a buffer kept
+      // per thread, as the padded copy below does; a fresh multi-MiB allocation per log file
+      // cost page faults and zero-filling. A buffer grown past kScratchMaxBytes is let go.
+      thread_local std::string inflated;
+      Status s = InflateInto(bytes, limits_.max_document_bytes, internal::kPadding, inflated);
+      if (inflated.capacity() > kScratchMaxBytes + internal::kPadding) {
+        std::string big = std::move(inflated);
+        inflated = std::string();
+        THAW_RETURN_IF_ERROR(s);
+        return ParseText(big, &big, depth + 1);
+      }
+      THAW_RETURN_IF_ERROR(s);
+      return ParseText(inflated, &inflated, depth + 1);
+    }
     THAW_ASSIGN_OR_RETURN(std::string text,
                           Inflate(bytes, limits_.max_document_bytes, internal::kPadding));
     return ParseText(text, &text, depth + 1);

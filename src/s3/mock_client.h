@@ -96,7 +96,6 @@ class MockS3Client : public S3Client {
   bool expedited_unavailable_ = false;
   std::function<void(Operation)> hook_;
   std::vector<RestoreObjectRequest> restore_requests_;
-  int next_version_ = 1;
 };
 
 }  // namespace thaw::s3

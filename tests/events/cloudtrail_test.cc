@@ -108,6 +108,34 @@ TEST(CloudTrail, GzipLogFileGivesTheSameResult) {
   ExpectMixedLog(*generic);
 }
 
+// gzip log files are inflated into a buffer kept per thread: a larger file before, a smaller
+// one after, a corrupt one in between and a multi-member one (the zlib path) must leave no
+// trace of each other.
+TEST(CloudTrail, GzipLogFilesInSequenceShareNoBytes) {
+  std::string log = Fixture("cloudtrail_log.json");
+  std::string big = "{\"Records\":[" + std::string(200000, ' ') + "]}";
+  std::string small = "{\"Records\":[]}";
+  Result<Parsed> p = ParseCloudTrailLog(Gzip(big));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->records_seen, 0u);
+  p = ParseCloudTrailLog(Gzip(small));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->records_seen, 0u);
+  std::string truncated = Gzip(log);
+  truncated.resize(truncated.size() / 2);
+  EXPECT_FALSE(ParseCloudTrailLog(truncated).ok());
+  p = ParseCloudTrailLog(Gzip(log));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ExpectMixedLog(*p);
+  std::string half = log.substr(0, log.size() / 2);
+  p = ParseCloudTrailLog(Gzip(half) + Gzip(log.substr(half.size())));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ExpectMixedLog(*p);
+  p = ParseCloudTrailLog(Gzip(small));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->records_seen, 0u);
+}
+
 TEST(CloudTrail, EmptyLogFile) {
   Result<Parsed> p = ParseCloudTrailLog("{\"Records\":[]}");
   ASSERT_TRUE(p.ok()) << p.status().ToString();

@@ -40,6 +40,23 @@ TEST(Gzip, RoundTripsAndLeavesPadding) {
   }
 }
 
+TEST(Gzip, InflateIntoReusesABufferWithoutKeepingItsBytes) {
+  std::string buffer(300000, 'x');
+  for (size_t n : {70000u, 200000u, 5u, 0u}) {
+    std::string text = Text(n);
+    ASSERT_TRUE(InflateInto(Gzip(text), 1u << 20, 64, buffer).ok()) << n;
+    EXPECT_EQ(buffer, text);
+    EXPECT_GE(buffer.capacity(), buffer.size() + 64);
+  }
+  // Multi-member streams take the zlib path, into the same buffer.
+  ASSERT_TRUE(InflateInto(Gzip("hello, ") + Gzip("world"), 1000, 64, buffer).ok());
+  EXPECT_EQ(buffer, "hello, world");
+  Status over = InflateInto(Gzip(Text(5000)), 4999, 64, buffer);
+  EXPECT_EQ(ParseErrorKindOf(over), ParseErrorKind::kTooLarge);
+  ASSERT_TRUE(InflateInto(Gzip("abc"), 1000, 64, buffer).ok());
+  EXPECT_EQ(buffer, "abc");
+}
+
 TEST(Gzip, ReadsConcatenatedMembers) {
   Result<std::string> out = Inflate(Gzip("hello, ") + Gzip("world"), 1000);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
