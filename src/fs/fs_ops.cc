@@ -31,8 +31,14 @@ timespec ToTimespec(Clock::TimePoint t) {
   return ts;
 }
 
+// The inode number a plain directory entry shows: informational only (no lookup is handed out
+// with it), stable for a key.
+fuse_ino_t DirentIno(const std::string& key) {
+  return (std::hash<std::string>{}(key) | 1) & 0x7fffffffffffffffull;
+}
+
 // HEADs in flight at once while answering one READDIRPLUS.
-constexpr size_t kMetadataThreads = 16;
+constexpr size_t kMetadataThreads = 32;
 
 // The listing snapshot a directory handle reads from (stable offsets across readdir calls).
 struct DirHandle {
@@ -144,7 +150,7 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   ReplyEntry(req, inodes_.Lookup(parent, name, entry->key, *attr));
 }
 
-Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& entry) {
+std::optional<Attributes> ThawFs::KnownAttributes(fuse_ino_t parent, const DirEntry& entry) {
   if (entry.attr.is_dir) return entry.attr;
   auto known = inodes_.Find(parent, entry.name);
   bool fresh = known && !known->attr.is_dir &&
@@ -152,6 +158,11 @@ Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& en
                 (known->attr.etag == entry.attr.etag &&
                  clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
   if (fresh) return known->attr;
+  return std::nullopt;
+}
+
+Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& entry) {
+  if (auto known = KnownAttributes(parent, entry)) return *known;
   auto info = Head(entry.key);
   if (info.ok()) return AttrFromInfo(*info);
   if (info.status().IsNotFound()) return info.status();
@@ -220,8 +231,7 @@ void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fus
     } else {
       const DirEntry& e = entries[i - 2];
       name = e.name.c_str();
-      // Informational only (readdir hands out no lookups); stable for a key.
-      st.st_ino = (std::hash<std::string>{}(e.key) | 1) & 0x7fffffffffffffffull;
+      st.st_ino = DirentIno(e.key);
       st.st_mode = e.attr.is_dir ? S_IFDIR : S_IFREG;
     }
     size_t n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
@@ -248,17 +258,27 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     if (n > room) break;
     room -= n;
   }
-  // `ls -l` asks for every entry's attributes: HEAD the files of this batch in parallel
-  // instead of one LOOKUP round trip after another.
+  // `ls -l`, `du` and `find -size` want every entry's attributes: HEAD the files of the batch
+  // in parallel instead of one LOOKUP round trip after another. The kernel also asks this way
+  // for the first batch of a directory read by name only (`find -name`): there the HEADs are
+  // extra work, bounded by the batch and done in parallel (docs/benchmarks.md).
   std::vector<std::optional<Attributes>> attrs(end - begin);
   std::vector<size_t> to_head;
-  for (size_t i = std::max<size_t>(begin, 2); i < end; ++i) to_head.push_back(i);
+  for (size_t i = std::max<size_t>(begin, 2); i < end; ++i) {
+    attrs[i - begin] = KnownAttributes(ino, entries[i - 2]);
+    if (!attrs[i - begin]) to_head.push_back(i);
+  }
+  std::vector<bool> gone_entries(end - begin, false);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t k; (k = next.fetch_add(1)) < to_head.size();) {
       size_t i = to_head[k];
       Result<Attributes> a = EntryAttributes(ino, entries[i - 2]);
-      if (a.ok()) attrs[i - begin] = *a;  // gone since the listing: left out
+      if (a.ok()) {
+        attrs[i - begin] = *a;
+      } else {
+        gone_entries[i - begin] = true;  // deleted since the listing: left out
+      }
     }
   };
   size_t threads = std::min<size_t>(kMetadataThreads, to_head.size());
@@ -284,7 +304,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       const DirEntry& d = entries[i - 2];
       name = d.name.c_str();
       const std::optional<Attributes>& a = attrs[i - begin];
-      if (!a) {
+      if (gone_entries[i - begin]) {
         gone = true;  // left out; offsets need not be contiguous
         continue;
       }

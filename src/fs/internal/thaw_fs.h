@@ -80,6 +80,8 @@ class ThawFs {
   void ReplyEntry(fuse_req_t req, const Inode& inode);
   Result<s3::ObjectInfo> Head(const std::string& key);
   Attributes AttrFromInfo(const s3::ObjectInfo& info) const;
+  // A directory entry's attributes if known without a HEAD (a directory, a fresh inode).
+  std::optional<Attributes> KnownAttributes(fuse_ino_t parent, const DirEntry& entry);
   // A directory entry's attributes: the inode's if fresh, else a HEAD's (NotFound if the
   // object is gone), else (HEAD failed) the listing's.
   Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirEntry& entry);
