@@ -73,6 +73,15 @@ TEST(SimProcess, PrintsEndpointAndServesBoto3RoundTrip) {
   EXPECT_NE(out.find("ok"), std::string::npos) << out;
 }
 
+TEST(SimProcess, Boto3AwsChunkedUploadsWithChecksumTrailers) {
+  // botocore's own aws-chunked encoder with trailing CRC32/SHA1/SHA256 (PutObject, UploadPart),
+  // a tampered trailer refused with BadDigest, a wrong secret refused (tests/sim/py).
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  EXPECT_NE(RunPy(sim, "aws_chunked_trailer.py").find("ok"), std::string::npos);
+}
+
 TEST(SimProcess, ArchiveRulesDeepArchiveAndIntelligentTiering) {
   TempDir dir;
   Sim sim(dir.path() + "/data", {"--time-scale", "100000"});
