@@ -112,10 +112,10 @@ Result<Response> Service::UploadPart(Call& call) {
   const UploadResult& up = *call.req.upload;
   PartRecord part{number, "", up.size_bytes, QuotedEtag(up.md5), clock_.Now()};
   THAW_RETURN_IF_ERROR(store_.PutPart(upload->upload_id, part, up.temp_path));
-  call.req.upload.reset();
   Response r;
   r.headers.Set("ETag", part.etag);
   if (up.checksum) r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
+  call.req.upload.reset();  // consumed (`up` dangles from here)
   return r;
 }
 

@@ -38,12 +38,12 @@ Result<Response> Service::PutObject(Call& call) {
   rec.etag = QuotedEtag(up.md5);
   SetChecksumHeader(rec, up);
   THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
-  call.req.upload.reset();  // consumed
   Response r;
   r.headers.Set("ETag", rec.etag);
   if (up.checksum) {
     r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
   }
+  call.req.upload.reset();  // consumed (`up` dangles from here)
   return r;
 }
 

@@ -6,11 +6,52 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <unordered_map>
 
 #include "common/strings.h"
 
 namespace thaw::sim {
 namespace fs = std::filesystem;
+
+// Prepared statements are kept for reuse: compiling a HEAD's point query took more of the
+// sim's CPU than running it. Idle statements are reset (no open read transaction, so WAL
+// checkpoints are not held back) and keyed by their SQL; a statement in use is never handed out
+// twice (a second concurrent user of the same SQL gets its own).
+class StmtCache {
+ public:
+  explicit StmtCache(sqlite3* db) : db_(db) {}
+  ~StmtCache() {
+    for (auto& [sql, st] : idle_) sqlite3_finalize(st);
+  }
+  sqlite3* db() const { return db_; }
+  sqlite3_stmt* Acquire(const char* sql, int* rc) {
+    auto it = idle_.find(sql);
+    if (it != idle_.end()) {
+      sqlite3_stmt* st = it->second;
+      idle_.erase(it);
+      *rc = SQLITE_OK;
+      return st;
+    }
+    sqlite3_stmt* st = nullptr;
+    *rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+    return st;
+  }
+  void Release(const char* sql, sqlite3_stmt* st) {
+    if (!st) return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (idle_.count(sql) >= 2) {
+      sqlite3_finalize(st);
+      return;
+    }
+    idle_.emplace(sql, st);
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle_;
+};
+
 namespace {
 
 int64_t ToNanos(Clock::TimePoint t) {
@@ -20,13 +61,14 @@ Clock::TimePoint FromNanos(int64_t n) {
   return Clock::TimePoint(std::chrono::duration_cast<Clock::Duration>(std::chrono::nanoseconds(n)));
 }
 
-// A prepared statement bound to the store's connection; finalized on scope exit.
+// A prepared statement of the store's connection, taken from the StmtCache and given back
+// (reset) on scope exit.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  Stmt(StmtCache& cache, const char* sql) : cache_(cache), sql_(sql) {
+    stmt_ = cache_.Acquire(sql, &rc_);
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  ~Stmt() { cache_.Release(sql_, stmt_); }
   Stmt& Bind(int i, const std::string& v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -41,7 +83,9 @@ class Stmt {
     int rc = Step();
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok() : Error();
   }
-  Status Error() const { return Status::Internal(std::string("sqlite: ") + sqlite3_errmsg(db_)); }
+  Status Error() const {
+    return Status::Internal(std::string("sqlite: ") + sqlite3_errmsg(cache_.db()));
+  }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : "";
@@ -49,7 +93,8 @@ class Stmt {
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 
  private:
-  sqlite3* db_;
+  StmtCache& cache_;
+  const char* sql_;
   sqlite3_stmt* stmt_ = nullptr;
   int rc_;
 };
@@ -129,7 +174,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   sqlite3* db = nullptr;
   std::string path = dir + "/meta.sqlite";
   if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -141,8 +186,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   return store;
 }
 
-Store::Store(std::string dir, sqlite3* db) : dir_(std::move(dir)), db_(db) {}
+Store::Store(std::string dir, sqlite3* db)
+    : dir_(std::move(dir)), db_(db), stmts_(std::make_unique<StmtCache>(db)) {}
 Store::~Store() {
+  stmts_.reset();  // statements are finalized before the connection closes
   sqlite3_close(db_);
 }
 
@@ -177,7 +224,7 @@ std::string Store::ObjectPath(const std::string& file) const {
 
 Status Store::CreateBucket(const BucketRecord& b) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "INSERT INTO buckets(name, region, created) VALUES(?,?,?)");
+  Stmt s(*stmts_, "INSERT INTO buckets(name, region, created) VALUES(?,?,?)");
   s.Bind(1, b.name).Bind(2, b.region).Bind(3, ToNanos(b.created));
   int rc = s.Step();
   if (rc == SQLITE_CONSTRAINT) return Status::AlreadyExists("bucket " + b.name);
@@ -186,7 +233,7 @@ Status Store::CreateBucket(const BucketRecord& b) {
 
 Result<BucketRecord> Store::GetBucket(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT name, region, created FROM buckets WHERE name=?");
+  Stmt s(*stmts_, "SELECT name, region, created FROM buckets WHERE name=?");
   s.Bind(1, name);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return Status::NotFound("bucket " + name);
@@ -196,7 +243,7 @@ Result<BucketRecord> Store::GetBucket(const std::string& name) {
 
 Result<std::vector<BucketRecord>> Store::ListBuckets() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT name, region, created FROM buckets ORDER BY name");
+  Stmt s(*stmts_, "SELECT name, region, created FROM buckets ORDER BY name");
   std::vector<BucketRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), s.Text(1), FromNanos(s.Int(2))});
@@ -207,22 +254,22 @@ Result<std::vector<BucketRecord>> Store::ListBuckets() {
 Status Store::DeleteBucket(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   {
-    Stmt s(db_, "SELECT 1 FROM objects WHERE bucket=? LIMIT 1");
+    Stmt s(*stmts_, "SELECT 1 FROM objects WHERE bucket=? LIMIT 1");
     s.Bind(1, name);
     if (s.Step() == SQLITE_ROW) return Status::FailedPrecondition("bucket not empty");
   }
-  Stmt s(db_, "DELETE FROM buckets WHERE name=?");
+  Stmt s(*stmts_, "DELETE FROM buckets WHERE name=?");
   s.Bind(1, name);
   THAW_RETURN_IF_ERROR(s.Run());
   if (sqlite3_changes(db_) == 0) return Status::NotFound("bucket " + name);
-  Stmt l(db_, "DELETE FROM lifecycle WHERE bucket=?");
+  Stmt l(*stmts_, "DELETE FROM lifecycle WHERE bucket=?");
   l.Bind(1, name);
   return l.Run();
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Store::ListRestoring() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT bucket, key FROM objects WHERE restore != 0");
+  Stmt s(*stmts_, "SELECT bucket, key FROM objects WHERE restore != 0");
   std::vector<std::pair<std::string, std::string>> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.emplace_back(s.Text(0), s.Text(1));
@@ -232,14 +279,14 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::ListRestoring() 
 
 Status Store::PutLifecycle(const std::string& bucket, const std::string& xml) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "INSERT OR REPLACE INTO lifecycle(bucket, xml) VALUES(?,?)");
+  Stmt s(*stmts_, "INSERT OR REPLACE INTO lifecycle(bucket, xml) VALUES(?,?)");
   s.Bind(1, bucket).Bind(2, xml);
   return s.Run();
 }
 
 Result<std::string> Store::GetLifecycle(const std::string& bucket) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT xml FROM lifecycle WHERE bucket=?");
+  Stmt s(*stmts_, "SELECT xml FROM lifecycle WHERE bucket=?");
   s.Bind(1, bucket);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return Status::NotFound("lifecycle of " + bucket);
@@ -249,14 +296,14 @@ Result<std::string> Store::GetLifecycle(const std::string& bucket) {
 
 Status Store::DeleteLifecycle(const std::string& bucket) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "DELETE FROM lifecycle WHERE bucket=?");
+  Stmt s(*stmts_, "DELETE FROM lifecycle WHERE bucket=?");
   s.Bind(1, bucket);
   return s.Run();
 }
 
 Result<std::map<std::string, std::string>> Store::ListLifecycles() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT bucket, xml FROM lifecycle");
+  Stmt s(*stmts_, "SELECT bucket, xml FROM lifecycle");
   std::map<std::string, std::string> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out[s.Text(0)] = s.Text(1);
@@ -268,7 +315,7 @@ Result<ObjectRecord> Store::GetObject(const std::string& bucket, const std::stri
   std::lock_guard<std::mutex> lock(mu_);
   std::string sql =
       std::string("SELECT ") + kObjectColumns + " FROM objects WHERE bucket=? AND key=?";
-  Stmt s(db_, sql.c_str());
+  Stmt s(*stmts_, sql.c_str());
   s.Bind(1, bucket).Bind(2, key);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return Status::NotFound("key " + key);
@@ -280,7 +327,7 @@ Result<ObjectRecord> Store::GetObject(const std::string& bucket, const std::stri
 Status Store::WriteObjectRow(const ObjectRecord& r) {
   std::string sql = std::string("INSERT OR REPLACE INTO objects(") + kObjectColumns +
                     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-  Stmt s(db_, sql.c_str());
+  Stmt s(*stmts_, sql.c_str());
   s.Bind(1, r.bucket).Bind(2, r.key).Bind(3, r.file).Bind(4, static_cast<int64_t>(r.size));
   s.Bind(5, r.etag).Bind(6, ToNanos(r.last_modified)).Bind(7, r.content_type);
   s.Bind(8, nlohmann::json(r.user_metadata).dump()).Bind(9, nlohmann::json(r.headers).dump());
@@ -299,7 +346,7 @@ Status Store::PutObject(ObjectRecord& rec, const std::string& temp_path) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     {
-      Stmt s(db_, "SELECT file FROM objects WHERE bucket=? AND key=?");
+      Stmt s(*stmts_, "SELECT file FROM objects WHERE bucket=? AND key=?");
       s.Bind(1, rec.bucket).Bind(2, rec.key);
       if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
     }
@@ -322,7 +369,7 @@ Status Store::UpdateObject(const ObjectRecord& r) {
   // Only the row of the same data file: an object replaced or deleted since `r` was read
   // (a concurrent PUT, the sweep racing a request) is left alone.
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "UPDATE objects SET storage_class=?, archive_status=?, restore=?, tier=?, days=?, "
          "ready_at=?, expiry=? WHERE bucket=? AND key=? AND file=?");
   s.Bind(1, r.archive.storage_class).Bind(2, r.archive.archive_status);
@@ -345,12 +392,12 @@ Status Store::DeleteObject(const std::string& bucket, const std::string& key) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     {
-      Stmt s(db_, "SELECT file FROM objects WHERE bucket=? AND key=?");
+      Stmt s(*stmts_, "SELECT file FROM objects WHERE bucket=? AND key=?");
       s.Bind(1, bucket).Bind(2, key);
       if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
     }
     if (old_file.empty()) return Status::Ok();
-    Stmt s(db_, "DELETE FROM objects WHERE bucket=? AND key=?");
+    Stmt s(*stmts_, "DELETE FROM objects WHERE bucket=? AND key=?");
     s.Bind(1, bucket).Bind(2, key);
     THAW_RETURN_IF_ERROR(s.Run());
   }
@@ -367,7 +414,7 @@ Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,
   std::string sql =
       std::string("SELECT ") + kObjectColumns +
       " FROM objects WHERE bucket=? AND key>? AND key>=? AND key<? ORDER BY key LIMIT ?";
-  Stmt s(db_, sql.c_str());
+  Stmt s(*stmts_, sql.c_str());
   s.Bind(1, bucket).Bind(2, after).Bind(3, prefix).Bind(4, prefix + "\xff\xff\xff\xff");
   s.Bind(5, static_cast<int64_t>(limit));
   std::vector<ObjectRecord> out;
@@ -379,7 +426,8 @@ Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,
 
 Status Store::CreateUpload(const UploadRecord& u) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "INSERT INTO uploads(upload_id, bucket, key, initiated, object) VALUES(?,?,?,?,?)");
+  Stmt s(*stmts_,
+         "INSERT INTO uploads(upload_id, bucket, key, initiated, object) VALUES(?,?,?,?,?)");
   s.Bind(1, u.upload_id).Bind(2, u.bucket).Bind(3, u.key).Bind(4, ToNanos(u.initiated));
   s.Bind(5, ObjectTemplateJson(u.object).dump());
   return s.Run();
@@ -408,7 +456,8 @@ UploadRecord ReadUpload(const Stmt& s) {
 
 Result<UploadRecord> Store::GetUpload(const std::string& upload_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT upload_id, bucket, key, initiated, object FROM uploads WHERE upload_id=?");
+  Stmt s(*stmts_,
+         "SELECT upload_id, bucket, key, initiated, object FROM uploads WHERE upload_id=?");
   s.Bind(1, upload_id);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return Status::NotFound("upload " + upload_id);
@@ -418,7 +467,7 @@ Result<UploadRecord> Store::GetUpload(const std::string& upload_id) {
 
 Result<std::vector<UploadRecord>> Store::ListUploads(const std::string& bucket) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "SELECT upload_id, bucket, key, initiated, object FROM uploads WHERE bucket=? "
          "ORDER BY key, initiated");
   s.Bind(1, bucket);
@@ -438,11 +487,11 @@ Status Store::PutPart(const std::string& upload_id, PartRecord& part,
   {
     std::lock_guard<std::mutex> lock(mu_);
     {
-      Stmt s(db_, "SELECT file FROM parts WHERE upload_id=? AND number=?");
+      Stmt s(*stmts_, "SELECT file FROM parts WHERE upload_id=? AND number=?");
       s.Bind(1, upload_id).Bind(2, part.number);
       if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
     }
-    Stmt s(db_,
+    Stmt s(*stmts_,
            "INSERT OR REPLACE INTO parts(upload_id, number, file, size, etag, last_modified) "
            "VALUES(?,?,?,?,?,?)");
     s.Bind(1, upload_id).Bind(2, part.number).Bind(3, part.file);
@@ -458,7 +507,7 @@ Status Store::PutPart(const std::string& upload_id, PartRecord& part,
 
 Result<std::vector<PartRecord>> Store::ListParts(const std::string& upload_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(*stmts_,
          "SELECT number, file, size, etag, last_modified FROM parts WHERE upload_id=? ORDER BY "
          "number");
   s.Bind(1, upload_id);
@@ -475,10 +524,10 @@ Result<std::vector<PartRecord>> Store::ListParts(const std::string& upload_id) {
 Status Store::DeleteUpload(const std::string& upload_id) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Stmt a(db_, "DELETE FROM parts WHERE upload_id=?");
+    Stmt a(*stmts_, "DELETE FROM parts WHERE upload_id=?");
     a.Bind(1, upload_id);
     THAW_RETURN_IF_ERROR(a.Run());
-    Stmt b(db_, "DELETE FROM uploads WHERE upload_id=?");
+    Stmt b(*stmts_, "DELETE FROM uploads WHERE upload_id=?");
     b.Bind(1, upload_id);
     THAW_RETURN_IF_ERROR(b.Run());
   }
@@ -489,14 +538,14 @@ Status Store::DeleteUpload(const std::string& upload_id) {
 
 std::optional<Clock::TimePoint> Store::LoadSimTime() {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "SELECT v FROM state WHERE k='sim_time'");
+  Stmt s(*stmts_, "SELECT v FROM state WHERE k='sim_time'");
   if (s.Step() != SQLITE_ROW) return std::nullopt;
   return FromNanos(s.Int(0));
 }
 
 Status Store::SaveSimTime(Clock::TimePoint t) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s(db_, "INSERT OR REPLACE INTO state(k, v) VALUES('sim_time', ?)");
+  Stmt s(*stmts_, "INSERT OR REPLACE INTO state(k, v) VALUES('sim_time', ?)");
   s.Bind(1, ToNanos(t));
   return s.Run();
 }

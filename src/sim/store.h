@@ -5,7 +5,8 @@
 // object and every restore state. Writes go file-first: a new object's file is renamed into
 // place before its row is committed; the file it replaces is removed after the commit.
 //
-// Thread safety: all methods may be called from any thread; one mutex serializes SQLite.
+// Thread safety: all methods may be called from any thread; one mutex serializes SQLite (the
+// connection is opened without SQLite's own mutex, and its prepared statements are cached).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,8 @@
 struct sqlite3;
 
 namespace thaw::sim {
+
+class StmtCache;  // store.cc
 
 struct BucketRecord {
   std::string name;
@@ -119,8 +122,9 @@ class Store {
   std::string NewFileId();
 
   const std::string dir_;
-  std::mutex mu_;  // guards db_ and rng state in NewFileId
+  std::mutex mu_;  // guards db_, stmts_ and rng state in NewFileId
   sqlite3* db_;
+  std::unique_ptr<StmtCache> stmts_;
 };
 
 }  // namespace thaw::sim
