@@ -240,8 +240,11 @@ std::string BuildCompleteMultipartUploadXml(const std::vector<CompletedPart>& pa
 Result<std::string> ParseCompleteMultipartUpload(std::string_view body) {
   constexpr std::string_view kWhat = "CompleteMultipartUpload";
   pugi::xml_document doc;
-  THAW_ASSIGN_OR_RETURN(pugi::xml_node root,
-                        LoadRoot(body, kWhat, "CompleteMultipartUploadResult", doc));
+  // S3 names the root ...Result; moto (and botocore, which ignores the name) ...Response.
+  const char* name = body.find("<CompleteMultipartUploadResponse") != std::string_view::npos
+                         ? "CompleteMultipartUploadResponse"
+                         : "CompleteMultipartUploadResult";
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node root, LoadRoot(body, kWhat, name, doc));
   std::string_view etag = Trim(root.child_value("ETag"));
   if (etag.empty()) return Malformed(kWhat, "no <ETag>");
   return std::string(etag);

@@ -196,6 +196,10 @@ TEST(MultipartXml, CompleteBodyIsEscapedXmlAndBadAnswersAreRefused) {
             "<Part><PartNumber>1</PartNumber><ETag>\"a&amp;b\"</ETag></Part>"
             "<Part><PartNumber>10000</PartNumber><ETag>\"c\"</ETag></Part>"
             "</CompleteMultipartUpload>");
+  auto moto_form = ParseCompleteMultipartUpload(
+      "<CompleteMultipartUploadResponse><ETag>\"e-2\"</ETag></CompleteMultipartUploadResponse>");
+  ASSERT_TRUE(moto_form.ok()) << moto_form.status().ToString();
+  EXPECT_EQ(*moto_form, "\"e-2\"");
   EXPECT_FALSE(ParseCompleteMultipartUpload("").ok());
   EXPECT_FALSE(ParseCompleteMultipartUpload("<CompleteMultipartUploadResult/>").ok());
   EXPECT_FALSE(ParseInitiateMultipartUpload("<Error><Code>x</Code></Error>").ok());
