@@ -4,32 +4,18 @@
 // makes close() fail with EIO, logs why, and leaves no upload behind. Also the option checks of
 // --restore-timeout and --multipart-threshold.
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include "common/strings.h"
 #include "integration/mount_env.h"
 #include "support/boto3.h"
+#include "support/md5.h"
 
 namespace thaw::testing {
 namespace {
 
 constexpr char kBucket[] = "wbucket";
 constexpr uint64_t kMiB = 1ull << 20;
-
-std::string Md5(std::string_view data) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
-  return std::string(reinterpret_cast<char*>(d), n);
-}
-
-std::string MultipartEtag(const std::string& data, uint64_t part) {
-  std::string md5s;
-  int n = 0;
-  for (uint64_t off = 0; off < data.size(); off += part, ++n) md5s += Md5(data.substr(off, part));
-  return "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(n) + "\"";
-}
 
 // Writes `data` to `path` in 1 MiB writes; returns 0 or the errno of the failing call (close's
 // included: that is where the upload happens).
@@ -92,7 +78,7 @@ TEST_F(MountWriteTest, BigFilesGoUpInPartsSmallOnesInOnePut) {
   std::string big = RandomBytes(20 * kMiB + 5, 31);
   ASSERT_EQ(WriteFile(mount.path() + "/big.bin", big), 0) << mount.Log();
   EXPECT_EQ(Boto3Object(sim_.endpoint(), "big.bin"),
-            MultipartEtag(big, 8 * kMiB) + " " + HexEncode(Md5(big)) + "\n");
+            MultipartEtag(big, 8 * kMiB) + " " + Md5Hex(big) + "\n");
   EXPECT_NE(MultipartEtag(big, 8 * kMiB).find("-3\""), std::string::npos);
   EXPECT_NE(
       mount.Log().find("uploaded s3://" + std::string(kBucket) + "/big.bin (20.0 MiB in 3 parts)"),
@@ -101,7 +87,7 @@ TEST_F(MountWriteTest, BigFilesGoUpInPartsSmallOnesInOnePut) {
   std::string small = RandomBytes(3 * kMiB, 32);
   ASSERT_EQ(WriteFile(mount.path() + "/small.bin", small), 0) << mount.Log();
   EXPECT_EQ(Boto3Object(sim_.endpoint(), "small.bin"),
-            "\"" + HexEncode(Md5(small)) + "\" " + HexEncode(Md5(small)) + "\n");
+            "\"" + Md5Hex(small) + "\" " + Md5Hex(small) + "\n");
   // Read back through the mount too.
   EXPECT_TRUE(ReadAll(mount.path() + "/big.bin") == big);
   EXPECT_EQ(OpenUploads(sim_.endpoint()), 0);
@@ -136,7 +122,7 @@ TEST_F(MountWriteTest, AFailingPartGivesEioAtCloseAndLeavesNoUpload) {
   ASSERT_EQ(RunCommand("curl -sf -X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
   EXPECT_EQ(WriteFile(mount.path() + "/doomed.bin", data), 0) << mount.Log();
   EXPECT_EQ(Boto3Object(sim_.endpoint(), "doomed.bin"),
-            MultipartEtag(data, 8 * kMiB) + " " + HexEncode(Md5(data)) + "\n");
+            MultipartEtag(data, 8 * kMiB) + " " + Md5Hex(data) + "\n");
 }
 
 TEST_F(MountWriteTest, BadTimeoutAndThresholdAreUsageErrors) {

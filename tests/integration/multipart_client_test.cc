@@ -3,7 +3,6 @@
 // multipart form, storage class and metadata, and no upload left behind after an abort or a
 // failure (ListMultipartUploads).
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <cstring>
 
@@ -13,25 +12,12 @@
 #include "s3/error.h"
 #include "s3/multipart_upload.h"
 #include "support/boto3.h"
+#include "support/md5.h"
 
 namespace thaw::testing {
 namespace {
 
 constexpr uint64_t kMiB = 1ull << 20;
-
-std::string Md5(std::string_view data) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
-  return std::string(reinterpret_cast<char*>(d), n);
-}
-
-std::string MultipartEtag(const std::string& data, uint64_t part) {
-  std::string md5s;
-  int n = 0;
-  for (uint64_t off = 0; off < data.size(); off += part, ++n) md5s += Md5(data.substr(off, part));
-  return "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(n) + "\"";
-}
 
 s3::MultipartUploadOptions FromString(const std::string& data, const std::string& bucket,
                                       const std::string& key, uint64_t part) {
@@ -93,7 +79,7 @@ void UploadAndCheck(s3::S3Client& client, const std::string& endpoint) {
   std::string etag = MultipartEtag(data, 5 * kMiB);
   EXPECT_EQ(done->etag, etag);
   EXPECT_EQ(Boto3View(endpoint, "mpbucket", "dir/big file+1"),
-            etag + " STANDARD_IA file-owner=1000 " + HexEncode(Md5(data)) + " 0\n");
+            etag + " STANDARD_IA file-owner=1000 " + Md5Hex(data) + " 0\n");
   // Our own HEAD agrees.
   auto head = client.HeadObject({"mpbucket", "dir/big file+1", ""});
   ASSERT_TRUE(head.ok()) << head.status().ToString();

@@ -14,22 +14,19 @@
 #include "s3/multipart_upload.h"
 #include "s3/xml.h"
 #include "support/http_test_server.h"
+#include "support/md5.h"
 
 namespace thaw::s3 {
 namespace {
 
 using thaw::testing::HttpTestServer;
+using thaw::testing::Md5;
+using thaw::testing::Md5Hex;
+using thaw::testing::MultipartEtag;
 using thaw::testing::TestRequest;
 using thaw::testing::TestResponse;
 
 constexpr uint64_t kMiB = 1ull << 20;
-
-std::string Md5(std::string_view data) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
-  return std::string(reinterpret_cast<char*>(d), n);
-}
 
 std::string Base64(std::string_view raw) {
   std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
@@ -38,14 +35,6 @@ std::string Base64(std::string_view raw) {
                           static_cast<int>(raw.size()));
   out.resize(static_cast<size_t>(n));
   return out;
-}
-
-// S3's multipart ETag of `data` cut into parts of `part` bytes, computed independently.
-std::string MultipartEtag(const std::string& data, uint64_t part) {
-  std::string md5s;
-  int n = 0;
-  for (uint64_t off = 0; off < data.size(); off += part, ++n) md5s += Md5(data.substr(off, part));
-  return "\"" + HexEncode(Md5(md5s)) + "-" + std::to_string(n) + "\"";
 }
 
 std::string Pattern(size_t n, uint32_t seed) {
@@ -85,7 +74,7 @@ TEST_F(MultipartOnTheWire, RequestsAndAnswersAsS3DefinesThem) {
     }
     if (req.method == "PUT") {
       TestResponse r;
-      r.headers = {{"ETag", "\"" + HexEncode(Md5(req.body)) + "\""}};
+      r.headers = {{"ETag", "\"" + Md5Hex(req.body) + "\""}};
       return r;
     }
     if (req.method == "POST") {
@@ -119,7 +108,7 @@ TEST_F(MultipartOnTheWire, RequestsAndAnswersAsS3DefinesThem) {
   part.content_md5 = Base64(Md5("part two"));
   auto etag = client->UploadPart(part);
   ASSERT_TRUE(etag.ok()) << etag.status().ToString();
-  EXPECT_EQ(*etag, "\"" + HexEncode(Md5("part two")) + "\"");
+  EXPECT_EQ(*etag, "\"" + Md5Hex("part two") + "\"");
   EXPECT_EQ(seen[1].target, "/b/a%20b?partNumber=2&uploadId=up%2B%2Fid");
   EXPECT_EQ(seen[1].body, "part two");
   EXPECT_EQ(seen[1].Header("content-md5"), part.content_md5);
