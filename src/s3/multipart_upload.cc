@@ -7,8 +7,12 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "common/strings.h"
+#include "s3/error.h"
 
 namespace thaw::s3 {
 namespace {
@@ -60,6 +64,33 @@ HttpBody PartBody(const MultipartUploadOptions& o, uint64_t offset, uint64_t len
     return true;
   };
   return body;
+}
+
+// S3's ETag for an object completed from `parts`: the MD5 of the parts' binary MD5s and "-N".
+// nullopt when a part's ETag is not a plain MD5 (e.g. SSE-KMS), so it cannot be predicted.
+std::optional<std::string> ExpectedEtag(const std::vector<CompletedPart>& parts) {
+  std::string md5s;
+  for (const CompletedPart& p : parts) {
+    std::string_view hex = p.etag;
+    if (hex.size() == 34 && hex.front() == '"' && hex.back() == '"') hex = hex.substr(1, 32);
+    if (hex.size() != 32) return std::nullopt;
+    for (size_t i = 0; i < hex.size(); i += 2) {
+      auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      md5s += static_cast<char>(hi * 16 + lo);
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(md5s.data(), md5s.size(), digest, &len, EVP_md5(), nullptr);
+  return "\"" + HexEncode(std::string_view(reinterpret_cast<char*>(digest), len)) + "-" +
+         std::to_string(parts.size()) + "\"";
 }
 
 }  // namespace
@@ -138,6 +169,14 @@ Result<PutObjectResult> UploadMultipart(S3Client& client, const MultipartUploadO
     Result<PutObjectResult> done = client.CompleteMultipartUpload(complete);
     if (done.ok()) return done;
     failure = done.status();
+    // NoSuchUpload after the client retried a Complete whose answer was lost: the first
+    // attempt may have done it. The object then carries exactly the ETag these parts make.
+    std::optional<std::string> expected = ExpectedEtag(complete.parts);
+    if (S3ErrorCode(failure) == "NoSuchUpload" && expected) {
+      auto head = client.HeadObject({o.target.bucket, o.target.key, ""});
+      if (head.ok() && head->etag == *expected)
+        return PutObjectResult{head->etag, head->version_id};
+    }
   }
   // Every part request has finished (threads joined), so one abort removes them all.
   Status aborted = client.AbortMultipartUpload(o.target.bucket, o.target.key, upload_id);

@@ -37,7 +37,8 @@ struct MultipartUploadOptions {
 
 // Creates the upload, sends every part (with Content-MD5, so S3 checks each one), completes it
 // and returns the object's ETag. On failure the upload is aborted and the first error returned
-// (with the abort's own failure appended if that failed too).
+// (with the abort's own failure added if that failed too). A Complete answered NoSuchUpload (a
+// retry after an answer lost on the way) counts as done when HEAD shows the ETag these parts make.
 Result<PutObjectResult> UploadMultipart(S3Client& client, const MultipartUploadOptions& options);
 
 }  // namespace thaw::s3

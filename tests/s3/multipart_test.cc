@@ -323,5 +323,72 @@ TEST_F(UploadMultipartOverMock, TooManyPartsIsRefusedBeforeAnyRequest) {
   EXPECT_EQ(mock_.TotalCalls(), 1);  // CreateBucket in SetUp only
 }
 
+// A client whose CompleteMultipartUpload answers NoSuchUpload, as the real client does when its
+// retry follows a Complete that took effect but whose answer was lost; `apply` says whether the
+// Complete took effect.
+class LostCompleteAnswer : public S3Client {
+ public:
+  LostCompleteAnswer(MockS3Client& mock, bool apply) : mock_(mock), apply_(apply) {}
+  Result<ListObjectsPage> ListObjectsV2(const ListObjectsRequest& r) override {
+    return mock_.ListObjectsV2(r);
+  }
+  Result<ObjectInfo> HeadObject(const HeadObjectRequest& r) override { return mock_.HeadObject(r); }
+  Result<GetObjectResult> GetObject(const GetObjectRequest& r) override {
+    return mock_.GetObject(r);
+  }
+  Result<PutObjectResult> PutObject(const PutObjectRequest& r) override {
+    return mock_.PutObject(r);
+  }
+  Status DeleteObject(const std::string& b, const std::string& k, const std::string& v) override {
+    return mock_.DeleteObject(b, k, v);
+  }
+  Status CreateBucket(const std::string& b) override { return mock_.CreateBucket(b); }
+  Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
+    return mock_.RestoreObject(r);
+  }
+  Result<std::string> CreateMultipartUpload(const CreateMultipartUploadRequest& r) override {
+    return mock_.CreateMultipartUpload(r);
+  }
+  Result<std::string> UploadPart(const UploadPartRequest& r) override {
+    return mock_.UploadPart(r);
+  }
+  Result<PutObjectResult> CompleteMultipartUpload(
+      const CompleteMultipartUploadRequest& r) override {
+    if (apply_) {
+      EXPECT_TRUE(mock_.CompleteMultipartUpload(r).ok());
+    }
+    HttpResponse resp;
+    resp.status = 404;
+    resp.body = "<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>";
+    return ErrorFromResponse(resp, "CompleteMultipartUpload", "s3://" + r.bucket + "/" + r.key);
+  }
+  Status AbortMultipartUpload(const std::string& b, const std::string& k,
+                              const std::string& id) override {
+    return mock_.AbortMultipartUpload(b, k, id);
+  }
+
+ private:
+  MockS3Client& mock_;
+  bool apply_;
+};
+
+TEST_F(UploadMultipartOverMock, ACompleteWhoseAnswerWasLostIsRecognisedByItsEtag) {
+  std::string data = Pattern(7 * kMiB, 8);
+  LostCompleteAnswer lost(mock_, /*apply=*/true);
+  auto done = UploadMultipart(lost, Options(data, 5 * kMiB));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->etag, MultipartEtag(data, 5 * kMiB));
+  EXPECT_TRUE(Stored("big") == data);
+
+  // An older object under the key does not pass for the new one.
+  LostCompleteAnswer never(mock_, /*apply=*/false);
+  std::string other = Pattern(7 * kMiB, 9);
+  auto failed = UploadMultipart(never, Options(other, 5 * kMiB));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(S3ErrorCode(failed.status()), "NoSuchUpload");
+  EXPECT_EQ(mock_.OpenUploads(), 0);
+  EXPECT_TRUE(Stored("big") == data);
+}
+
 }  // namespace
 }  // namespace thaw::s3
