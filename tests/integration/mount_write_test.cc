@@ -9,7 +9,7 @@
 #include "common/strings.h"
 #include "integration/mount_env.h"
 #include "support/boto3.h"
-#include "support/md5.h"
+#include "support/upload_checks.h"
 
 namespace thaw::testing {
 namespace {

@@ -12,7 +12,7 @@
 #include "s3/error.h"
 #include "s3/multipart_upload.h"
 #include "support/boto3.h"
-#include "support/md5.h"
+#include "support/upload_checks.h"
 
 namespace thaw::testing {
 namespace {
@@ -27,12 +27,7 @@ s3::MultipartUploadOptions FromString(const std::string& data, const std::string
   o.size = data.size();
   o.part_size = part;
   o.concurrency = 3;
-  o.read_at = [&data](uint64_t off, char* buf, size_t len) -> int64_t {
-    if (off >= data.size()) return 0;
-    size_t n = std::min<size_t>(len, data.size() - off);
-    std::memcpy(buf, data.data() + off, n);
-    return static_cast<int64_t>(n);
-  };
+  o.read_at = ReadAtString(data);
   return o;
 }
 

@@ -14,7 +14,7 @@
 #include "s3/multipart_upload.h"
 #include "s3/xml.h"
 #include "support/http_test_server.h"
-#include "support/md5.h"
+#include "support/upload_checks.h"
 
 namespace thaw::s3 {
 namespace {
@@ -23,6 +23,7 @@ using thaw::testing::HttpTestServer;
 using thaw::testing::Md5;
 using thaw::testing::Md5Hex;
 using thaw::testing::MultipartEtag;
+using thaw::testing::ReadAtString;
 using thaw::testing::TestRequest;
 using thaw::testing::TestResponse;
 
@@ -221,12 +222,7 @@ class UploadMultipartOverMock : public ::testing::Test {
     o.size = data.size();
     o.part_size = part;
     o.concurrency = concurrency;
-    o.read_at = [&data](uint64_t off, char* buf, size_t len) -> int64_t {
-      if (off >= data.size()) return 0;
-      size_t n = std::min<size_t>(len, data.size() - off);
-      std::memcpy(buf, data.data() + off, n);
-      return static_cast<int64_t>(n);
-    };
+    o.read_at = ReadAtString(data);
     return o;
   }
   std::string Stored(const std::string& key) {
