@@ -38,7 +38,8 @@ struct MountFlags {
   bool allow_other = false;
   bool read_only = false;
   std::string archived = "wait";
-  std::string restore_timeout = "48h";
+  std::string restore_timeout = "auto";
+  std::string multipart_threshold = "64MiB";
   std::string poll_interval;
   std::string log_file;
   std::string cache_dir;
@@ -87,11 +88,21 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
   auto ttl = ParseDurationMs(f.metadata_ttl);
   if (!ttl) return Status::InvalidArgument("--metadata-ttl '" + f.metadata_ttl + "': e.g. 60s");
   o.metadata_ttl = *ttl;
-  auto timeout = ParseDurationMs(f.restore_timeout);
-  if (!timeout || timeout->count() == 0) {
-    return Status::InvalidArgument("--restore-timeout '" + f.restore_timeout + "': e.g. 90s, 12h");
+  if (f.restore_timeout != "auto") {
+    auto timeout = ParseDurationMs(f.restore_timeout);
+    if (!timeout || timeout->count() == 0) {
+      return Status::InvalidArgument("--restore-timeout '" + f.restore_timeout +
+                                     "': auto, or a duration such as 90s, 12h");
+    }
+    o.restore_timeout = *timeout;
   }
-  o.restore_timeout = *timeout;
+  auto threshold = restore::ParseSize(f.multipart_threshold);
+  // Below the threshold a file goes up in one PUT, which S3 caps at 5 GiB.
+  if (!threshold || *threshold == 0 || *threshold > (5ull << 30)) {
+    return Status::InvalidArgument("--multipart-threshold '" + f.multipart_threshold +
+                                   "': a size from 1B to 5GiB, e.g. 64MiB");
+  }
+  o.write.multipart_threshold = *threshold;
   auto fm = ParseMode(f.file_mode);
   auto dm = ParseMode(f.dir_mode);
   if (!fm) return Status::InvalidArgument("--file-mode '" + f.file_mode + "': octal, e.g. 0644");
@@ -237,8 +248,14 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
                   "opening an archived file: wait for its restore, or fail with EAGAIN at once")
       ->capture_default_str();
   cmd->add_option("--restore-timeout", f->restore_timeout,
-                  "a waiting open gives up with ETIMEDOUT after this (the restore goes on)")
+                  "a waiting open gives up with ETIMEDOUT after this (the restore goes on); "
+                  "auto: S3's upper bound for the class and tier chosen, plus a margin")
       ->capture_default_str();
+  // Hidden (tests use small files); documented in README.
+  cmd->add_option("--multipart-threshold", f->multipart_threshold,
+                  "files of at least this size are uploaded in parts")
+      ->capture_default_str()
+      ->group("");
   cmd->add_option("--poll-interval", f->poll_interval,
                   "check restores in progress at least this often (e.g. 30s; for fast endpoints)");
   cmd->add_option("--log-file", f->log_file, "where the daemon logs (default: nowhere)");

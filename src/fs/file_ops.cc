@@ -11,6 +11,7 @@
 #include "common/time_format.h"
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
+#include "fs/restore_timeout.h"
 #include "s3/error.h"
 
 namespace thaw::fs {
@@ -98,27 +99,40 @@ void ThawFs::OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode
   fuse_file_info saved = *fi;
   Inode inode_copy = inode;
   s3::ObjectInfo info_copy = info;
-  waiters_.Wait(id, *handle, clock_.Now() + options_.restore_timeout,
-                [this, req, saved, inode_copy, info_copy,
+  auto finish = [this, req, saved, inode_copy, info_copy,
                  object](const Result<restore::RestoreRecord>& r) mutable {
-                  if (!r.ok()) {
-                    int err = ErrnoFor(r.status());
-                    if (r.status().code() == StatusCode::kAborted) err = EIO;
-                    spdlog::info("mount: open of {} gave up waiting: {}", object.ToString(),
-                                 r.status().message());
-                    fuse_reply_err(req, err);
-                    return;
-                  }
-                  int err = ErrnoForRecord(*r);
-                  if (err != 0) {
-                    spdlog::warn("mount: open of {}: restore {} ({})", object.ToString(),
-                                 restore::StateName(r->state), r->error);
-                    fuse_reply_err(req, err);
-                    return;
-                  }
-                  // The restore does not change the ETag: the one HEAD saw at open stays pinned.
-                  ReplyOpen(req, &saved, inode_copy, info_copy);
-                });
+    if (!r.ok()) {
+      int err = ErrnoFor(r.status());
+      if (r.status().code() == StatusCode::kAborted) err = EIO;
+      spdlog::info("mount: open of {} gave up waiting: {}", object.ToString(),
+                   r.status().message());
+      fuse_reply_err(req, err);
+      return;
+    }
+    int err = ErrnoForRecord(*r);
+    if (err != 0) {
+      spdlog::warn("mount: open of {}: restore {} ({})", object.ToString(),
+                   restore::StateName(r->state), r->error);
+      fuse_reply_err(req, err);
+      return;
+    }
+    // The restore does not change the ETag: the one HEAD saw at open stays pinned.
+    ReplyOpen(req, &saved, inode_copy, info_copy);
+  };
+  if (options_.restore_timeout) {
+    waiters_.Wait(id, *handle, clock_.Now() + *options_.restore_timeout, std::move(finish));
+    return;
+  }
+  // auto: the bound of the tier the engine chose (slowest of the class until it has chosen).
+  Clock::TimePoint opened = clock_.Now();
+  std::string storage_class = info.storage_class;
+  std::string archive_status = info.archive_status;
+  waiters_.Wait(
+      id, *handle,
+      [opened, storage_class, archive_status](const restore::RestoreRecord& r) {
+        return opened + AutoRestoreTimeout(storage_class, archive_status, r.tier);
+      },
+      std::move(finish));
 }
 
 void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {

@@ -1,6 +1,9 @@
 // Waiting opens of archived files, finished from one thread (see open_waiters.h).
 #include "fs/open_waiters.h"
 
+#include <tuple>
+#include <vector>
+
 namespace thaw::fs {
 
 OpenWaiters::OpenWaiters(Clock& clock) : clock_(clock) {
@@ -20,6 +23,19 @@ uint64_t OpenWaiters::Reserve() {
 
 void OpenWaiters::Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle,
                        Clock::TimePoint deadline, Finish finish) {
+  Register(id, std::move(handle), Waiter{nullptr, -1, deadline, std::move(finish), nullptr});
+}
+
+void OpenWaiters::Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle,
+                       DeadlineFn deadline, Finish finish) {
+  Clock::TimePoint first = deadline(handle->Snapshot());
+  Register(id, std::move(handle),
+           Waiter{nullptr, -1, first, std::move(finish), std::move(deadline)});
+}
+
+void OpenWaiters::Register(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle,
+                           Waiter waiter) {
+  waiter.handle = handle;
   {
     std::unique_lock lock(mu_);
     reserved_.erase(id);
@@ -28,10 +44,10 @@ void OpenWaiters::Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> hand
     if (interrupted_.erase(id) > 0) early = Status::Cancelled("interrupted");
     if (!early.ok()) {
       lock.unlock();
-      finish(early);
+      waiter.finish(early);
       return;
     }
-    waiters_[id] = Waiter{handle, -1, deadline, std::move(finish)};
+    waiters_[id] = std::move(waiter);
     changed_ = true;
   }
   // Outside mu_: Subscribe may call back at once, on this thread.
@@ -94,10 +110,31 @@ void OpenWaiters::Complete(std::deque<Done>& done) {
   done.clear();
 }
 
+void OpenWaiters::RecheckDeadlines(std::unique_lock<std::mutex>& lock) {
+  Clock::TimePoint now = clock_.Now();
+  if (now < next_recheck_) return;
+  next_recheck_ = now + kRecheckInterval;
+  std::vector<std::tuple<uint64_t, std::shared_ptr<restore::RestoreHandle>, DeadlineFn>> derived;
+  for (const auto& [id, w] : waiters_) {
+    if (w.deadline_fn) derived.emplace_back(id, w.handle, w.deadline_fn);
+  }
+  if (derived.empty()) return;
+  // Snapshot takes the handle's lock: never under mu_, which the engine's callbacks take.
+  lock.unlock();
+  std::vector<std::pair<uint64_t, Clock::TimePoint>> deadlines;
+  for (auto& [id, handle, fn] : derived) deadlines.emplace_back(id, fn(handle->Snapshot()));
+  lock.lock();
+  for (const auto& [id, deadline] : deadlines) {
+    auto it = waiters_.find(id);
+    if (it != waiters_.end()) it->second.deadline = deadline;
+  }
+}
+
 void OpenWaiters::Run() {
   std::deque<Done> done;
   std::unique_lock lock(mu_);
   while (true) {
+    RecheckDeadlines(lock);
     changed_ = false;
     // Whatever the engine or an interrupt reported, then deadlines, then shutdown.
     while (!fired_.empty()) {
@@ -111,6 +148,7 @@ void OpenWaiters::Run() {
     }
     Clock::TimePoint now = clock_.Now();
     Clock::TimePoint next = now + std::chrono::hours(1);  // no unbounded waits
+    bool derived = false;
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       if (stop_ || it->second.deadline <= now) {
         Status s = stop_ ? Status::Aborted("the mount is shutting down")
@@ -119,6 +157,7 @@ void OpenWaiters::Run() {
         it = waiters_.erase(it);
       } else {
         next = std::min(next, it->second.deadline);
+        derived = derived || static_cast<bool>(it->second.deadline_fn);
         ++it;
       }
     }
@@ -129,6 +168,7 @@ void OpenWaiters::Run() {
       continue;
     }
     if (stop_) return;
+    if (derived) next = std::min(next, next_recheck_);
     clock_.WaitUntil(lock, cv_, next, [&] { return stop_ || changed_ || !fired_.empty(); });
   }
 }

@@ -7,6 +7,10 @@
 //   kAborted                           (Shutdown: the mount is going away).
 // The restore itself goes on in every case: the engine and its journal own it.
 //
+// A deadline is fixed, or derived from the restore's record (`--restore-timeout auto`: the
+// engine chooses the tier after the open registers, and may change it, e.g. Expedited falling
+// back to Standard); a derived one is re-evaluated at least every kRecheckInterval.
+//
 // Ids are reserved first (Reserve) so that an interrupt arriving before Wait registers the
 // waiter is not lost.
 //
@@ -32,12 +36,19 @@ namespace thaw::fs {
 class OpenWaiters {
  public:
   using Finish = std::function<void(const Result<restore::RestoreRecord>&)>;
+  // The deadline for a record's current state. Called from this object's thread, never under
+  // its lock.
+  using DeadlineFn = std::function<Clock::TimePoint(const restore::RestoreRecord&)>;
+  static constexpr std::chrono::seconds kRecheckInterval{30};
 
   explicit OpenWaiters(Clock& clock);
   ~OpenWaiters();  // Shutdown()
 
   uint64_t Reserve();
   void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle, Clock::TimePoint deadline,
+            Finish finish);
+  // As above with a deadline derived from handle->Snapshot().
+  void Wait(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle, DeadlineFn deadline,
             Finish finish);
   void Interrupt(uint64_t id);
   // Finishes every waiter with kAborted and stops the thread. Later Waits finish at once.
@@ -50,12 +61,16 @@ class OpenWaiters {
     int subscription = -1;
     Clock::TimePoint deadline;
     Finish finish;
+    DeadlineFn deadline_fn;  // null: `deadline` is fixed
   };
   struct Done {
     Waiter waiter;
     Result<restore::RestoreRecord> result;
     bool unsubscribe;
   };
+  void Register(uint64_t id, std::shared_ptr<restore::RestoreHandle> handle, Waiter waiter);
+  // Re-evaluates derived deadlines (takes and releases mu_ around the snapshots).
+  void RecheckDeadlines(std::unique_lock<std::mutex>& lock);
   void Run();
   void Complete(std::deque<Done>& done);
 
@@ -68,6 +83,7 @@ class OpenWaiters {
   std::deque<std::pair<uint64_t, Result<restore::RestoreRecord>>> fired_;  // from the engine
   uint64_t next_id_ = 1;
   bool changed_ = false;  // a waiter was added: deadlines to recompute
+  Clock::TimePoint next_recheck_{};
   bool stop_ = false;
   std::thread thread_;
 };

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace thaw::fs {
@@ -27,6 +28,16 @@ struct ReadOptions {
   int fetch_threads = 16;
 };
 
+// Uploads of written files (on close or flush).
+struct WriteOptions {
+  // Files of at least this size go up as a multipart upload, smaller ones with one PutObject.
+  uint64_t multipart_threshold = 64ull << 20;
+  // Parts are at least this big, and bigger when 10,000 of them would not cover the file.
+  uint64_t min_part_bytes = 8ull << 20;
+  // Parts sent at once; each streams from the temp file, so memory does not grow with it.
+  int parallel_parts = 4;
+};
+
 struct MountOptions {
   std::string bucket;
   std::string prefix;  // "" or ending in '/': the key prefix shown as the mount's root
@@ -42,13 +53,16 @@ struct MountOptions {
   // kWait: a blocking open of an archived file waits for its restore; kFail: EAGAIN at once.
   enum class Archived { kWait, kFail };
   Archived archived = Archived::kWait;
-  // A waiting open gives up (ETIMEDOUT) after this; the restore goes on.
-  std::chrono::milliseconds restore_timeout{std::chrono::hours(48)};
+  // A waiting open gives up (ETIMEDOUT) after this; the restore goes on. nullopt (`auto`): the
+  // published upper bound of the object's class and the tier chosen, plus a margin
+  // (restore_timeout.h).
+  std::optional<std::chrono::milliseconds> restore_timeout;
   int fuse_threads = 16;  // FUSE worker threads at most
   // Disk cache of fetched parts (disk_cache.h); off when cache_dir is empty.
   std::string cache_dir;
   uint64_t cache_size_bytes = 10ull << 30;
   ReadOptions read;
+  WriteOptions write;
 };
 
 }  // namespace thaw::fs

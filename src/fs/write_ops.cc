@@ -1,9 +1,10 @@
 // Writes. A file created or opened for writing is buffered whole in an unlinked temp file
-// (under $TMPDIR) and uploaded with one PutObject when it is flushed or closed while dirty.
-// Opening an existing file for writing without O_TRUNC downloads it first. One PUT carries at
-// most 5 GiB (S3's limit; the S3 client has no multipart upload yet). mkdir writes a `dir/`
-// marker object; unlink deletes the object. Under --read-only the kernel refuses all of these
-// (the mount is `ro`) and they answer EROFS here too.
+// (under $TMPDIR) and uploaded when it is flushed or closed while dirty: with one PutObject
+// below WriteOptions::multipart_threshold, as a multipart upload from there (parts streamed from
+// the temp file a few at a time; a failed upload is aborted, so no parts stay behind). Opening
+// an existing file for writing without O_TRUNC downloads it first. mkdir writes a `dir/` marker
+// object; unlink deletes the object. Under --read-only the kernel refuses all of these (the
+// mount is `ro`) and they answer EROFS here too.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -13,13 +14,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/strings.h"
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
+#include "s3/multipart_upload.h"
 
 namespace thaw::fs {
 namespace {
-
-constexpr uint64_t kMaxSinglePut = 5ull << 30;
 
 Result<int> MakeTempFile() {
   const char* dir = std::getenv("TMPDIR");
@@ -39,26 +40,44 @@ Status ThawFs::Upload(FileHandle& fh) {
   struct stat st;
   if (fstat(fh.temp_fd, &st) != 0) return Status::Internal(std::strerror(errno));
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (size > kMaxSinglePut) {
-    return Status::InvalidArgument("file larger than 5 GiB: a single PUT cannot carry it");
+  if (size > s3::kMaxObjectSize) {
+    return Status::OutOfRange("file of " + HumanBytes(size) + " is over S3's 5 TiB object limit");
   }
-  auto offset = std::make_shared<uint64_t>(0);
   int fd = fh.temp_fd;
-  s3::PutObjectRequest put;
-  put.bucket = options_.bucket;
-  put.key = fh.key;
-  put.body.size = size;
-  put.body.reader = [fd, offset](char* buf, size_t len) -> int64_t {
-    ssize_t n = pread(fd, buf, len, static_cast<off_t>(*offset));
-    if (n < 0) return -1;
-    *offset += static_cast<uint64_t>(n);
-    return n;
-  };
-  put.body.rewind = [offset] {
-    *offset = 0;
-    return true;
-  };
-  THAW_ASSIGN_OR_RETURN(s3::PutObjectResult done, client_.PutObject(put));
+  s3::PutObjectResult done;
+  if (size >= options_.write.multipart_threshold && size > 0) {
+    s3::MultipartUploadOptions mp;
+    mp.target.bucket = options_.bucket;
+    mp.target.key = fh.key;
+    mp.size = size;
+    THAW_ASSIGN_OR_RETURN(mp.part_size, s3::ChoosePartSize(size, options_.write.min_part_bytes));
+    mp.concurrency = options_.write.parallel_parts;
+    mp.read_at = [fd](uint64_t offset, char* buf, size_t len) -> int64_t {
+      ssize_t n = pread(fd, buf, len, static_cast<off_t>(offset));
+      return n < 0 ? -1 : n;
+    };
+    THAW_ASSIGN_OR_RETURN(done, s3::UploadMultipart(client_, mp));
+    spdlog::info("mount: uploaded s3://{}/{} ({} in {} parts)", options_.bucket, fh.key,
+                 HumanBytes(size), (size + mp.part_size - 1) / mp.part_size);
+  } else {
+    auto offset = std::make_shared<uint64_t>(0);
+    s3::PutObjectRequest put;
+    put.bucket = options_.bucket;
+    put.key = fh.key;
+    put.body.size = size;
+    put.body.reader = [fd, offset](char* buf, size_t len) -> int64_t {
+      ssize_t n = pread(fd, buf, len, static_cast<off_t>(*offset));
+      if (n < 0) return -1;
+      *offset += static_cast<uint64_t>(n);
+      return n;
+    };
+    put.body.rewind = [offset] {
+      *offset = 0;
+      return true;
+    };
+    THAW_ASSIGN_OR_RETURN(done, client_.PutObject(put));
+    spdlog::debug("mount: uploaded s3://{}/{} ({} bytes)", options_.bucket, fh.key, size);
+  }
   fh.dirty = false;
   Attributes attr;
   attr.size = size;
@@ -68,7 +87,6 @@ Status ThawFs::Upload(FileHandle& fh) {
   inodes_.Update(fh.ino, attr);
   auto inode = inodes_.Get(fh.ino);
   if (inode) dirs_.Upsert(ParentPrefix(fh.key), DirEntry{inode->name, fh.key, attr});
-  spdlog::debug("mount: uploaded s3://{}/{} ({} bytes)", options_.bucket, fh.key, size);
   return Status::Ok();
 }
 
@@ -154,8 +172,10 @@ void ThawFs::Flush(fuse_req_t req, fuse_file_info* fi) {
   if (fh->temp_fd < 0) return (void)fuse_reply_err(req, 0);
   Status s = Upload(*fh);
   if (!s.ok()) {
-    spdlog::error("mount: upload of s3://{}/{}: {}", options_.bucket, fh->key, s.message());
-    return (void)fuse_reply_err(req, s.IsInvalidArgument() ? EFBIG : EIO);
+    int err = s.code() == StatusCode::kOutOfRange ? EFBIG : EIO;
+    spdlog::error("mount: upload of s3://{}/{}: {}: {}", options_.bucket, fh->key,
+                  err == EFBIG ? "EFBIG" : "EIO", s.message());
+    return (void)fuse_reply_err(req, err);
   }
   fuse_reply_err(req, 0);
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -73,6 +74,34 @@ struct PutObjectResult {
   std::string version_id;
 };
 
+// Multipart upload (a big object sent in parts of 5 MiB..5 GiB, at most 10,000 of them; the
+// last part may be smaller). Create returns the upload id that every later call names; an upload
+// that is neither completed nor aborted keeps its parts (and bills them) until aborted.
+struct CreateMultipartUploadRequest {
+  std::string bucket;
+  std::string key;
+  std::string storage_class;  // empty: bucket default (STANDARD)
+  std::string content_type;
+  std::map<std::string, std::string> metadata;  // without the x-amz-meta- prefix
+};
+
+struct UploadPartRequest {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int part_number = 0;  // 1..10000
+  HttpBody body;        // a reader body must have a rewind to be retried
+  // Base64 MD5 of the body (Content-MD5): S3 refuses a part that arrived different (BadDigest).
+  std::string content_md5;
+};
+
+struct CompleteMultipartUploadRequest {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  std::vector<CompletedPart> parts;  // ascending part numbers
+};
+
 struct RestoreObjectRequest {
   std::string bucket;
   std::string key;
@@ -93,6 +122,19 @@ class S3Client {
                               const std::string& version_id = "") = 0;
   virtual Status CreateBucket(const std::string& bucket) = 0;
   virtual Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& request) = 0;
+
+  // Returns the upload id.
+  virtual Result<std::string> CreateMultipartUpload(
+      const CreateMultipartUploadRequest& request) = 0;
+  // Returns the part's ETag.
+  virtual Result<std::string> UploadPart(const UploadPartRequest& request) = 0;
+  // The object's ETag is S3's multipart form: "<md5 of the parts' md5s>-<number of parts>".
+  // An error that S3 sends inside a 200 answer (it may, once the body has started) is an error.
+  virtual Result<PutObjectResult> CompleteMultipartUpload(
+      const CompleteMultipartUploadRequest& request) = 0;
+  // Removes the upload and its parts. NoSuchUpload (already gone) is kNotFound.
+  virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id) = 0;
 };
 
 // Where and how the client talks to S3. Resolve it with ResolveClientConfig (config.h).

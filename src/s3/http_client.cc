@@ -32,6 +32,8 @@ struct Call {
   // S3 error codes that are answers, not failures: never retried (e.g. 503
   // GlacierExpeditedRetrievalNotAvailable, which a retry cannot fix).
   std::set<std::string> final_codes;
+  // A 2xx answer whose body is an S3 <Error> document is that error (CompleteMultipartUpload).
+  bool error_in_ok_body = false;
   BodySink sink;
   // Called before every attempt (e.g. to move a ranged GET's start past bytes already received).
   std::function<void(HttpRequest&)> before_attempt;
@@ -206,6 +208,79 @@ class HttpS3Client : public S3Client {
     return Execute(call).status();
   }
 
+  Result<std::string> CreateMultipartUpload(const CreateMultipartUploadRequest& r) override {
+    Call call;
+    call.operation = "CreateMultipartUpload";
+    call.method = "POST";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    call.query = "uploads";
+    if (!r.storage_class.empty()) call.headers.Set("x-amz-storage-class", r.storage_class);
+    if (!r.content_type.empty()) call.headers.Set("Content-Type", r.content_type);
+    for (const auto& [k, v] : r.metadata) call.headers.Set("x-amz-meta-" + k, v);
+    // A repeat after a lost answer would leave the first upload behind, unseen and billed:
+    // retried only when S3 said it did nothing (5xx, throttling) or the request never left.
+    call.idempotent = false;
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
+    auto id = ParseInitiateMultipartUpload(resp.body);
+    if (!id.ok()) return id.status().WithContext("CreateMultipartUpload " + call.resource());
+    return id;
+  }
+
+  Result<std::string> UploadPart(const UploadPartRequest& r) override {
+    Call call;
+    call.operation = "UploadPart";
+    call.method = "PUT";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    call.query = QueryParam("partNumber", std::to_string(r.part_number)) + "&" +
+                 QueryParam("uploadId", r.upload_id);
+    call.body = r.body;
+    if (!r.content_md5.empty()) call.headers.Set("Content-MD5", r.content_md5);
+    // Sending a part again replaces it with the same bytes.
+    call.idempotent = !r.body.has_reader() || static_cast<bool>(r.body.rewind);
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
+    std::string etag = resp.headers.Get("ETag");
+    if (etag.empty()) {
+      return Status::DataLoss("UploadPart " + call.resource() + " part " +
+                              std::to_string(r.part_number) + ": no ETag in the answer");
+    }
+    return etag;
+  }
+
+  Result<PutObjectResult> CompleteMultipartUpload(
+      const CompleteMultipartUploadRequest& r) override {
+    Call call;
+    call.operation = "CompleteMultipartUpload";
+    call.method = "POST";
+    call.bucket = r.bucket;
+    call.key = r.key;
+    call.query = QueryParam("uploadId", r.upload_id);
+    call.body = HttpBody::FromString(BuildCompleteMultipartUploadXml(r.parts));
+    call.headers.Set("Content-Type", "application/xml");
+    // S3 may answer 200 and then report a failure in the body; that is an error like any
+    // other (retried when its code says so, e.g. InternalError).
+    call.error_in_ok_body = true;
+    THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
+    auto etag = ParseCompleteMultipartUpload(resp.body);
+    if (!etag.ok()) return etag.status().WithContext("CompleteMultipartUpload " + call.resource());
+    PutObjectResult out;
+    out.etag = *std::move(etag);
+    out.version_id = resp.headers.Get("x-amz-version-id");
+    return out;
+  }
+
+  Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id) override {
+    Call call;
+    call.operation = "AbortMultipartUpload";
+    call.method = "DELETE";
+    call.bucket = bucket;
+    call.key = key;
+    call.query = QueryParam("uploadId", upload_id);
+    return Execute(call).status();
+  }
+
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
     Call call;
     call.operation = "RestoreObject";
@@ -256,7 +331,7 @@ class HttpS3Client : public S3Client {
       call.body = std::move(req.body);
       if (!signed_ok.ok()) return signed_ok;
       if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
-      if (resp->status >= 300) {
+      if (resp->status >= 300 || (call.error_in_ok_body && ParseErrorBody(resp->body))) {
         Status err = ErrorFromResponse(*resp, call.operation, call.resource());
         if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);
         return err;

@@ -40,8 +40,38 @@ std::string_view OperationName(Operation op) {
     case Operation::kDelete: return "DeleteObject";
     case Operation::kCreateBucket: return "CreateBucket";
     case Operation::kRestore: return "RestoreObject";
+    case Operation::kCreateMultipartUpload: return "CreateMultipartUpload";
+    case Operation::kUploadPart: return "UploadPart";
+    case Operation::kCompleteMultipartUpload: return "CompleteMultipartUpload";
+    case Operation::kAbortMultipartUpload: return "AbortMultipartUpload";
   }
   return "?";
+}
+
+// "0a1b..." -> bytes (an ETag's hex digest; the mock made it, so it is well formed).
+std::string HexBytes(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return out;
+}
+
+// The bytes of a request body (a reader is drained).
+Result<std::string> BodyBytes(const HttpBody& body, std::string_view operation,
+                              const std::string& resource) {
+  if (!body.has_reader()) return body.data;
+  if (body.rewind && !body.rewind()) {
+    return Status::Internal(std::string(operation) + " " + resource + ": cannot rewind the body");
+  }
+  std::string data(body.size, '\0');
+  uint64_t off = 0;
+  while (off < body.size) {
+    int64_t n = body.reader(data.data() + off, body.size - off);
+    if (n <= 0) return Status::DataLoss(std::string(operation) + " " + resource + ": short body");
+    off += static_cast<uint64_t>(n);
+  }
+  return data;
 }
 
 // S3 keeps a restored copy for Days, rounded up to the next 00:00 UTC.
@@ -102,6 +132,11 @@ int MockS3Client::Count(Operation op) const {
 uint64_t MockS3Client::BytesRead() const {
   std::lock_guard<std::mutex> g(mu_);
   return bytes_read_;
+}
+
+int MockS3Client::OpenUploads() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return static_cast<int>(uploads_.size());
 }
 
 int MockS3Client::TotalCalls() const {
@@ -315,16 +350,7 @@ Result<GetObjectResult> MockS3Client::GetObject(const GetObjectRequest& r) {
 Result<PutObjectResult> MockS3Client::PutObject(const PutObjectRequest& r) {
   std::string resource = "s3://" + r.bucket + "/" + r.key;
   THAW_RETURN_IF_ERROR(Enter(Operation::kPut, resource));
-  std::string data = r.body.data;
-  if (r.body.has_reader()) {
-    data.resize(r.body.size);
-    uint64_t off = 0;
-    while (off < r.body.size) {
-      int64_t n = r.body.reader(data.data() + off, r.body.size - off);
-      if (n <= 0) return Status::DataLoss("PutObject " + resource + ": short body");
-      off += static_cast<uint64_t>(n);
-    }
-  }
+  THAW_ASSIGN_OR_RETURN(std::string data, BodyBytes(r.body, "PutObject", resource));
   std::lock_guard<std::mutex> g(mu_);
   if (!buckets_.count(r.bucket)) {
     return ServiceError(404, "NoSuchBucket", "The specified bucket does not exist", "PutObject",
@@ -395,6 +421,109 @@ Result<RestoreOutcome> MockS3Client::RestoreObject(const RestoreObjectRequest& r
   o->restore_days = r.days.value_or(1);
   o->restore_ready_at = clock_.Now() + RestoreDuration(*o, r.tier);
   return RestoreOutcome::kAccepted;
+}
+
+Result<std::string> MockS3Client::CreateMultipartUpload(const CreateMultipartUploadRequest& r) {
+  std::string resource = "s3://" + r.bucket + "/" + r.key;
+  THAW_RETURN_IF_ERROR(Enter(Operation::kCreateMultipartUpload, resource));
+  std::lock_guard<std::mutex> g(mu_);
+  if (!buckets_.count(r.bucket)) {
+    return ServiceError(404, "NoSuchBucket", "The specified bucket does not exist",
+                        "CreateMultipartUpload", resource);
+  }
+  std::string id = "mock-upload-" + std::to_string(next_upload_++);
+  Upload& u = uploads_[id];
+  u.bucket = r.bucket;
+  u.key = r.key;
+  u.storage_class = r.storage_class.empty() ? std::string(kStandard) : r.storage_class;
+  u.metadata = r.metadata;
+  return id;
+}
+
+Result<std::string> MockS3Client::UploadPart(const UploadPartRequest& r) {
+  std::string resource = "s3://" + r.bucket + "/" + r.key;
+  THAW_RETURN_IF_ERROR(Enter(Operation::kUploadPart, resource));
+  THAW_ASSIGN_OR_RETURN(std::string data, BodyBytes(r.body, "UploadPart", resource));
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = uploads_.find(r.upload_id);
+  if (it == uploads_.end() || it->second.bucket != r.bucket || it->second.key != r.key) {
+    return ServiceError(404, "NoSuchUpload", "The specified upload does not exist", "UploadPart",
+                        resource);
+  }
+  if (r.part_number < 1 || r.part_number > 10000) {
+    return ServiceError(400, "InvalidArgument",
+                        "Part number must be an integer between 1 and 10000, inclusive",
+                        "UploadPart", resource);
+  }
+  std::string etag = Md5Etag(data);
+  it->second.parts[r.part_number] = {std::move(data), etag};
+  return etag;
+}
+
+Result<PutObjectResult> MockS3Client::CompleteMultipartUpload(
+    const CompleteMultipartUploadRequest& r) {
+  constexpr uint64_t kMinPart = 5ull << 20;
+  constexpr std::string_view kOp = "CompleteMultipartUpload";
+  std::string resource = "s3://" + r.bucket + "/" + r.key;
+  THAW_RETURN_IF_ERROR(Enter(Operation::kCompleteMultipartUpload, resource));
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = uploads_.find(r.upload_id);
+  if (it == uploads_.end() || it->second.bucket != r.bucket || it->second.key != r.key) {
+    return ServiceError(404, "NoSuchUpload", "The specified upload does not exist", kOp, resource);
+  }
+  Upload& u = it->second;
+  if (r.parts.empty()) {
+    return ServiceError(400, "MalformedXML", "You must specify at least one part", kOp, resource);
+  }
+  std::string data;
+  std::string md5s;
+  int previous = 0;
+  for (size_t i = 0; i < r.parts.size(); ++i) {
+    const CompletedPart& p = r.parts[i];
+    if (p.part_number <= previous) {
+      return ServiceError(400, "InvalidPartOrder", "The list of parts was not in ascending order",
+                          kOp, resource);
+    }
+    previous = p.part_number;
+    auto part = u.parts.find(p.part_number);
+    if (part == u.parts.end() || part->second.second != p.etag) {
+      return ServiceError(400, "InvalidPart",
+                          "One or more of the specified parts could not be found", kOp, resource);
+    }
+    if (i + 1 < r.parts.size() && part->second.first.size() < kMinPart) {
+      return ServiceError(400, "EntityTooSmall",
+                          "Your proposed upload is smaller than the minimum allowed size", kOp,
+                          resource);
+    }
+    data += part->second.first;
+    const std::string& etag = part->second.second;
+    md5s += HexBytes(std::string_view(etag).substr(1, etag.size() - 2));
+  }
+  Object o;
+  o.etag = Md5Etag(md5s);
+  o.etag.insert(o.etag.size() - 1, "-" + std::to_string(r.parts.size()));
+  o.data = std::move(data);
+  o.storage_class = u.storage_class;
+  o.metadata = u.metadata;
+  o.last_modified = clock_.Now();
+  PutObjectResult out{o.etag, ""};
+  buckets_[r.bucket][r.key] = std::move(o);
+  uploads_.erase(it);
+  return out;
+}
+
+Status MockS3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id) {
+  std::string resource = "s3://" + bucket + "/" + key;
+  THAW_RETURN_IF_ERROR(Enter(Operation::kAbortMultipartUpload, resource));
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = uploads_.find(upload_id);
+  if (it == uploads_.end() || it->second.bucket != bucket || it->second.key != key) {
+    return ServiceError(404, "NoSuchUpload", "The specified upload does not exist",
+                        "AbortMultipartUpload", resource);
+  }
+  uploads_.erase(it);
+  return Status::Ok();
 }
 
 }  // namespace thaw::s3

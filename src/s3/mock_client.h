@@ -20,7 +20,19 @@
 
 namespace thaw::s3 {
 
-enum class Operation { kList, kHead, kGet, kPut, kDelete, kCreateBucket, kRestore };
+enum class Operation {
+  kList,
+  kHead,
+  kGet,
+  kPut,
+  kDelete,
+  kCreateBucket,
+  kRestore,
+  kCreateMultipartUpload,
+  kUploadPart,
+  kCompleteMultipartUpload,
+  kAbortMultipartUpload,
+};
 
 class MockS3Client : public S3Client {
  public:
@@ -35,6 +47,14 @@ class MockS3Client : public S3Client {
                       const std::string& version_id) override;
   Status CreateBucket(const std::string& bucket) override;
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& request) override;
+  // Multipart uploads as S3 checks them: parts but the last at least 5 MiB, ascending part
+  // numbers, ETags that match; the object's ETag in the multipart "-N" form.
+  Result<std::string> CreateMultipartUpload(const CreateMultipartUploadRequest& request) override;
+  Result<std::string> UploadPart(const UploadPartRequest& request) override;
+  Result<PutObjectResult> CompleteMultipartUpload(
+      const CompleteMultipartUploadRequest& request) override;
+  Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id) override;
 
   // --- test setup ---
   // Stores an object directly (no counters). Creates the bucket if needed.
@@ -59,6 +79,8 @@ class MockS3Client : public S3Client {
   int TotalCalls() const;
   // Body bytes GetObject has returned so far.
   uint64_t BytesRead() const;
+  // Multipart uploads neither completed nor aborted (their parts would be billed on S3).
+  int OpenUploads() const;
   // Every RestoreObject request received, in order.
   std::vector<RestoreObjectRequest> RestoreRequests() const;
 
@@ -74,6 +96,13 @@ class MockS3Client : public S3Client {
     std::optional<Clock::TimePoint> restore_expiry;    // set once ready
     int restore_days = 0;
     std::string version_id;
+  };
+  struct Upload {
+    std::string bucket;
+    std::string key;
+    std::string storage_class;
+    std::map<std::string, std::string> metadata;
+    std::map<int, std::pair<std::string, std::string>> parts;  // number -> (data, etag)
   };
   struct Failure {
     int http_status;
@@ -96,6 +125,8 @@ class MockS3Client : public S3Client {
   bool expedited_unavailable_ = false;
   std::function<void(Operation)> hook_;
   std::vector<RestoreObjectRequest> restore_requests_;
+  std::map<std::string, Upload> uploads_;  // by upload id
+  int next_upload_ = 1;
 };
 
 }  // namespace thaw::s3

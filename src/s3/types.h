@@ -93,6 +93,12 @@ struct ListObjectsPage {
   int key_count = 0;
 };
 
+// One uploaded part of a multipart upload, as CompleteMultipartUpload names it.
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;  // as UploadPart returned it (with S3's quotes)
+};
+
 enum class RestoreTier { kExpedited, kStandard, kBulk };
 std::string_view RestoreTierName(RestoreTier t);                  // "Expedited", "Standard", "Bulk"
 std::optional<RestoreTier> ParseRestoreTier(std::string_view s);  // case-insensitive

@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <pugixml.hpp>
+#include <sstream>
 
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -210,6 +211,43 @@ Result<std::vector<std::string>> ParseListBuckets(std::string_view body) {
     names.emplace_back(name);
   }
   return names;
+}
+
+Result<std::string> ParseInitiateMultipartUpload(std::string_view body) {
+  constexpr std::string_view kWhat = "CreateMultipartUpload";
+  pugi::xml_document doc;
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        LoadRoot(body, kWhat, "InitiateMultipartUploadResult", doc));
+  std::string_view id = Trim(root.child_value("UploadId"));
+  if (id.empty()) return Malformed(kWhat, "no <UploadId>");
+  return std::string(id);
+}
+
+std::string BuildCompleteMultipartUploadXml(const std::vector<CompletedPart>& parts) {
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child("CompleteMultipartUpload");
+  root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
+  for (const CompletedPart& p : parts) {
+    pugi::xml_node part = root.append_child("Part");
+    part.append_child("PartNumber").text().set(p.part_number);
+    part.append_child("ETag").text().set(p.etag.c_str());
+  }
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
+  return out.str();
+}
+
+Result<std::string> ParseCompleteMultipartUpload(std::string_view body) {
+  constexpr std::string_view kWhat = "CompleteMultipartUpload";
+  pugi::xml_document doc;
+  // S3 names the root ...Result; moto (and botocore, which ignores the name) ...Response.
+  const char* name = body.find("<CompleteMultipartUploadResponse") != std::string_view::npos
+                         ? "CompleteMultipartUploadResponse"
+                         : "CompleteMultipartUploadResult";
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node root, LoadRoot(body, kWhat, name, doc));
+  std::string_view etag = Trim(root.child_value("ETag"));
+  if (etag.empty()) return Malformed(kWhat, "no <ETag>");
+  return std::string(etag);
 }
 
 }  // namespace thaw::s3

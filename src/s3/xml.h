@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "s3/types.h"
@@ -32,6 +33,15 @@ Result<ListObjectsPage> ParseListObjectsV2(std::string_view body);
 // <RestoreRequest><Days>N</Days><GlacierJobParameters><Tier>T</Tier></GlacierJobParameters>
 // </RestoreRequest>; Days omitted when not given (Intelligent-Tiering).
 std::string BuildRestoreRequestXml(RestoreTier tier, std::optional<int> days);
+
+// The UploadId of CreateMultipartUpload's InitiateMultipartUploadResult (never empty).
+Result<std::string> ParseInitiateMultipartUpload(std::string_view body);
+
+// <CompleteMultipartUpload><Part><PartNumber>N</PartNumber><ETag>"..."</ETag></Part>...
+std::string BuildCompleteMultipartUploadXml(const std::vector<CompletedPart>& parts);
+
+// The ETag of CompleteMultipartUploadResult (never empty).
+Result<std::string> ParseCompleteMultipartUpload(std::string_view body);
 
 // Parses the <Buckets> of ListBuckets into names.
 Result<std::vector<std::string>> ParseListBuckets(std::string_view body);

@@ -13,7 +13,14 @@ namespace {
 class ScriptedHandle : public restore::RestoreHandle {
  public:
   const restore::ObjectRef& object() const override { return object_; }
-  restore::RestoreRecord Snapshot() const override { return {}; }
+  restore::RestoreRecord Snapshot() const override {
+    std::lock_guard lock(mu_);
+    return record_;
+  }
+  void SetTier(std::optional<s3::RestoreTier> tier) {
+    std::lock_guard lock(mu_);
+    record_.tier = tier;
+  }
   Result<restore::RestoreRecord> WaitUntil(Clock::TimePoint) override {
     return Status::Unimplemented("not used");
   }
@@ -48,7 +55,8 @@ class ScriptedHandle : public restore::RestoreHandle {
 
  private:
   restore::ObjectRef object_{"b", "k", ""};
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  restore::RestoreRecord record_;
   std::map<int, restore::RestoreCallback> subs_;
   int next_ = 1;
   int unsubscribed_ = 0;
@@ -155,6 +163,43 @@ TEST_F(OpenWaitersTest, HandleThatAlreadyFinishedAnswersAtOnce) {
   OpenWaiters w(clock_);
   Outcome o;
   w.Wait(w.Reserve(), std::make_shared<DoneHandle>(), clock_.Now() + std::chrono::hours(1), o.Fn());
+  auto r = o.Get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->state, restore::State::kRestored);
+}
+
+// `--restore-timeout auto`: the deadline follows the tier the engine chose after the open
+// registered (here: Expedited, 20 min), re-read at least every kRecheckInterval.
+TEST_F(OpenWaitersTest, DerivedDeadlineFollowsTheTierChosenLater) {
+  OpenWaiters w(clock_);
+  Outcome o;
+  Clock::TimePoint opened = clock_.Now();
+  auto deadline = [opened](const restore::RestoreRecord& r) {
+    bool fast = r.tier == s3::RestoreTier::kExpedited;
+    return opened + (fast ? std::chrono::minutes(20) : std::chrono::hours(15));
+  };
+  w.Wait(w.Reserve(), handle_, deadline, o.Fn());
+  handle_->SetTier(s3::RestoreTier::kExpedited);
+  clock_.Advance(std::chrono::minutes(19));
+  EXPECT_EQ(o.future.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  clock_.Advance(std::chrono::minutes(2));
+  EXPECT_EQ(o.Get().status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(handle_->subscribers(), 0);
+}
+
+TEST_F(OpenWaitersTest, DerivedDeadlineWithoutATierKeepsWaitingForTheRecord) {
+  OpenWaiters w(clock_);
+  Outcome o;
+  Clock::TimePoint opened = clock_.Now();
+  w.Wait(
+      w.Reserve(), handle_,
+      [opened](const restore::RestoreRecord& r) {
+        return opened + (r.tier ? std::chrono::minutes(20) : std::chrono::hours(15));
+      },
+      o.Fn());
+  clock_.Advance(std::chrono::hours(1));
+  EXPECT_EQ(o.future.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  handle_->Fire(restore::State::kRestored);
   auto r = o.Get();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state, restore::State::kRestored);
