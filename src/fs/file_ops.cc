@@ -4,9 +4,11 @@
 // without holding this FUSE thread.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "common/time_format.h"
 #include "fs/errno_map.h"
@@ -131,7 +133,7 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     if (n < 0) return (void)fuse_reply_err(req, errno);
     return (void)fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
   }
-  auto data = fh->reader->Read(static_cast<uint64_t>(off), size);
+  auto data = fh->reader->ReadSlices(static_cast<uint64_t>(off), size);
   if (!data.ok()) {
     std::string code = s3::S3ErrorCode(data.status());
     std::string why = data.status().message();
@@ -143,7 +145,11 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     spdlog::warn("mount: read of s3://{}/{} at {}: EIO: {}", options_.bucket, fh->key, off, why);
     return (void)fuse_reply_err(req, EIO);
   }
-  fuse_reply_buf(req, data->data(), data->size());
+  // The parts' bytes go to the kernel as they are (no copy into one buffer first).
+  std::vector<iovec> iov;
+  iov.reserve(data->pieces.size());
+  for (auto p : data->pieces) iov.push_back(iovec{const_cast<char*>(p.data()), p.size()});
+  fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 
 void ThawFs::Release(fuse_req_t req, fuse_file_info* fi) {
