@@ -1,5 +1,6 @@
 // Opening and reading files. An open HEADs the object (fresh size, archive state, the ETag to
-// pin); a readable object gets a reader at once; an archived one goes to the restore engine
+// pin), unless a HEAD of it answered less than a second ago (the lookup of this open); a
+// readable object gets a reader at once; an archived one goes to the restore engine
 // and the open either fails with EAGAIN (O_NONBLOCK, --archived=fail) or waits in OpenWaiters
 // without holding this FUSE thread.
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <vector>
 
 #include "common/time_format.h"
@@ -33,6 +35,9 @@ int ErrnoForRecord(const restore::RestoreRecord& r) {
   }
 }
 
+// How old a HEAD an open may rely on instead of sending its own.
+constexpr std::chrono::milliseconds kHeadReuse{1000};
+
 void OnInterrupt(fuse_req_t req, void* data) {
   auto* fs = static_cast<ThawFs*>(fuse_req_userdata(req));
   fs->waiters().Interrupt(reinterpret_cast<uint64_t>(data));
@@ -50,6 +55,20 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (inode->attr.is_dir) return (void)fuse_reply_err(req, EISDIR);
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
     return OpenForWrite(req, fi, *inode);
+  }
+  // The lookup or stat that led to this open usually HEADed the object a moment ago: that
+  // answer is as fresh as another HEAD would be, and saves a round trip before the first byte.
+  // Only for readable objects (an archived one needs the restore state, which attributes lack).
+  if (!inode->attr.pending_upload && !inode->attr.etag.empty() &&
+      clock_.Now() - inode->attr.headed_at < kHeadReuse) {
+    s3::ObjectInfo known;
+    known.bucket = options_.bucket;
+    known.key = inode->key;
+    known.size = inode->attr.size;
+    known.etag = inode->attr.etag;
+    known.storage_class = inode->attr.storage_class;
+    known.archive_status = inode->attr.archive_status;
+    if (known.readable()) return ReplyOpen(req, fi, *inode, known);
   }
   auto info = Head(inode->key);
   if (!info.ok()) {

@@ -148,7 +148,8 @@ struct ObjectReader::Part {
   }
   PrefetchBudget& budget;
   const uint64_t first, length;
-  std::mutex mu;  // guards done, status, data
+  bool required = false;  // a read waits for it (set before it is shared)
+  std::mutex mu;          // guards done, status, data
   std::condition_variable cv;
   bool done = false;
   Status status;
@@ -180,26 +181,50 @@ int ObjectReader::gets_started() const {
   return gets_started_;
 }
 
-std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint64_t length,
-                                                            bool required) {
+std::shared_ptr<ObjectReader::Part> ObjectReader::NewPart(uint64_t first, uint64_t length,
+                                                          bool required) {
   if (required) {
     budget_.ForceAcquire(length);
   } else if (!budget_.TryAcquire(length)) {
     return nullptr;
   }
   auto part = std::make_shared<Part>(budget_, first, length);
-  {
-    std::lock_guard lock(mu_);
-    ++running_;
-    ++gets_started_;
-  }
-  pool_.Submit([this, part]() mutable {
-    Status status;
-    std::string data;
-    Fetch(part, &status, &data);
-    Finish(std::move(part), std::move(status), std::move(data));
-  });
+  part->required = required;
+  std::lock_guard lock(mu_);
+  ++running_;
+  ++gets_started_;
   return part;
+}
+
+void ObjectReader::Submit(std::shared_ptr<Part> part) {
+  pool_.Submit([this, part]() mutable { Run(std::move(part)); });
+}
+
+void ObjectReader::Run(std::shared_ptr<Part> part) {
+  Status status;
+  std::string data;
+  Fetch(part, &status, &data);
+  Finish(std::move(part), std::move(status), std::move(data));
+}
+
+void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& parts) {
+  // The first part this read waits for is fetched on the reading thread itself: no hand-over
+  // to a fetch thread and back (two wake-ups, milliseconds on a busy machine), and the idle
+  // pooled connection goes to it. Other parts it waits for go to the pool at once; read-ahead
+  // only after that fetch, so it does not compete with the bytes the reader needs first.
+  std::shared_ptr<Part> own;
+  for (const auto& p : parts) {
+    if (!p->required) continue;
+    if (!own) {
+      own = p;
+    } else {
+      Submit(p);
+    }
+  }
+  if (own) Run(std::move(own));
+  for (const auto& p : parts) {
+    if (!p->required) Submit(p);
+  }
 }
 
 void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data) {
@@ -262,7 +287,7 @@ void ObjectReader::DropAll() {
 }
 
 void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_end,
-                        uint64_t window) {
+                        uint64_t window, std::vector<std::shared_ptr<Part>>* started) {
   uint64_t pos = offset;
   while (pos < target_end) {
     // A part already covering pos (parts never overlap; find the last starting at or before).
@@ -291,9 +316,10 @@ void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_
     }
     end = std::min(end, size_);
     if (it != parts_.end()) end = std::min(end, it->first);
-    auto part = StartPart(pos, end - pos, required);
-    if (!part) return;  // budget used up: no more read-ahead for now
-    parts_.emplace(pos, std::move(part));
+    auto part = NewPart(pos, end - pos, required);
+    if (!part) break;  // budget used up: no more read-ahead for now
+    parts_.emplace(pos, part);
+    started->push_back(std::move(part));
     pos = end;
   }
   planned_any_ = true;
@@ -301,8 +327,9 @@ void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_
 
 Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
   ReadData out;
-  std::vector<std::shared_ptr<Part>> need;
+  std::vector<std::shared_ptr<Part>> need, started;
   uint64_t required_end;
+  Status planned;
   {
     std::lock_guard read_lock(read_mu_);
     if (offset >= size_ || size == 0) return out;
@@ -316,25 +343,29 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
         return p.first + p.length <= offset || p.first >= required_end;
       });
       DropBefore(offset);
-      Plan(offset, required_end, required_end, options_.random_fetch_bytes);
+      Plan(offset, required_end, required_end, options_.random_fetch_bytes, &started);
     } else {
       // Reads of one file arrive from several FUSE threads slightly out of order: a part just
       // behind this read stays a little longer, so a late read still finds it.
       uint64_t slack = options_.min_window_bytes;
       DropBefore(offset > slack ? offset - slack : 0);
-      Plan(offset, required_end, std::min(size_, required_end + window), window);
+      Plan(offset, required_end, std::min(size_, required_end + window), window, &started);
     }
     uint64_t pos = offset;
     while (pos < required_end) {
       auto it = parts_.upper_bound(pos);
-      if (it == parts_.begin()) return Status::Internal("reader: no part covers the read");
-      const std::shared_ptr<Part>& part = std::prev(it)->second;
-      if (part->first + part->length <= pos) return Status::Internal("reader: gap in parts");
-      need.push_back(part);
+      const Part* part = it == parts_.begin() ? nullptr : std::prev(it)->second.get();
+      if (part == nullptr || part->first + part->length <= pos) {
+        planned = Status::Internal("reader: no part covers byte " + std::to_string(pos));
+        break;
+      }
+      need.push_back(std::prev(it)->second);
       pos = part->first + part->length;
     }
   }
-  // Waiting happens without the reader's lock: other reads of this file go on meanwhile.
+  // Fetching and waiting happen without the reader's lock: other reads of this file go on.
+  Launch(started);  // even after an error: every part counted as running must run
+  THAW_RETURN_IF_ERROR(planned);
   uint64_t pos = offset;
   for (auto& part : need) {
     {

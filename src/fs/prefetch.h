@@ -130,8 +130,15 @@ class ObjectReader {
   void Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data);
   void DropBefore(uint64_t offset);
   void DropAll();
-  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t window);
-  std::shared_ptr<Part> StartPart(uint64_t first, uint64_t length, bool required);
+  // Adds parts so that [offset, target_end) is covered; new ones are appended to *started, to be
+  // launched once the reader's lock is released.
+  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t window,
+            std::vector<std::shared_ptr<Part>>* started);
+  // A part counted against the budget and as running (nullptr: read-ahead over the budget).
+  std::shared_ptr<Part> NewPart(uint64_t first, uint64_t length, bool required);
+  void Launch(const std::vector<std::shared_ptr<Part>>& parts);
+  void Submit(std::shared_ptr<Part> part);
+  void Run(std::shared_ptr<Part> part);
 
   s3::S3Client& client_;
   FetchPool& pool_;
