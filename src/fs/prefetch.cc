@@ -82,10 +82,12 @@ uint64_t PrefetchBudget::used() const {
 std::string PrefetchBudget::TakeBuffer(uint64_t n) {
   {
     std::lock_guard lock(mu_);
-    // The smallest kept buffer that is large enough.
+    // The smallest kept buffer that is large enough, and not much larger: the budget counts
+    // a part's length, so a small part must not sit on a large buffer.
     auto best = idle_.end();
     for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-      if (it->capacity() >= n && (best == idle_.end() || it->capacity() < best->capacity())) {
+      if (it->capacity() >= n && it->capacity() <= 2 * n &&
+          (best == idle_.end() || it->capacity() < best->capacity())) {
         best = it;
       }
     }
