@@ -164,6 +164,7 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     spdlog::warn("mount: read of s3://{}/{} at {}: EIO: {}", options_.bucket, fh->key, off, why);
     return (void)fuse_reply_err(req, EIO);
   }
+  if (data->pieces.empty()) return (void)fuse_reply_buf(req, nullptr, 0);  // end of file
   // The parts' bytes go to the kernel as they are (no copy into one buffer first).
   std::vector<iovec> iov;
   iov.reserve(data->pieces.size());
