@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -58,6 +59,7 @@ bool DiskCache::CoverLocked(const std::string& object, uint64_t first, uint64_t 
     uint64_t best_end = pos;
     for (auto it = entries.upper_bound(Range{pos, UINT64_MAX}); it != entries.begin();) {
       --it;
+      if (it->first.first + max_length_ <= pos) break;  // no entry further left reaches pos
       uint64_t e = it->first.first + it->first.second;
       if (e > best_end) {
         best_end = e;
@@ -138,6 +140,7 @@ void DiskCache::Put(const std::string& object, uint64_t first, std::string_view 
   }
   lru_.emplace_front(object, range);
   entries.emplace(range, Entry{lru_.begin()});
+  max_length_ = std::max(max_length_, range.second);
   used_ += data.size();
   EvictLocked();
 }

@@ -68,11 +68,12 @@ class DiskCache {
 
   const std::string dir_;
   const uint64_t capacity_;
-  mutable std::mutex mu_;  // guards lru_, index_, used_, tmp_counter_ (file I/O happens outside)
+  mutable std::mutex mu_;  // guards everything below (file I/O happens outside it)
   LruList lru_;            // most recent first
   std::map<std::string, std::map<Range, Entry>> index_;  // object -> entries by range
   uint64_t used_ = 0;
   uint64_t tmp_counter_ = 0;
+  uint64_t max_length_ = 0;  // of any entry ever stored: bounds the search for a covering one
 };
 
 }  // namespace thaw::fs
