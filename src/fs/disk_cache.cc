@@ -1,4 +1,5 @@
-// Parts of objects cached on local disk with LRU eviction (see disk_cache.h).
+// Parts of objects cached on local disk with LRU eviction, looked up by covering ranges (see
+// disk_cache.h).
 #include "fs/disk_cache.h"
 
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -23,79 +25,134 @@ Result<std::unique_ptr<DiskCache>> DiskCache::Open(const std::string& dir,
     return Status::InvalidArgument("--cache-dir " + dir + ": " + std::strerror(errno));
   }
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".part") std::filesystem::remove(e.path(), ec);
+    auto ext = e.path().extension();
+    if (ext == ".part" || ext == ".tmp") std::filesystem::remove(e.path(), ec);
   }
   return std::unique_ptr<DiskCache>(new DiskCache(dir, capacity_bytes));
 }
 
-std::string DiskCache::PartId(const std::string& bucket, const std::string& key,
-                              const std::string& etag, uint64_t first, uint64_t length) {
-  return fmt::format("{}\n{}\n{}\n{}+{}", bucket, key, etag, first, length);
+std::string DiskCache::ObjectId(const std::string& bucket, const std::string& key,
+                                const std::string& etag) {
+  return fmt::format("{}\n{}\n{}", bucket, key, etag);
 }
 
-std::string DiskCache::PathFor(const std::string& id) const {
-  return fmt::format("{}/{:016x}.part", dir_, std::hash<std::string>{}(id));
+std::string DiskCache::EntryId(const std::string& object, Range r) {
+  return fmt::format("{}\n{}+{}", object, r.first, r.second);
 }
 
-std::optional<std::string> DiskCache::Get(const std::string& id) {
-  uint64_t size;
+std::string DiskCache::PathFor(const std::string& object, Range r) const {
+  return fmt::format("{}/{:016x}-{:x}-{:x}.part", dir_, std::hash<std::string>{}(object), r.first,
+                     r.second);
+}
+
+bool DiskCache::CoverLocked(const std::string& object, uint64_t first, uint64_t end,
+                            std::vector<Piece>* pieces) {
+  auto obj = index_.find(object);
+  if (obj == index_.end()) return false;
+  auto& entries = obj->second;
+  std::vector<std::map<Range, Entry>::iterator> used;
+  uint64_t pos = first;
+  while (pos < end) {
+    // Of the entries starting at or before pos, the one reaching furthest (entries may overlap
+    // when reads were split differently).
+    auto best = entries.end();
+    uint64_t best_end = pos;
+    for (auto it = entries.upper_bound(Range{pos, UINT64_MAX}); it != entries.begin();) {
+      --it;
+      if (it->first.first + max_length_ <= pos) break;  // no entry further left reaches pos
+      uint64_t e = it->first.first + it->first.second;
+      if (e > best_end) {
+        best_end = e;
+        best = it;
+      }
+    }
+    if (best == entries.end()) return false;
+    uint64_t n = std::min(best_end, end) - pos;
+    if (pieces != nullptr) {
+      pieces->push_back(Piece{PathFor(object, best->first), EntryId(object, best->first),
+                              best->first.first, pos - best->first.first, n});
+    }
+    used.push_back(best);
+    pos += n;
+  }
+  for (auto it : used) lru_.splice(lru_.begin(), lru_, it->second.pos);
+  return true;
+}
+
+bool DiskCache::Read(const std::string& object, uint64_t first, uint64_t length, std::string* out) {
+  if (length == 0) return true;
+  std::vector<Piece> pieces;
   {
     std::lock_guard lock(mu_);
-    auto it = index_.find(id);
-    if (it == index_.end()) return std::nullopt;
-    lru_.splice(lru_.begin(), lru_, it->second.pos);
-    size = it->second.size;
+    if (!CoverLocked(object, first, first + length, &pieces)) return false;
   }
-  int fd = open(PathFor(id).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string header(id.size() + 1, '\0');
-  std::string data(size, '\0');
-  bool ok =
-      pread(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
-      header == id + '\0' &&
-      pread(fd, data.data(), size, static_cast<off_t>(header.size())) == static_cast<ssize_t>(size);
-  close(fd);
-  if (!ok) return std::nullopt;
-  return data;
+  size_t start = out->size();
+  for (const Piece& p : pieces) {
+    int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      out->resize(start);
+      return false;
+    }
+    std::string header(p.id.size() + 1, '\0');
+    size_t at = out->size();
+    out->resize(at + p.n);
+    bool ok = pread(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
+              std::memcmp(header.data(), p.id.c_str(), header.size()) == 0 &&
+              pread(fd, out->data() + at, p.n, static_cast<off_t>(header.size() + p.from)) ==
+                  static_cast<ssize_t>(p.n);
+    close(fd);
+    if (!ok) {  // evicted meanwhile, or a hash collision: a miss, never wrong bytes
+      out->resize(start);
+      return false;
+    }
+  }
+  return true;
 }
 
-void DiskCache::Put(const std::string& id, std::string_view data) {
-  if (data.size() > capacity_) return;
-  std::string path = PathFor(id);
-  std::string tmp = path + ".tmp";
+void DiskCache::Put(const std::string& object, uint64_t first, std::string_view data) {
+  if (data.empty() || data.size() > capacity_) return;
+  Range range{first, data.size()};
+  std::string tmp;
+  {
+    std::lock_guard lock(mu_);
+    if (CoverLocked(object, first, first + data.size(), nullptr)) return;
+    tmp = fmt::format("{}/{}.tmp", dir_, ++tmp_counter_);
+  }
+  std::string path = PathFor(object, range);
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
-  std::string header = id + '\0';
+  std::string header = EntryId(object, range);
+  header.push_back('\0');
   bool ok = write(fd, header.data(), header.size()) == static_cast<ssize_t>(header.size()) &&
             write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
   close(fd);
+  std::lock_guard lock(mu_);
+  auto& entries = index_[object];
+  if (entries.count(range) != 0) {  // stored by another thread meanwhile
+    unlink(tmp.c_str());
+    return;
+  }
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
     spdlog::debug("mount: disk cache write failed: {}", std::strerror(errno));
+    if (entries.empty()) index_.erase(object);
     return;
   }
-  std::lock_guard lock(mu_);
-  auto it = index_.find(id);
-  if (it != index_.end()) {
-    used_ -= it->second.size;
-    lru_.erase(it->second.pos);
-    index_.erase(it);
-  }
-  lru_.push_front(id);
-  index_[id] = Entry{lru_.begin(), data.size()};
+  lru_.emplace_front(object, range);
+  entries.emplace(range, Entry{lru_.begin()});
+  max_length_ = std::max(max_length_, range.second);
   used_ += data.size();
   EvictLocked();
 }
 
 void DiskCache::EvictLocked() {
   while (used_ > capacity_ && !lru_.empty()) {
-    const std::string& victim = lru_.back();
-    auto it = index_.find(victim);
-    used_ -= it->second.size;
-    // A different id with the same hash may own the file now only if it is also indexed; the
-    // header check on Get keeps that case a miss, never wrong bytes.
-    unlink(PathFor(victim).c_str());
-    index_.erase(it);
+    const auto& [object, range] = lru_.back();
+    used_ -= range.second;
+    unlink(PathFor(object, range).c_str());
+    auto obj = index_.find(object);
+    obj->second.erase(range);
+    if (obj->second.empty()) index_.erase(obj);
     lru_.pop_back();
   }
 }
@@ -103,6 +160,11 @@ void DiskCache::EvictLocked() {
 uint64_t DiskCache::used_bytes() const {
   std::lock_guard lock(mu_);
   return used_;
+}
+
+size_t DiskCache::entries() const {
+  std::lock_guard lock(mu_);
+  return lru_.size();
 }
 
 }  // namespace thaw::fs

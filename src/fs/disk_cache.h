@@ -1,11 +1,16 @@
 // DiskCache: an optional size-bounded cache of fetched parts on local disk (`--cache-dir`,
 // `--cache-size`), so that reading a file again does not fetch it again. Off by default.
 //
-// An entry is one ranged GET's bytes, identified by bucket, key, ETag and byte range (a new
-// version of an object never hits an old entry). Files are mode 0600 in a 0700 directory, named
-// by a hash of the id; each starts with the id, checked on read, so a hash collision is a miss.
-// Least recently used entries are removed when the total passes the capacity. The index lives
-// in memory: entries of an earlier run are removed at open.
+// An entry is one ranged GET's bytes of one object version (bucket, key and ETag: a new version
+// never hits an old entry). A lookup asks for a byte range and is served when the entries of
+// that object cover it, whatever ranges they were stored with: a second read of a file hits
+// even when its reads arrive in another order and its parts are split differently. Bytes
+// already covered are not stored again.
+//
+// Files are mode 0600 in a 0700 directory, named by a hash of the object and the range; each
+// starts with its id (object and range), checked on read, so a hash collision is a miss. Least
+// recently used entries are removed when the total passes the capacity. The index lives in
+// memory: entries of an earlier run are removed at open.
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
@@ -15,9 +20,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 
@@ -27,28 +33,47 @@ class DiskCache {
  public:
   static Result<std::unique_ptr<DiskCache>> Open(const std::string& dir, uint64_t capacity_bytes);
 
-  static std::string PartId(const std::string& bucket, const std::string& key,
-                            const std::string& etag, uint64_t first, uint64_t length);
+  // Identifies one version of one object.
+  static std::string ObjectId(const std::string& bucket, const std::string& key,
+                              const std::string& etag);
 
-  std::optional<std::string> Get(const std::string& id);
-  void Put(const std::string& id, std::string_view data);
+  // Appends bytes [first, first + length) of `object` to *out when cached entries cover all of
+  // them; otherwise leaves *out as it was and returns false.
+  bool Read(const std::string& object, uint64_t first, uint64_t length, std::string* out);
+  // Stores `data` as the object's bytes from `first` on (nothing when already covered, or when
+  // larger than the whole cache).
+  void Put(const std::string& object, uint64_t first, std::string_view data);
   uint64_t used_bytes() const;
+  size_t entries() const;
 
  private:
+  using Range = std::pair<uint64_t, uint64_t>;  // first, length
+  using LruList = std::list<std::pair<std::string, Range>>;
+  struct Entry {
+    LruList::iterator pos;
+  };
+  // One piece of a covered read: an entry's file and the slice of it to read.
+  struct Piece {
+    std::string path, id;
+    uint64_t entry_first, from, n;
+  };
+
   DiskCache(std::string dir, uint64_t capacity) : dir_(std::move(dir)), capacity_(capacity) {}
-  std::string PathFor(const std::string& id) const;
+  static std::string EntryId(const std::string& object, Range r);
+  std::string PathFor(const std::string& object, Range r) const;
+  // Entries covering [first, end) in order, or false; touches them in the LRU. Needs mu_.
+  bool CoverLocked(const std::string& object, uint64_t first, uint64_t end,
+                   std::vector<Piece>* pieces);
   void EvictLocked();
 
   const std::string dir_;
   const uint64_t capacity_;
-  mutable std::mutex mu_;       // guards lru_, index_, used_ (file I/O happens outside it)
-  std::list<std::string> lru_;  // ids, most recent first
-  struct Entry {
-    std::list<std::string>::iterator pos;
-    uint64_t size;
-  };
-  std::map<std::string, Entry> index_;
+  mutable std::mutex mu_;  // guards everything below (file I/O happens outside it)
+  LruList lru_;            // most recent first
+  std::map<std::string, std::map<Range, Entry>> index_;  // object -> entries by range
   uint64_t used_ = 0;
+  uint64_t tmp_counter_ = 0;
+  uint64_t max_length_ = 0;  // of any entry ever stored: bounds the search for a covering one
 };
 
 }  // namespace thaw::fs

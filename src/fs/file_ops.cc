@@ -1,12 +1,16 @@
 // Opening and reading files. An open HEADs the object (fresh size, archive state, the ETag to
-// pin); a readable object gets a reader at once; an archived one goes to the restore engine
+// pin), unless a HEAD of it answered less than a second ago (the lookup of this open); a
+// readable object gets a reader at once; an archived one goes to the restore engine
 // and the open either fails with EAGAIN (O_NONBLOCK, --archived=fail) or waits in OpenWaiters
 // without holding this FUSE thread.
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <vector>
 
 #include "common/time_format.h"
 #include "fs/errno_map.h"
@@ -32,6 +36,9 @@ int ErrnoForRecord(const restore::RestoreRecord& r) {
   }
 }
 
+// How old a HEAD an open may rely on instead of sending its own.
+constexpr std::chrono::milliseconds kHeadReuse{1000};
+
 void OnInterrupt(fuse_req_t req, void* data) {
   auto* fs = static_cast<ThawFs*>(fuse_req_userdata(req));
   fs->waiters().Interrupt(reinterpret_cast<uint64_t>(data));
@@ -49,6 +56,20 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (inode->attr.is_dir) return (void)fuse_reply_err(req, EISDIR);
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
     return OpenForWrite(req, fi, *inode);
+  }
+  // The lookup or stat that led to this open usually HEADed the object a moment ago: that
+  // answer is as fresh as another HEAD would be, and saves a round trip before the first byte.
+  // Only for readable objects (an archived one needs the restore state, which attributes lack).
+  if (!inode->attr.pending_upload && !inode->attr.etag.empty() &&
+      clock_.Now() - inode->attr.headed_at < kHeadReuse) {
+    s3::ObjectInfo known;
+    known.bucket = options_.bucket;
+    known.key = inode->key;
+    known.size = inode->attr.size;
+    known.etag = inode->attr.etag;
+    known.storage_class = inode->attr.storage_class;
+    known.archive_status = inode->attr.archive_status;
+    if (known.readable()) return ReplyOpen(req, fi, *inode, known);
   }
   auto info = Head(inode->key);
   if (!info.ok()) {
@@ -145,7 +166,7 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     if (n < 0) return (void)fuse_reply_err(req, errno);
     return (void)fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
   }
-  auto data = fh->reader->Read(static_cast<uint64_t>(off), size);
+  auto data = fh->reader->ReadSlices(static_cast<uint64_t>(off), size);
   if (!data.ok()) {
     std::string code = s3::S3ErrorCode(data.status());
     std::string why = data.status().message();
@@ -157,7 +178,12 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     spdlog::warn("mount: read of s3://{}/{} at {}: EIO: {}", options_.bucket, fh->key, off, why);
     return (void)fuse_reply_err(req, EIO);
   }
-  fuse_reply_buf(req, data->data(), data->size());
+  if (data->pieces.empty()) return (void)fuse_reply_buf(req, nullptr, 0);  // end of file
+  // The parts' bytes go to the kernel as they are (no copy into one buffer first).
+  std::vector<iovec> iov;
+  iov.reserve(data->pieces.size());
+  for (auto p : data->pieces) iov.push_back(iovec{const_cast<char*>(p.data()), p.size()});
+  fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 
 void ThawFs::Release(fuse_req_t req, fuse_file_info* fi) {

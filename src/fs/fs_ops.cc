@@ -56,7 +56,7 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
       inodes_(options.prefix),
       dirs_(client, options.bucket, Clock::Real(), options.metadata_ttl),
       pool_(options.read.fetch_threads),
-      budget_(options.read.prefetch_budget_bytes),
+      budget_(options.read.prefetch_budget_bytes, options.read.idle_buffer_bytes),
       cache_(std::move(cache)),
       waiters_(Clock::Real()) {}
 

@@ -18,12 +18,17 @@ struct ReadOptions {
   uint64_t max_window_bytes = 64ull << 20;
   // Each ranged GET fetches at most this much; a window is split into parts fetched in parallel.
   uint64_t part_bytes = 8ull << 20;
+  // The first GET of an open file: small, so the first byte arrives quickly (time to first
+  // byte); the parts behind it grow with the window.
+  uint64_t first_part_bytes = 256 << 10;
   // A random read fetches what it asks for, rounded up to this, and nothing ahead: read-ahead
   // after a random read is thrown away by the next one (a 4 KiB read would move megabytes).
   uint64_t random_fetch_bytes = 128 << 10;
   // Prefetched (not yet read) bytes of all open files together. Bytes a read waits for are
   // always fetched; only read-ahead beyond them is cut when the budget is used up.
   uint64_t prefetch_budget_bytes = 256ull << 20;
+  // Freed part buffers kept for reuse (a fresh buffer costs a page fault per 4 KiB filled).
+  uint64_t idle_buffer_bytes = 64ull << 20;
   // Threads issuing ranged GETs for all open files (each holds one pooled connection).
   int fetch_threads = 16;
 };

@@ -79,13 +79,79 @@ uint64_t PrefetchBudget::used() const {
   return used_;
 }
 
-// One ranged GET and its bytes. Holds its size against the budget until destroyed.
+std::string PrefetchBudget::TakeBuffer(uint64_t n) {
+  {
+    std::lock_guard lock(mu_);
+    // The smallest kept buffer that is large enough, and not much larger: the budget counts
+    // a part's length, so a small part must not sit on a large buffer.
+    auto best = idle_.end();
+    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+      if (it->capacity() >= n && it->capacity() <= 2 * n &&
+          (best == idle_.end() || it->capacity() < best->capacity())) {
+        best = it;
+      }
+    }
+    if (best != idle_.end()) {
+      std::string out = std::move(*best);
+      idle_bytes_ -= out.capacity();
+      idle_.erase(best);
+      out.clear();
+      return out;
+    }
+  }
+  std::string out;
+  out.reserve(n);
+  return out;
+}
+
+void PrefetchBudget::GiveBuffer(std::string buffer) {
+  uint64_t cap = buffer.capacity();
+  if (cap < (64 << 10)) return;  // small ones are cheap to allocate
+  std::lock_guard lock(mu_);
+  // Room is made by dropping the smallest kept buffers: large ones are the expensive ones.
+  while (idle_bytes_ + cap > idle_limit_ && !idle_.empty()) {
+    auto smallest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {
+      return a.capacity() < b.capacity();
+    });
+    if (smallest->capacity() >= cap) return;
+    idle_bytes_ -= smallest->capacity();
+    idle_.erase(smallest);
+  }
+  if (idle_bytes_ + cap > idle_limit_) return;
+  idle_bytes_ += cap;
+  idle_.push_back(std::move(buffer));
+}
+
+uint64_t PrefetchBudget::idle_bytes() const {
+  std::lock_guard lock(mu_);
+  return idle_bytes_;
+}
+
+uint64_t ReadData::size() const {
+  uint64_t n = 0;
+  for (auto p : pieces) n += p.size();
+  return n;
+}
+
+std::string ReadData::ToString() const {
+  std::string out;
+  out.reserve(size());
+  for (auto p : pieces) out.append(p);
+  return out;
+}
+
+// One ranged GET and its bytes. Holds its size against the budget until destroyed, then
+// hands its buffer back.
 struct ObjectReader::Part {
   Part(PrefetchBudget& b, uint64_t f, uint64_t l) : budget(b), first(f), length(l) {}
-  ~Part() { budget.Release(length); }
+  ~Part() {
+    budget.GiveBuffer(std::move(data));
+    budget.Release(length);
+  }
   PrefetchBudget& budget;
   const uint64_t first, length;
-  std::mutex mu;  // guards done, status, data
+  bool required = false;  // a read waits for it (set before it is shared)
+  std::mutex mu;          // guards done, status, data
   std::condition_variable cv;
   bool done = false;
   Status status;
@@ -104,6 +170,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       etag_(std::move(etag)),
       size_(size),
       cache_(cache),
+      cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
       window_(options.min_window_bytes, options.max_window_bytes) {}
 
 ObjectReader::~ObjectReader() {
@@ -116,49 +183,84 @@ int ObjectReader::gets_started() const {
   return gets_started_;
 }
 
-std::shared_ptr<ObjectReader::Part> ObjectReader::StartPart(uint64_t first, uint64_t length,
-                                                            bool required) {
+std::shared_ptr<ObjectReader::Part> ObjectReader::NewPart(uint64_t first, uint64_t length,
+                                                          bool required) {
   if (required) {
     budget_.ForceAcquire(length);
   } else if (!budget_.TryAcquire(length)) {
     return nullptr;
   }
   auto part = std::make_shared<Part>(budget_, first, length);
-  {
-    std::lock_guard lock(mu_);
-    ++running_;
-    ++gets_started_;
-  }
-  pool_.Submit([this, part]() mutable {
-    std::string cache_id;
-    if (cache_ != nullptr) {
-      cache_id = DiskCache::PartId(bucket_, key_, etag_, part->first, part->length);
-      if (auto hit = cache_->Get(cache_id); hit && hit->size() == part->length) {
-        Finish(std::move(part), Status::Ok(), std::move(*hit));
-        return;
-      }
-    }
-    s3::GetObjectRequest req;
-    req.bucket = bucket_;
-    req.key = key_;
-    req.range = s3::ByteRange{part->first, part->first + part->length - 1};
-    req.if_match = etag_;
-    auto got = client_.GetObject(req);
-    Status status;
-    std::string data;
-    if (!got.ok()) {
-      status = got.status();
-    } else if (got->body.size() != part->length) {
-      status = Status::DataLoss(
-          "GetObject s3://" + bucket_ + "/" + key_ + ": asked for " + std::to_string(part->length) +
-          " bytes at " + std::to_string(part->first) + ", got " + std::to_string(got->body.size()));
-    } else {
-      data = std::move(got->body);
-    }
-    if (status.ok() && cache_ != nullptr) cache_->Put(cache_id, data);
-    Finish(std::move(part), std::move(status), std::move(data));
-  });
+  part->required = required;
+  std::lock_guard lock(mu_);
+  ++running_;
+  ++gets_started_;
   return part;
+}
+
+void ObjectReader::Submit(std::shared_ptr<Part> part) {
+  pool_.Submit([this, part]() mutable { Run(std::move(part)); });
+}
+
+void ObjectReader::Run(std::shared_ptr<Part> part) {
+  Status status;
+  std::string data;
+  Fetch(part, &status, &data);
+  Finish(std::move(part), std::move(status), std::move(data));
+}
+
+void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& parts) {
+  // The first part this read waits for is fetched on the reading thread itself: no hand-over
+  // to a fetch thread and back (two wake-ups, milliseconds on a busy machine), and the idle
+  // pooled connection goes to it. Other parts it waits for go to the pool at once; read-ahead
+  // only after that fetch, so it does not compete with the bytes the reader needs first.
+  std::shared_ptr<Part> own;
+  for (const auto& p : parts) {
+    if (!p->required) continue;
+    if (!own) {
+      own = p;
+    } else {
+      Submit(p);
+    }
+  }
+  if (own) Run(std::move(own));
+  for (const auto& p : parts) {
+    if (!p->required) Submit(p);
+  }
+}
+
+void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data) {
+  *data = budget_.TakeBuffer(part->length);
+  if (cache_ != nullptr && cache_->Read(cache_object_, part->first, part->length, data)) return;
+  s3::GetObjectRequest req;
+  req.bucket = bucket_;
+  req.key = key_;
+  req.range = s3::ByteRange{part->first, part->first + part->length - 1};
+  req.if_match = etag_;
+  // The body goes straight into the part's buffer, sized for it: no growing, no second copy.
+  // (A retry after a broken transfer asks only for the rest.)
+  req.sink = [&](std::string_view chunk) {
+    if (data->size() + chunk.size() > part->length) {
+      return Status::DataLoss("GetObject s3://" + bucket_ + "/" + key_ + ": more than the " +
+                              std::to_string(part->length) + " bytes asked for at " +
+                              std::to_string(part->first));
+    }
+    data->append(chunk);
+    return Status::Ok();
+  };
+  auto got = client_.GetObject(req);
+  if (!got.ok()) {
+    *status = got.status();
+  } else if (data->size() != part->length) {
+    *status = Status::DataLoss(
+        "GetObject s3://" + bucket_ + "/" + key_ + ": asked for " + std::to_string(part->length) +
+        " bytes at " + std::to_string(part->first) + ", got " + std::to_string(data->size()));
+  }
+  if (!status->ok()) {
+    data->clear();
+    return;
+  }
+  if (cache_ != nullptr) cache_->Put(cache_object_, part->first, *data);
 }
 
 void ObjectReader::Finish(std::shared_ptr<Part> part, Status status, std::string data) {
@@ -187,7 +289,7 @@ void ObjectReader::DropAll() {
 }
 
 void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_end,
-                        uint64_t window) {
+                        uint64_t window, std::vector<std::shared_ptr<Part>>* started) {
   uint64_t pos = offset;
   while (pos < target_end) {
     // A part already covering pos (parts never overlap; find the last starting at or before).
@@ -205,59 +307,91 @@ void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_
     uint64_t end = pos + options_.part_bytes;
     if (required) {
       uint64_t needed = required_end - pos;
-      end = pos + std::max(needed, std::min(window, options_.part_bytes));
+      // The first GET of a file only has to bring the first byte: small, so it comes quickly.
+      uint64_t want = planned_any_ ? std::min(window, options_.part_bytes)
+                                   : std::min(options_.first_part_bytes, options_.part_bytes);
+      end = pos + std::max(needed, want);
+    } else if (!planned_any_) {
+      // Read-ahead right behind the small first part ramps up instead of one large GET that
+      // would compete with it for the connection's first milliseconds.
+      end = pos + std::min(options_.part_bytes, std::max(window, options_.first_part_bytes));
     }
     end = std::min(end, size_);
     if (it != parts_.end()) end = std::min(end, it->first);
-    auto part = StartPart(pos, end - pos, required);
-    if (!part) return;  // budget used up: no more read-ahead for now
-    parts_.emplace(pos, std::move(part));
+    auto part = NewPart(pos, end - pos, required);
+    if (!part) break;  // budget used up: no more read-ahead for now
+    parts_.emplace(pos, part);
+    started->push_back(std::move(part));
     pos = end;
   }
+  planned_any_ = true;
 }
 
-Result<std::string> ObjectReader::Read(uint64_t offset, uint64_t size) {
-  std::lock_guard read_lock(read_mu_);
-  if (offset >= size_ || size == 0) return std::string();
-  size = std::min(size, size_ - offset);
-  uint64_t window = window_.OnRead(offset, size);
-  if (!window_.last_sequential()) {
-    // Random access: read-ahead elsewhere is wasted; keep only what covers this read.
-    std::erase_if(parts_, [&](const auto& kv) {
-      const Part& p = *kv.second;
-      return p.first + p.length <= offset || p.first >= offset + size;
-    });
+Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
+  ReadData out;
+  std::vector<std::shared_ptr<Part>> need, started;
+  uint64_t required_end;
+  Status planned;
+  {
+    std::lock_guard read_lock(read_mu_);
+    if (offset >= size_ || size == 0) return out;
+    size = std::min(size, size_ - offset);
+    uint64_t window = window_.OnRead(offset, size);
+    required_end = offset + size;
+    if (!window_.last_sequential()) {
+      // Random access: read-ahead elsewhere is wasted; keep only what covers this read.
+      std::erase_if(parts_, [&](const auto& kv) {
+        const Part& p = *kv.second;
+        return p.first + p.length <= offset || p.first >= required_end;
+      });
+      DropBefore(offset);
+      Plan(offset, required_end, required_end, options_.random_fetch_bytes, &started);
+    } else {
+      // Reads of one file arrive from several FUSE threads slightly out of order: a part just
+      // behind this read stays a little longer, so a late read still finds it.
+      uint64_t slack = options_.min_window_bytes;
+      DropBefore(offset > slack ? offset - slack : 0);
+      Plan(offset, required_end, std::min(size_, required_end + window), window, &started);
+    }
+    uint64_t pos = offset;
+    while (pos < required_end) {
+      auto it = parts_.upper_bound(pos);
+      const Part* part = it == parts_.begin() ? nullptr : std::prev(it)->second.get();
+      if (part == nullptr || part->first + part->length <= pos) {
+        planned = Status::Internal("reader: no part covers byte " + std::to_string(pos));
+        break;
+      }
+      need.push_back(std::prev(it)->second);
+      pos = part->first + part->length;
+    }
   }
-  DropBefore(offset);
-  uint64_t required_end = offset + size;
-  if (!window_.last_sequential()) {
-    Plan(offset, required_end, required_end, options_.random_fetch_bytes);
-  } else {
-    Plan(offset, required_end, std::min(size_, required_end + window), window);
-  }
-
-  std::string out;
-  out.reserve(size);
+  // Fetching and waiting happen without the reader's lock: other reads of this file go on.
+  Launch(started);  // even after an error: every part counted as running must run
+  THAW_RETURN_IF_ERROR(planned);
   uint64_t pos = offset;
-  while (pos < required_end) {
-    auto it = parts_.upper_bound(pos);
-    if (it == parts_.begin()) return Status::Internal("reader: no part covers the read");
-    std::shared_ptr<Part> part = std::prev(it)->second;
-    if (part->first + part->length <= pos) return Status::Internal("reader: gap in parts");
-    std::unique_lock lock(part->mu);
-    part->cv.wait(lock, [&] { return part->done; });
+  for (auto& part : need) {
+    {
+      std::unique_lock lock(part->mu);
+      part->cv.wait(lock, [&] { return part->done; });
+    }
     if (!part->status.ok()) {
-      Status s = part->status;
-      lock.unlock();
-      parts_.erase(part->first);  // a later read tries again
-      return s;
+      std::lock_guard read_lock(read_mu_);
+      auto it = parts_.find(part->first);
+      if (it != parts_.end() && it->second == part) parts_.erase(it);  // a later read tries again
+      return part->status;
     }
     uint64_t from = pos - part->first;
     uint64_t n = std::min(required_end, part->first + part->length) - pos;
-    out.append(part->data, from, n);
+    out.pieces.emplace_back(part->data.data() + from, n);
+    out.keep.push_back(std::move(part));
     pos += n;
   }
   return out;
+}
+
+Result<std::string> ObjectReader::Read(uint64_t offset, uint64_t size) {
+  THAW_ASSIGN_OR_RETURN(ReadData data, ReadSlices(offset, size));
+  return data.ToString();
 }
 
 }  // namespace thaw::fs

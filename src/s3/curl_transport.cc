@@ -23,6 +23,8 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+constexpr long kGetBufferBytes = 256 * 1024;
+
 // State of one transfer, reached from curl's callbacks.
 struct Transfer {
   CURL* curl = nullptr;
@@ -209,6 +211,9 @@ class CurlTransport : public HttpTransport {
       curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (m == "GET") {
       curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+      // Bodies of GETs are megabytes: a larger receive buffer (the default is 16 KiB) takes
+      // them in a tenth of the recv and poll calls.
+      curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kGetBufferBytes);
     } else if (has_body || m == "PUT" || m == "POST") {
       curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());

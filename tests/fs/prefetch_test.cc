@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
+#include <vector>
 
 #include "s3/error.h"
 #include "s3/mock_client.h"
@@ -180,6 +183,67 @@ TEST_F(ReaderTest, RestoredCopyExpiringWhileOpenIsAnError) {
   auto later = reader.Read(35 * kMiB, 4096);
   ASSERT_FALSE(later.ok());
   EXPECT_EQ(s3::S3ErrorCode(later.status()), "InvalidObjectState");
+}
+
+TEST_F(ReaderTest, TheFirstGetIsSmallAndReadsAcrossPartsComeInPieces) {
+  options_.first_part_bytes = 256 * 1024;
+  PrefetchBudget none(0);  // no read-ahead: only what reads wait for is fetched
+  ObjectReader reader(s3_, pool_, none, options_, "b", "k", etag_, data_.size());
+  auto first = reader.Read(0, 4096);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first == data_.substr(0, 4096));
+  EXPECT_EQ(reader.gets_started(), 1);
+  EXPECT_EQ(s3_.BytesRead(), 256u * 1024) << "the first GET should bring little beyond the read";
+  // Across the end of the first part: two slices of two parts, the bytes of the source.
+  auto across = reader.ReadSlices(200 * 1024, 100 * 1024);
+  ASSERT_TRUE(across.ok());
+  EXPECT_EQ(across->pieces.size(), 2u);
+  EXPECT_EQ(across->size(), 100u * 1024);
+  EXPECT_TRUE(across->ToString() == data_.substr(200 * 1024, 100 * 1024));
+  EXPECT_EQ(reader.gets_started(), 2);
+}
+
+TEST_F(ReaderTest, ConcurrentReadsOfOneFileReturnTheSource) {
+  auto reader = MakeReader();
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      // Each thread reads every fourth 128 KiB block: together a sequential read whose
+      // requests arrive out of order, as from the kernel's readahead on several FUSE threads.
+      for (uint64_t off = t * 128 * 1024; off < data_.size(); off += 4 * 128 * 1024) {
+        auto got = reader->Read(off, 128 * 1024);
+        if (!got.ok() || *got != data_.substr(off, 128 * 1024)) ++bad;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(PrefetchBudget, KeepsFreedBuffersUpToItsIdleLimit) {
+  PrefetchBudget budget(64 * kMiB, 3 * kMiB);
+  std::string a = budget.TakeBuffer(1 * kMiB);
+  EXPECT_GE(a.capacity(), 1 * kMiB);
+  EXPECT_TRUE(a.empty());
+  a.append(1000, 'x');
+  const char* kept = a.data();
+  budget.GiveBuffer(std::move(a));
+  EXPECT_GE(budget.idle_bytes(), 1 * kMiB);
+  EXPECT_LT(budget.TakeBuffer(4096).capacity(), 1 * kMiB);  // a small part gets no large buffer
+  std::string b = budget.TakeBuffer(768 * 1024);            // the kept one is large enough
+  EXPECT_EQ(b.data(), kept);
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(budget.idle_bytes(), 0u);
+  budget.GiveBuffer(std::move(b));
+  std::string x = budget.TakeBuffer(2 * kMiB);
+  std::string y = budget.TakeBuffer(2 * kMiB);
+  budget.GiveBuffer(std::move(x));  // 1 + 2 MiB kept
+  EXPECT_EQ(budget.idle_bytes(), 3 * kMiB);
+  budget.GiveBuffer(std::move(y));  // over the limit: the 1 MiB one is dropped, not one of 2 MiB
+  EXPECT_LE(budget.idle_bytes(), 3 * kMiB);
+  EXPECT_GE(budget.idle_bytes(), 2 * kMiB);
+  EXPECT_LT(budget.TakeBuffer(600 * 1024).capacity(), 1 * kMiB);  // the 1 MiB one is gone
 }
 
 }  // namespace
