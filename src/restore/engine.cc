@@ -55,6 +55,7 @@ Status EngineImpl::Start() {
     task->options.tier = rec.tier;
     task->options.days = rec.days;
     task->rec = std::move(rec);
+    task->unconfirmed_send = task->rec.state == State::kRequested;
     Job::Kind kind = task->rec.state == State::kPending ? Job::Kind::kPrepare : Job::Kind::kCheck;
     {
       std::lock_guard<std::mutex> g(mu_);

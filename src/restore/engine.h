@@ -94,6 +94,10 @@ struct EngineOptions {
   // all before `failed`, with backoff retry_base_delay * 2^n on the clock.
   int max_send_attempts = 5;
   std::chrono::seconds retry_base_delay{30};
+  // A request resumed from the journal as `requested` may have been sent by the dead process a
+  // moment before it died, still on its way or being handled. If S3 shows no restore yet, the
+  // engine HEADs again after this long before sending (no second request for one object).
+  std::chrono::seconds resend_grace{10};
   uint64_t random_seed = 0;  // 0: seeded from the clock
   // Called from engine threads after every journaled state change (with that object's task
   // lock held, not the engine-wide one); for progress bars. Must be cheap and must not call

@@ -364,6 +364,16 @@ void EngineImpl::Check(const std::shared_ptr<Task>& task) {
       Commit(t, std::move(rec));
       return;
     case HeadVerdict::Kind::kResend: {
+      if (t.unconfirmed_send) {
+        // The dead process may have sent it just before it died: let that request arrive
+        // and show in a HEAD before asking a second time.
+        t.unconfirmed_send = false;
+        rec.next_check_at = clock_.Now() + options_.resend_grace;
+        rec.note = "sent before a restart, not visible yet: checking again before resending";
+        Schedule(task, Job::Kind::kCheck, *rec.next_check_at);  // before publishing
+        Commit(t, std::move(rec));
+        return;
+      }
       // S3 never saw it (or forgot): send again with what was decided and charged before.
       Decision d =
           policy_->Decide(*t.info, {rec.tier, rec.days}, clock_.Now(), options_.renew_margin);

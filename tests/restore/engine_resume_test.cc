@@ -79,10 +79,15 @@ TEST_F(Resume, SendsOnlyWhatS3NeverAccepted) {
 
   auto e = Open();
   ASSERT_TRUE(Eventually([&] {
-    return StateOf(*e, "A") == State::kInProgress && StateOf(*e, "B") == State::kInProgress &&
-           StateOf(*e, "C") == State::kInProgress && StateOf(*e, "D") == State::kInProgress &&
-           StateOf(*e, "E") == State::kExpired && StateOf(*e, "F") == State::kRestored;
+    return StateOf(*e, "A") == State::kInProgress && StateOf(*e, "C") == State::kInProgress &&
+           StateOf(*e, "D") == State::kInProgress && StateOf(*e, "E") == State::kExpired &&
+           StateOf(*e, "F") == State::kRestored && !e->Query({"b", "B", ""})->note.empty();
   }));
+  // B's request may still be on its way from the dead process: looked at again after the grace.
+  EXPECT_EQ(StateOf(*e, "B"), State::kRequested);
+  EXPECT_EQ(KeysSent(s3_, setup_requests), (std::vector<std::string>{"A"}));
+  clock_.Advance(Options().resend_grace);
+  ASSERT_TRUE(Eventually([&] { return StateOf(*e, "B") == State::kInProgress; }));
   EXPECT_EQ(StateOf(*e, "G"), State::kRestored);
   EXPECT_EQ(KeysSent(s3_, setup_requests), (std::vector<std::string>{"A", "B"}));
   EXPECT_TRUE(e->Query({"b", "F", ""})->restore_expiry.has_value());
@@ -98,6 +103,25 @@ TEST_F(Resume, SendsOnlyWhatS3NeverAccepted) {
   auto j = Journal::Open(Options().state_dir);
   // B and the others were charged before the crash; only A (1 byte) is charged now.
   EXPECT_EQ((*j)->BudgetUsed("2023-11-15")->bytes, 1u);
+}
+
+// The dead process sent B just before it died; S3 shows the restore only after the new
+// process's first HEAD. B is not sent a second time.
+TEST_F(Resume, ARequestStillOnItsWayIsNotSentTwice) {
+  s3_.AddObject("b", "B", "x", "GLACIER");
+  {
+    auto j = Journal::Open(Options().state_dir);
+    ASSERT_TRUE(j.ok());
+    ASSERT_TRUE((*j)->Put(Row("B", State::kRequested)).ok());
+  }
+  auto e = Open();
+  ASSERT_TRUE(Eventually([&] { return !e->Query({"b", "B", ""})->note.empty(); }));
+  EXPECT_EQ(s3_.RestoreRequests().size(), 0u);
+  ASSERT_TRUE(s3_.RestoreObject({"b", "B", "", RestoreTier::kStandard, 7}).ok());  // arrives
+  clock_.Advance(Options().resend_grace);
+  ASSERT_TRUE(Eventually([&] { return StateOf(*e, "B") == State::kInProgress; }));
+  Settle();
+  EXPECT_EQ(s3_.RestoreRequests().size(), 1u) << "only the dead process's request";
 }
 
 TEST_F(Resume, EngineStoppedMidwayResumesAgainstFreshS3State) {

@@ -70,9 +70,10 @@ struct Task {
   SubmitOptions options;
   std::optional<s3::ObjectInfo> info;  // latest HEAD (or the caller's known_info)
   bool expedited_fallback = true;
-  bool token_ready = false;  // a token for the next S3 call of this task is reserved
-  int polls = 0;             // tracker HEADs that found the restore still running
-  int unavailable = 0;       // consecutive kUnavailable answers (send or HEAD)
+  bool token_ready = false;       // a token for the next S3 call of this task is reserved
+  int polls = 0;                  // tracker HEADs that found the restore still running
+  int unavailable = 0;            // consecutive kUnavailable answers (send or HEAD)
+  bool unconfirmed_send = false;  // resumed as `requested`: a request may be on its way
   bool finished = false;
   // Guarded by EngineImpl::mu_:
   uint64_t generation = 0;
