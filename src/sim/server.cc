@@ -335,6 +335,9 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   // SIGINT/SIGTERM are blocked in every thread (set before any thread starts) and taken by one
   // waiter with sigwait, so a second signal during shutdown stays pending instead of killing the
   // process before the final SaveSimTime and the event flush.
+  // A client that hangs up mid-body makes sendfile(2) raise SIGPIPE (unlike Asio's own writes,
+  // which pass MSG_NOSIGNAL): the write must fail with EPIPE, not kill the server.
+  signal(SIGPIPE, SIG_IGN);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

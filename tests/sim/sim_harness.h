@@ -47,6 +47,7 @@ class Sim {
     }
   }
   const std::string& endpoint() const { return endpoint_; }
+  bool running() { return proc_->running(); }
   // SIGTERM; returns the exit code, or 128 + signal when the sim died of a signal (a crash).
   int Stop() {
     int st = proc_->Kill(SIGTERM);

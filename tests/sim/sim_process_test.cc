@@ -37,6 +37,30 @@ TEST(SimProcess, EmptyAndTinyPutsOnOneBotocoreConnectionDoNotStall) {
        "    assert c.get_object(Bucket='tiny', Key='k%d' % i)['Body'].read() == body\n");
 }
 
+// Clients hang up mid-body all the time (rclone's random reads, a cancelled download): the
+// server's sendfile then hits a closed socket, which must fail that write, not the process.
+TEST(SimProcess, ClientsHangingUpMidBodyDoNotStopTheServer) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  Boto(sim,
+       "import socket, urllib.parse\n"
+       "s3.create_bucket(Bucket='hangup')\n"
+       "s3.put_object(Bucket='hangup', Key='big', Body=b'x' * (32 << 20))\n"
+       "url = s3.generate_presigned_url('get_object', Params={'Bucket': 'hangup', 'Key': 'big'})\n"
+       "u = urllib.parse.urlsplit(url)\n"
+       "for i in range(20):\n"
+       "    c = socket.create_connection((u.hostname, u.port))\n"
+       "    c.sendall(('GET %s?%s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n' % (u.path, u.query, "
+       "u.netloc)).encode())\n"
+       "    assert c.recv(4096).startswith(b'HTTP/1.1 200'), i\n"
+       "    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, "
+       "b'\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00')\n"
+       "    c.close()  # RST with most of the body unsent\n"
+       "assert s3.head_object(Bucket='hangup', Key='big')['ContentLength'] == 32 << 20\n");
+  EXPECT_TRUE(sim.running()) << sim.Log();
+}
+
 TEST(SimProcess, PrintsEndpointAndServesBoto3RoundTrip) {
   TempDir dir;
   Sim sim(dir.path() + "/data");
