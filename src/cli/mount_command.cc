@@ -44,6 +44,7 @@ struct MountFlags {
   std::string log_file;
   std::string cache_dir;
   std::string cache_size = "10GiB";
+  std::string read_ahead = "1MiB";
 };
 
 // "500ms", "90", "90s", "15m", "2h", "1d" -> milliseconds.
@@ -126,6 +127,13 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
     return Status::InvalidArgument("--cache-size '" + f.cache_size + "': e.g. 10GiB");
   }
   o.cache_size_bytes = *cache_size;
+  auto read_ahead = restore::ParseSize(f.read_ahead);
+  // The kernel sends FUSE reads of at most 1 MiB; more readahead only queues more of them.
+  if (!read_ahead || *read_ahead > (64ull << 20)) {
+    return Status::InvalidArgument("--read-ahead '" + f.read_ahead +
+                                   "': a size from 0 (kernel default) to 64MiB, e.g. 1MiB");
+  }
+  o.read.kernel_readahead_bytes = *read_ahead;
   if (!f.poll_interval.empty()) {
     auto p = ParseDurationMs(f.poll_interval);
     if (!p || p->count() < 1000) {
@@ -262,6 +270,9 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--cache-dir", f->cache_dir,
                   "keep fetched data in this directory (LRU, files 0600; default: no disk cache)");
   cmd->add_option("--cache-size", f->cache_size, "disk cache capacity")->capture_default_str();
+  cmd->add_option("--read-ahead", f->read_ahead,
+                  "kernel readahead of the mount (needs root; 0: the kernel's 128KiB)")
+      ->capture_default_str();
   cmd->callback([f, &globals, &app] {
     if (app.get_option("--log-level")->count() == 0) globals.log_level = "info";
     // The daemon leaves the working directory: relative paths must not depend on it.

@@ -29,6 +29,10 @@ struct ReadOptions {
   uint64_t prefetch_budget_bytes = 256ull << 20;
   // Freed part buffers kept for reuse (a fresh buffer costs a page fault per 4 KiB filled).
   uint64_t idle_buffer_bytes = 64ull << 20;
+  // The kernel's readahead for the mount (kernel_readahead.h): sequential reads arrive as FUSE
+  // requests of up to this size (at most 1 MiB, the kernel's largest request). 0 leaves the
+  // kernel's 128 KiB. Raising it needs root; without, the mount logs it and goes on.
+  uint64_t kernel_readahead_bytes = 1 << 20;
   // Threads issuing ranged GETs for all open files (each holds one pooled connection).
   int fetch_threads = 16;
 };

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "fs/internal/thaw_fs.h"
+#include "fs/kernel_readahead.h"
 #include "fs/mount.h"
 #include "s3/error.h"
 
@@ -26,9 +27,11 @@ ThawFs* Fs(fuse_req_t req) {
 fuse_lowlevel_ops MakeOps() {
   fuse_lowlevel_ops ops;
   std::memset(&ops, 0, sizeof(ops));
-  ops.init = [](void*, fuse_conn_info* conn) {
-    // Larger kernel readahead means fewer, larger reads per round trip into the mount.
-    conn->max_readahead = 1 << 20;
+  ops.init = [](void* fs, fuse_conn_info* conn) {
+    // Larger kernel readahead means fewer, larger reads per round trip into the mount (the
+    // kernel uses the smaller of this and the mount's read_ahead_kb).
+    uint64_t readahead = static_cast<ThawFs*>(fs)->options().read.kernel_readahead_bytes;
+    if (readahead > 0) conn->max_readahead = static_cast<unsigned>(readahead);
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
   };
   ops.lookup = [](fuse_req_t r, fuse_ino_t p, const char* n) { Fs(r)->Lookup(r, p, n); };
@@ -179,6 +182,14 @@ Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engi
   }
   spdlog::info("mount: s3://{}/{} mounted at {}", options.bucket, options.prefix,
                options.mountpoint);
+  if (options.read.kernel_readahead_bytes > 0) {
+    Status s = SetKernelReadahead(options.mountpoint, options.read.kernel_readahead_bytes);
+    if (!s.ok()) {
+      spdlog::info("mount: kernel readahead stays at its default ({}); sequential reads are "
+                   "slower (needs root)",
+                   s.message());
+    }
+  }
   if (on_mounted) on_mounted();
   fuse_loop_config* config = fuse_loop_cfg_create();
   fuse_loop_cfg_set_max_threads(config, static_cast<unsigned>(options.fuse_threads));

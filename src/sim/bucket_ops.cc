@@ -154,9 +154,14 @@ Result<Response> Service::ListObjects(Call& call, bool v2) {
   std::string cursor = p.cursor;
   int count = 0;
   bool done = p.max_keys == 0;
+  // With a delimiter, a batch may end at its first row (a common prefix skips the rest): start
+  // small and grow while whole batches are used, so a directory of a few files next to a big
+  // subtree does not read a thousand rows of it (that made a mount's first lookup 4 ms slower).
+  int batch_rows = p.delimiter.empty() ? 1000 : 16;
   while (!done) {
+    int limit = std::min(batch_rows, p.max_keys - count + 1);
     THAW_ASSIGN_OR_RETURN(auto batch,
-                          store_.ListObjects(call.route.bucket, p.prefix, cursor, 1000));
+                          store_.ListObjects(call.route.bucket, p.prefix, cursor, limit));
     bool restart = false;
     for (ObjectRecord& rec : batch) {
       std::string common;
@@ -182,7 +187,8 @@ Result<Response> Service::ListObjects(Call& call, bool v2) {
       out.last = out.next_cursor = cursor = rec.key;
       out.objects.push_back(std::move(rec));
     }
-    if (!restart && batch.size() < 1000) done = true;
+    if (!restart && static_cast<int>(batch.size()) < limit) done = true;
+    if (!restart) batch_rows = std::min(1000, batch_rows * 2);
   }
 
   auto enc = [url](const std::string& s) { return url ? UriEncode(s, true) : s; };

@@ -3,6 +3,7 @@
 // odd keys, FSx POSIX metadata, writes, a replaced object, faults, startup errors, signals.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -216,6 +217,29 @@ TEST_F(MountTest, StatShowsFsxPosixMetadataAndOptions) {
   EXPECT_EQ(st.st_mode, static_cast<mode_t>(040700));
 }
 
+TEST_F(MountTest, KernelReadaheadFollowsTheOption) {
+  // The kernel gives FUSE mounts 128 KiB of readahead whatever init asks; the mount raises it
+  // so sequential reads arrive as 1 MiB requests (kernel_readahead.h).
+  Put(*client_, kBucket, "f", "x");
+  auto readahead_kb = [](const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return std::string("stat failed");
+    std::string bdi = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+    std::string kb = ReadAll("/sys/class/bdi/" + bdi + "/read_ahead_kb");
+    return kb.empty() ? "no " + bdi : kb.substr(0, kb.find('\n'));
+  };
+  for (auto [flag, want] : {std::pair<std::string, std::string>{"", "1024"},
+                            {"256KiB", "256"},
+                            {"0", "128"}}) {
+    std::vector<std::string> extra;
+    if (!flag.empty()) extra = {"--read-ahead", flag};
+    MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket, extra);
+    ASSERT_TRUE(mount.mounted()) << mount.Log();
+    EXPECT_EQ(readahead_kb(mount.path()), want) << "--read-ahead " << flag;
+    EXPECT_EQ(ReadAll(mount.path() + "/f"), "x");
+  }
+}
+
 TEST_F(MountTest, WritesAreUploadedOnClose) {
   Put(*client_, kBucket, "old", "old content");
   MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket);
@@ -345,7 +369,7 @@ TEST_F(MountTest, DaemonReturnsOnceLiveAndReportsErrorsWithHints) {
   EXPECT_NE(out.find("credentials"), std::string::npos) << out;
   // Bad options are usage errors, found before anything starts.
   for (std::string bad : {"--archived maybe", "--file-mode 999", "--metadata-ttl soon",
-                          "--restore-timeout 0", "--cache-size lots"}) {
+                          "--restore-timeout 0", "--cache-size lots", "--read-ahead 65MiB"}) {
     rc = RunCommand(thaw + "mount s3://" + kBucket + " " + mp + " " + bad + " 2>&1", &out);
     EXPECT_EQ(rc, 2) << bad << ": " << out;
   }
