@@ -39,6 +39,12 @@ DirCache::DirCache(s3::S3Client& client, std::string bucket, Clock& clock,
                    std::chrono::milliseconds ttl)
     : client_(client), bucket_(std::move(bucket)), clock_(clock), ttl_(ttl) {}
 
+bool DirCache::Fresh(const std::string& prefix) const {
+  std::lock_guard lock(mu_);
+  auto it = listings_.find(prefix);
+  return it != listings_.end() && clock_.Now() - it->second->fetched_at < ttl_;
+}
+
 Result<std::shared_ptr<const DirListing>> DirCache::List(const std::string& prefix) {
   std::shared_ptr<std::mutex> loader;
   {

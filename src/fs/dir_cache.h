@@ -46,6 +46,8 @@ class DirCache {
 
   // The listing of `prefix` ("" or ending in '/'), fetched when missing or older than the TTL.
   Result<std::shared_ptr<const DirListing>> List(const std::string& prefix);
+  // Whether List(prefix) would answer from the cache now.
+  bool Fresh(const std::string& prefix) const;
   // Drops the cached listing of `prefix` (after a write or delete in it).
   void Invalidate(const std::string& prefix);
   // Adds or replaces one entry of a cached listing (a file created through the mount), so

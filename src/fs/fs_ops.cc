@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -128,6 +129,13 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (!dir) return (void)fuse_reply_err(req, ENOENT);
   if (!dir->attr.is_dir) return (void)fuse_reply_err(req, ENOTDIR);
   if (std::strlen(name) > NAME_MAX) return (void)fuse_reply_err(req, ENAMETOOLONG);
+  // A directory not listed yet costs a LIST before the name's HEAD: send both at once, one
+  // round trip instead of two (the HEAD is wasted when the name is a directory or missing).
+  std::string key = dir->key + name;
+  std::future<Result<s3::ObjectInfo>> early_head;
+  if (!dirs_.Fresh(dir->key)) {
+    early_head = std::async(std::launch::async, [this, key] { return Head(key); });
+  }
   auto listing = dirs_.List(dir->key);
   if (!listing.ok()) {
     spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, dir->key,
@@ -142,7 +150,10 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.entry_timeout = Seconds(options_.metadata_ttl);
     return (void)fuse_reply_entry(req, &e);
   }
-  Result<Attributes> attr = EntryAttributes(parent, *entry);
+  std::optional<Result<s3::ObjectInfo>> headed;
+  if (early_head.valid()) headed = early_head.get();
+  Result<Attributes> attr =
+      EntryAttributes(parent, *entry, entry->key == key ? std::move(headed) : std::nullopt);
   if (!attr.ok()) {
     dirs_.Invalidate(dir->key);
     return (void)fuse_reply_err(req, ENOENT);
@@ -161,9 +172,14 @@ std::optional<Attributes> ThawFs::KnownAttributes(fuse_ino_t parent, const DirEn
   return std::nullopt;
 }
 
-Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& entry) {
+Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& entry,
+                                           std::optional<Result<s3::ObjectInfo>> headed) {
   if (auto known = KnownAttributes(parent, entry)) return *known;
-  auto info = Head(entry.key);
+  // A HEAD sent alongside the listing counts unless the object changed between the two.
+  if (entry.attr.is_dir || (headed && headed->ok() && (*headed)->etag != entry.attr.etag)) {
+    headed.reset();
+  }
+  auto info = headed ? std::move(*headed) : Head(entry.key);
   if (info.ok()) return AttrFromInfo(*info);
   if (info.status().IsNotFound()) return info.status();
   spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)", options_.bucket,

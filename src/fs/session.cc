@@ -185,9 +185,10 @@ Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engi
   if (options.read.kernel_readahead_bytes > 0) {
     Status s = SetKernelReadahead(options.mountpoint, options.read.kernel_readahead_bytes);
     if (!s.ok()) {
-      spdlog::info("mount: kernel readahead stays at its default ({}); sequential reads are "
-                   "slower (needs root)",
-                   s.message());
+      spdlog::info(
+          "mount: kernel readahead stays at its default ({}); sequential reads are "
+          "slower (needs root)",
+          s.message());
     }
   }
   if (on_mounted) on_mounted();

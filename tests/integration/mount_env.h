@@ -75,6 +75,7 @@ class SimServer {
         20000);
   }
   const std::string& endpoint() const { return endpoint_; }
+  std::string Log() const { return ReadAll(log_); }  // one line per request with --log-level debug
   int port() const { return std::stoi(endpoint_.substr(endpoint_.rfind(':') + 1)); }
 
  private:

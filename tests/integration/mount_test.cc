@@ -217,6 +217,40 @@ TEST_F(MountTest, StatShowsFsxPosixMetadataAndOptions) {
   EXPECT_EQ(st.st_mode, static_cast<mode_t>(040700));
 }
 
+TEST(MountLookupTest, ALookupInAnUnlistedDirectorySendsListAndHeadTogether) {
+  // One round trip instead of two for the first lookup in a directory: the name's HEAD goes out
+  // while the directory's LIST is still on its way (the LIST is delayed here, so the sim logs
+  // the HEAD first), and it is used: no second HEAD.
+  SimServer sim({"--log-level", "debug"});
+  auto client = MakeTestClient(sim.endpoint());
+  ASSERT_TRUE(client->CreateBucket("look").ok());
+  Put(*client, "look", "dir/file", "contents");
+  Put(*client, "look", "dir/sub/x", "x");
+  MountProcess mount(sim.endpoint(), "s3://look");
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary 'op=ListObjectsV2,latency=300ms' " +
+                       sim.endpoint() + "/_thaw/faults"),
+            0);
+  struct stat st;
+  ASSERT_EQ(stat((mount.path() + "/dir/file").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 8);
+  ASSERT_EQ(stat((mount.path() + "/dir/sub").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_NE(stat((mount.path() + "/dir/none").c_str(), &st), 0);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(ReadAll(mount.path() + "/dir/file"), "contents");
+  std::string log = sim.Log();
+  // After the faults are set: the root's listing (looking up "dir"), then dir/'s (the sim logs
+  // the bucket, not the prefix).
+  size_t head = log.find("HeadObject look/dir/file ");
+  size_t root_list = log.find("ListObjectsV2 look/", log.find("/faults"));
+  size_t list = log.find("ListObjectsV2 look/", root_list + 1);
+  ASSERT_NE(head, std::string::npos) << log;
+  ASSERT_NE(list, std::string::npos) << log;
+  EXPECT_LT(head, list) << log;
+  EXPECT_EQ(log.find("HeadObject look/dir/file ", head + 1), std::string::npos) << log;
+}
+
 TEST_F(MountTest, KernelReadaheadFollowsTheOption) {
   // The kernel gives FUSE mounts 128 KiB of readahead whatever init asks; the mount raises it
   // so sequential reads arrive as 1 MiB requests (kernel_readahead.h).
@@ -228,9 +262,8 @@ TEST_F(MountTest, KernelReadaheadFollowsTheOption) {
     std::string kb = ReadAll("/sys/class/bdi/" + bdi + "/read_ahead_kb");
     return kb.empty() ? "no " + bdi : kb.substr(0, kb.find('\n'));
   };
-  for (auto [flag, want] : {std::pair<std::string, std::string>{"", "1024"},
-                            {"256KiB", "256"},
-                            {"0", "128"}}) {
+  for (auto [flag, want] :
+       {std::pair<std::string, std::string>{"", "1024"}, {"256KiB", "256"}, {"0", "128"}}) {
     std::vector<std::string> extra;
     if (!flag.empty()) extra = {"--read-ahead", flag};
     MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket, extra);

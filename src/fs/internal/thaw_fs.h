@@ -84,7 +84,10 @@ class ThawFs {
   std::optional<Attributes> KnownAttributes(fuse_ino_t parent, const DirEntry& entry);
   // A directory entry's attributes: the inode's if fresh, else a HEAD's (NotFound if the
   // object is gone), else (HEAD failed) the listing's.
-  Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirEntry& entry);
+  // The entry's attributes: known ones while fresh, else from `headed` (a HEAD of the entry's
+  // key sent earlier) or a new HEAD.
+  Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirEntry& entry,
+                                     std::optional<Result<s3::ObjectInfo>> headed = std::nullopt);
   // Replies to an open of a readable object (pinning info's ETag).
   void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
                  const s3::ObjectInfo& info);
