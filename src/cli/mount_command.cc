@@ -45,6 +45,7 @@ struct MountFlags {
   std::string cache_dir;
   std::string cache_size = "10GiB";
   std::string read_ahead = "1MiB";
+  int fetch_threads = 32;
 };
 
 // "500ms", "90", "90s", "15m", "2h", "1d" -> milliseconds.
@@ -134,6 +135,11 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
                                    "': a size from 0 (kernel default) to 64MiB, e.g. 1MiB");
   }
   o.read.kernel_readahead_bytes = *read_ahead;
+  if (f.fetch_threads < 1 || f.fetch_threads > 256) {
+    return Status::InvalidArgument("--fetch-threads " + std::to_string(f.fetch_threads) +
+                                   ": from 1 to 256");
+  }
+  o.read.fetch_threads = f.fetch_threads;
   if (!f.poll_interval.empty()) {
     auto p = ParseDurationMs(f.poll_interval);
     if (!p || p->count() < 1000) {
@@ -270,6 +276,9 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--cache-dir", f->cache_dir,
                   "keep fetched data in this directory (LRU, files 0600; default: no disk cache)");
   cmd->add_option("--cache-size", f->cache_size, "disk cache capacity")->capture_default_str();
+  cmd->add_option("--fetch-threads", f->fetch_threads,
+                  "ranged GETs in flight for read-ahead, all open files together")
+      ->capture_default_str();
   cmd->add_option("--read-ahead", f->read_ahead,
                   "kernel readahead of the mount (needs root; 0: the kernel's 128KiB)")
       ->capture_default_str();

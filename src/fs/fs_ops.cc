@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -306,7 +307,6 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   std::string buf(size, '\0');
   size_t used = 0;
   std::vector<fuse_ino_t> handed_out;
-  bool gone = false;
   for (size_t i = begin; i < end; ++i) {
     fuse_entry_param e;
     std::memset(&e, 0, sizeof(e));
@@ -319,12 +319,8 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     } else {
       const DirEntry& d = entries[i - 2];
       name = d.name.c_str();
-      const std::optional<Attributes>& a = attrs[i - begin];
-      if (gone_entries[i - begin]) {
-        gone = true;  // left out; offsets need not be contiguous
-        continue;
-      }
-      Inode inode = inodes_.Lookup(ino, d.name, d.key, *a);
+      if (gone_entries[i - begin]) continue;  // left out; offsets need not be contiguous
+      Inode inode = inodes_.Lookup(ino, d.name, d.key, *attrs[i - begin]);
       handed_out.push_back(inode.ino);
       e.ino = inode.ino;
       e.attr = ToStat(inode.ino, inode.attr);
@@ -334,7 +330,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     used += fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e,
                                    static_cast<off_t>(i + 1));
   }
-  if (gone) {
+  if (std::find(gone_entries.begin(), gone_entries.end(), true) != gone_entries.end()) {
     if (auto dir = inodes_.Get(ino)) dirs_.Invalidate(dir->key);
   }
   // The kernel did not take the entries (interrupted): undo their lookups.

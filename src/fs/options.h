@@ -35,8 +35,10 @@ struct ReadOptions {
   // requests of up to this size (at most 1 MiB, the kernel's largest request). 0 leaves the
   // kernel's 128 KiB. Raising it needs root; without, the mount logs it and goes on.
   uint64_t kernel_readahead_bytes = 1 << 20;
-  // Threads issuing ranged GETs for all open files (each holds one pooled connection).
-  int fetch_threads = 16;
+  // Threads issuing ranged GETs for all open files (each holds one pooled connection). With
+  // S3-like connections (20 ms, 90 MB/s each) four readers read 794 MiB/s with 16 and
+  // 1,063 MiB/s with 32; on loopback the two are alike.
+  int fetch_threads = 32;
 };
 
 // Uploads of written files (on close or flush).
