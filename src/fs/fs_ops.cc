@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -135,7 +136,11 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   std::string key = dir->key + name;
   std::future<Result<s3::ObjectInfo>> early_head;
   if (!dirs_.Fresh(dir->key)) {
-    early_head = std::async(std::launch::async, [this, key] { return Head(key); });
+    try {
+      early_head = std::async(std::launch::async, [this, key] { return Head(key); });
+    } catch (const std::system_error&) {
+      // No thread to spare: the HEAD follows the listing instead.
+    }
   }
   auto listing = dirs_.List(dir->key);
   if (!listing.ok()) {
