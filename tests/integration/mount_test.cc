@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -109,6 +110,42 @@ TEST_F(MountTest, ReadsEdgeSizesRandomOffsetsAndConcurrentReaders) {
   }
   for (auto& r : readers) r.join();
   EXPECT_EQ(good.load(), 4);
+  EXPECT_TRUE(mount.Stop()) << mount.Log();
+}
+
+TEST_F(MountTest, A300MiBFileReadsBackWholeAndAtRandomOffsets) {
+  // Larger than the prefetch window (128 MiB) and the read-ahead budget (256 MiB): the window
+  // reaches its maximum, parts are dropped behind the reader and buffers reused.
+  const std::string data = RandomBytes(300ull << 20, 300);
+  Put(*client_, kBucket, "huge", data);
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket);
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  struct stat st;
+  ASSERT_EQ(stat((mount.path() + "/huge").c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), data.size());
+  int fd = open((mount.path() + "/huge").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  std::string got;
+  got.reserve(data.size());
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = read(fd, buf.data(), buf.size());
+    ASSERT_GE(n, 0) << std::strerror(errno);
+    if (n == 0) break;
+    got.append(buf.data(), static_cast<size_t>(n));
+  }
+  ASSERT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data) << "first differing byte at "
+                           << std::mismatch(got.begin(), got.end(), data.begin()).first -
+                                  got.begin();
+  std::mt19937_64 rng(300);
+  for (int i = 0; i < 50; ++i) {
+    uint64_t off = rng() % data.size();
+    size_t len = 1 + rng() % (4 << 20);
+    size_t want = std::min<uint64_t>(len, data.size() - off);
+    ASSERT_TRUE(PRead(fd, off, len) == data.substr(off, want)) << off << " +" << len;
+  }
+  close(fd);
   EXPECT_TRUE(mount.Stop()) << mount.Log();
 }
 
