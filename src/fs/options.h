@@ -13,11 +13,12 @@ namespace thaw::fs {
 
 struct ReadOptions {
   // The prefetch window starts here after an open or a random read and doubles on every
-  // sequential read up to max_window_bytes. 128 MiB keeps 16 parts in flight, what one reader
-  // needs from S3 (85-90 MB/s per connection) to reach a gigabyte per second; 64 MiB halved
-  // that with 20 ms and 90 MB/s per GET in the sim (bench/mount --profile s3).
+  // sequential read up to max_window_bytes. 256 MiB lets one reader keep 32 parts in flight
+  // over S3's 85-90 MB/s connections; readers share the budget fairly (PrefetchBudget), so four
+  // get 64 MiB each. Measured with 20 ms and 90 MB/s per GET in the sim (bench/mount-seq
+  // --faults s3): one reader 376 MiB/s with 64 MiB, 936 with 128, 1,265 with 256 and the share.
   uint64_t min_window_bytes = 1 << 20;
-  uint64_t max_window_bytes = 128ull << 20;
+  uint64_t max_window_bytes = 256ull << 20;
   // Each ranged GET fetches at most this much; a window is split into parts fetched in parallel.
   uint64_t part_bytes = 8ull << 20;
   // The first GET of an open file: small, so the first byte arrives quickly (time to first

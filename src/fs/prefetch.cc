@@ -57,9 +57,15 @@ void FetchPool::Run() {
   }
 }
 
-bool PrefetchBudget::TryAcquire(uint64_t n) {
+bool PrefetchBudget::TryAcquire(uint64_t n, Share* share) {
   std::lock_guard lock(mu_);
   if (used_ + n > limit_) return false;
+  if (share != nullptr) {
+    int holders = active_shares_ + (share->held == 0 ? 1 : 0);
+    if (share->held > 0 && share->held + n > limit_ / static_cast<uint64_t>(holders)) return false;
+    if (share->held == 0) ++active_shares_;
+    share->held += n;
+  }
   used_ += n;
   return true;
 }
@@ -69,9 +75,13 @@ void PrefetchBudget::ForceAcquire(uint64_t n) {
   used_ += n;
 }
 
-void PrefetchBudget::Release(uint64_t n) {
+void PrefetchBudget::Release(uint64_t n, Share* share) {
   std::lock_guard lock(mu_);
   used_ -= std::min(used_, n);
+  if (share != nullptr && share->held > 0) {
+    share->held -= std::min(share->held, n);
+    if (share->held == 0) --active_shares_;
+  }
 }
 
 uint64_t PrefetchBudget::used() const {
@@ -143,12 +153,14 @@ std::string ReadData::ToString() const {
 // One ranged GET and its bytes. Holds its size against the budget until destroyed, then
 // hands its buffer back.
 struct ObjectReader::Part {
-  Part(PrefetchBudget& b, uint64_t f, uint64_t l) : budget(b), first(f), length(l) {}
+  Part(PrefetchBudget& b, uint64_t f, uint64_t l, std::shared_ptr<PrefetchBudget::Share> s)
+      : budget(b), share(std::move(s)), first(f), length(l) {}
   ~Part() {
     budget.GiveBuffer(std::move(data));
-    budget.Release(length);
+    budget.Release(length, share.get());
   }
   PrefetchBudget& budget;
+  const std::shared_ptr<PrefetchBudget::Share> share;  // null for a part a read waited for
   const uint64_t first, length;
   bool required = false;  // a read waits for it (set before it is shared)
   std::mutex mu;          // guards done, status, data
@@ -187,10 +199,10 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::NewPart(uint64_t first, uint64
                                                           bool required) {
   if (required) {
     budget_.ForceAcquire(length);
-  } else if (!budget_.TryAcquire(length)) {
+  } else if (!budget_.TryAcquire(length, share_.get())) {
     return nullptr;
   }
-  auto part = std::make_shared<Part>(budget_, first, length);
+  auto part = std::make_shared<Part>(budget_, first, length, required ? nullptr : share_);
   part->required = required;
   std::lock_guard lock(mu_);
   ++running_;

@@ -74,13 +74,22 @@ class FetchPool {
 // Bytes of read-ahead in memory across all open files, and the part buffers themselves: a
 // freed buffer is kept for the next part (up to idle_limit bytes of them) instead of going back
 // to the system, since a fresh multi-megabyte buffer costs a page fault per 4 KiB when filled.
+//
+// Read-ahead taken through a Share is split fairly: while k shares hold read-ahead, none may grow
+// past limit/k (one part always passes), so one reader alone can use the whole budget and four
+// readers a quarter each, instead of the first one starving the others.
 class PrefetchBudget {
  public:
+  // One reader's read-ahead; guarded by the budget's lock.
+  struct Share {
+    uint64_t held = 0;
+  };
+
   explicit PrefetchBudget(uint64_t limit_bytes, uint64_t idle_limit_bytes = 64ull << 20)
       : limit_(limit_bytes), idle_limit_(idle_limit_bytes) {}
-  bool TryAcquire(uint64_t n);
+  bool TryAcquire(uint64_t n, Share* share = nullptr);
   void ForceAcquire(uint64_t n);  // bytes a reader waits for: never refused
-  void Release(uint64_t n);
+  void Release(uint64_t n, Share* share = nullptr);
   uint64_t used() const;
 
   // An empty buffer with room for n bytes (a kept one when one is large enough).
@@ -93,6 +102,7 @@ class PrefetchBudget {
   const uint64_t limit_;
   const uint64_t idle_limit_;
   uint64_t used_ = 0;
+  int active_shares_ = 0;  // shares holding read-ahead now
   std::vector<std::string> idle_;
   uint64_t idle_bytes_ = 0;
 };
@@ -147,6 +157,8 @@ class ObjectReader {
   const std::string bucket_, key_, etag_;
   const uint64_t size_;
   DiskCache* const cache_;  // may be null
+  // This file's read-ahead in the budget; parts may outlive the reader (ReadData keeps them).
+  const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
 
   std::mutex read_mu_;  // guards window_, parts_, planned_any_; taken before mu_

@@ -221,6 +221,41 @@ TEST_F(ReaderTest, ConcurrentReadsOfOneFileReturnTheSource) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST(PrefetchBudget, ReadersShareTheBudgetFairly) {
+  PrefetchBudget budget(64 * kMiB);
+  PrefetchBudget::Share a, b, c;
+  // Alone, a reader may take the whole budget.
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &a)) << i;
+  EXPECT_FALSE(budget.TryAcquire(8 * kMiB, &a));
+  // A second reader gets its first part once there is room, and a is held to half from then on.
+  EXPECT_FALSE(budget.TryAcquire(8 * kMiB, &b));
+  budget.Release(8 * kMiB, &a);
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &b));
+  budget.Release(8 * kMiB, &a);
+  EXPECT_FALSE(budget.TryAcquire(8 * kMiB, &a));  // a holds 48 MiB of a 32 MiB share
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &b));
+  for (int i = 0; i < 2; ++i) budget.Release(8 * kMiB, &a);
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &b));
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &b));  // b: 32 MiB, its half
+  EXPECT_FALSE(budget.TryAcquire(8 * kMiB, &b));
+  EXPECT_EQ(budget.used(), 64 * kMiB);
+  // A third reader always gets one part when the budget has room, even past its share.
+  budget.Release(8 * kMiB, &b);
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &c));
+  EXPECT_EQ(c.held, 8 * kMiB);
+  // Readers that let go of everything no longer count: b alone may grow again.
+  while (a.held > 0) budget.Release(8 * kMiB, &a);
+  budget.Release(8 * kMiB, &c);
+  EXPECT_EQ(c.held, 0u);
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &b));
+  EXPECT_EQ(b.held, 32 * kMiB);
+  EXPECT_TRUE(budget.TryAcquire(8 * kMiB, &b));
+  // Bytes a read waits for are never refused and count against nobody's share.
+  budget.ForceAcquire(32 * kMiB);
+  EXPECT_EQ(budget.used(), 72 * kMiB);
+  EXPECT_EQ(b.held, 40 * kMiB);
+}
+
 TEST(PrefetchBudget, KeepsFreedBuffersUpToItsIdleLimit) {
   PrefetchBudget budget(64 * kMiB, 3 * kMiB);
   std::string a = budget.TakeBuffer(1 * kMiB);
