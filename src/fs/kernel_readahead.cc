@@ -1,5 +1,6 @@
 #include "fs/kernel_readahead.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -36,16 +37,10 @@ std::optional<std::string> MountDeviceId(std::string_view mountinfo,
     std::string_view line = mountinfo.substr(pos, end - pos);
     pos = end + 1;
     std::string_view fields[5];
-    size_t start = 0;
     int n = 0;
-    for (; n < 5; ++n) {
-      size_t sp = line.find(' ', start);
-      if (sp == std::string_view::npos) sp = line.size();
+    for (size_t start = 0; n < 5 && start <= line.size(); ++n) {
+      size_t sp = std::min(line.find(' ', start), line.size());
       fields[n] = line.substr(start, sp - start);
-      if (sp == line.size()) {
-        ++n;
-        break;
-      }
       start = sp + 1;
     }
     if (n < 5 || fields[2].find(':') == std::string_view::npos) continue;
