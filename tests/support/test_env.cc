@@ -25,7 +25,7 @@ std::string ThawBinary() {
   return EnvOr("THAW_BINARY", THAW_BINARY_DEFAULT);
 }
 std::string SigV4SuiteDir() {
-  return EnvOr("THAW_SIGV4_SUITE", SourceDir() + "/../shared/testdata/sigv4");
+  return EnvOr("THAW_SIGV4_SUITE", SourceDir() + "/tests/data/sigv4");
 }
 
 TempDir::TempDir() {

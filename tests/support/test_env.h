@@ -8,7 +8,7 @@ namespace thaw::testing {
 
 std::string SourceDir();      // THAW_SOURCE_DIR
 std::string ThawBinary();     // THAW_BINARY
-std::string SigV4SuiteDir();  // THAW_SIGV4_SUITE, else SourceDir()/../shared/testdata/sigv4
+std::string SigV4SuiteDir();  // THAW_SIGV4_SUITE, else SourceDir()/tests/data/sigv4
 
 // A fresh directory under $TMPDIR removed (recursively) by the destructor.
 class TempDir {
