@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "cli/event_setup.h"
 
 namespace thaw::cli {
 
@@ -37,8 +38,11 @@ int Main(int argc, char** argv) {
   RegisterServe(app, globals);
   RegisterMount(app, globals);
   RegisterScan(app, globals);
+  std::vector<std::string> args = RewriteExecArguments(argc, argv);
+  std::vector<char*> arg_ptrs;
+  for (auto& a : args) arg_ptrs.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {

@@ -33,8 +33,14 @@ Result<std::unique_ptr<s3::SqsClient>> MakeSqsClientFor(const GlobalFlags& globa
 
 void AddHookOptions(CLI::App& cmd, HookFlags& flags) {
   cmd.add_option("--on-restored", flags.on_restored,
-                 "run this command when a restore completes; {bucket} {key} {version} {path} "
-                 "are replaced by shell-quoted values");
+                 "run this /bin/sh command when a restore completes; {bucket} {key} {version} "
+                 "{storage_class} {path} are replaced by shell-quoted values (also in THAW_* "
+                 "environment variables)");
+  cmd.add_option("--on-restored-exec", flags.on_restored_exec,
+                 "PROG ARG... [;]: run PROG with these arguments (no shell) when a restore "
+                 "completes; placeholders as for --on-restored, unquoted, per argument; takes "
+                 "the rest of the command line up to a lone ';' (recommended over --on-restored)")
+      ->expected(1, -1);
   cmd.add_option("--map", flags.maps,
                  "LOCAL_DIR=s3://BUCKET/PREFIX: how {path} is formed (repeatable)");
   cmd.add_option("--hook-timeout", flags.timeout_seconds,
@@ -45,10 +51,36 @@ void AddHookOptions(CLI::App& cmd, HookFlags& flags) {
                  "seconds before the first retry of a failed hook, doubling (default 10)");
 }
 
+std::vector<std::string> RewriteExecArguments(int argc, char** argv) {
+  constexpr std::string_view kExec = "--on-restored-exec";
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    if (std::string_view(argv[i]) != kExec) {
+      out.emplace_back(argv[i]);
+      continue;
+    }
+    int j = i + 1;
+    for (; j < argc && std::string_view(argv[j]) != ";"; ++j) {
+      out.push_back(std::string(kExec) + "=" + argv[j]);
+    }
+    if (j == i + 1) out.emplace_back(kExec);  // no PROG: let the parser say so
+    i = j;                                    // skips the ";" too
+  }
+  return out;
+}
+
 Result<std::unique_ptr<events::HookRunner>> MakeHookRunner(const HookFlags& flags) {
-  if (flags.on_restored.empty()) {
-    if (!flags.maps.empty()) return Status::InvalidArgument("--map needs --on-restored");
+  if (!flags.on_restored.empty() && !flags.on_restored_exec.empty()) {
+    return Status::InvalidArgument("give --on-restored or --on-restored-exec, not both");
+  }
+  if (flags.on_restored.empty() && flags.on_restored_exec.empty()) {
+    if (!flags.maps.empty()) {
+      return Status::InvalidArgument("--map needs --on-restored or --on-restored-exec");
+    }
     return std::unique_ptr<events::HookRunner>();
+  }
+  if (!flags.on_restored_exec.empty() && flags.on_restored_exec[0].empty()) {
+    return Status::InvalidArgument("--on-restored-exec: the program name is empty");
   }
   if (flags.timeout_seconds < 1) return Status::InvalidArgument("--hook-timeout must be >= 1");
   if (flags.attempts < 1) return Status::InvalidArgument("--hook-attempts must be >= 1");
@@ -56,13 +88,14 @@ Result<std::unique_ptr<events::HookRunner>> MakeHookRunner(const HookFlags& flag
     return Status::InvalidArgument("--hook-retry-delay must be >= 0");
   }
   events::HookOptions o;
-  o.command = flags.on_restored;
+  o.command.shell = flags.on_restored;
+  o.command.argv = flags.on_restored_exec;
   for (const auto& m : flags.maps) {
     THAW_ASSIGN_OR_RETURN(events::PathMap pm, events::ParsePathMap(m));
     o.maps.push_back(std::move(pm));
   }
-  if (o.command.find("{path}") != std::string::npos && o.maps.empty()) {
-    return Status::InvalidArgument("--on-restored uses {path}: give at least one --map");
+  if (o.command.UsesPath() && o.maps.empty()) {
+    return Status::InvalidArgument("the hook uses {path}: give at least one --map");
   }
   o.timeout = std::chrono::seconds(flags.timeout_seconds);
   o.max_attempts = flags.attempts;

@@ -24,13 +24,18 @@ Result<std::unique_ptr<s3::SqsClient>> MakeSqsClientFor(const GlobalFlags& globa
 
 struct HookFlags {
   std::string on_restored;
+  std::vector<std::string> on_restored_exec;  // PROG ARG...
   std::vector<std::string> maps;
   int timeout_seconds = 300;
   int attempts = 3;
   int retry_delay_seconds = 10;
 };
 void AddHookOptions(CLI::App& cmd, HookFlags& flags);
-// nullptr when no --on-restored was given.
+// Rewrites `--on-restored-exec PROG ARG... [;]` (everything up to a lone ";" or the end, as
+// find -exec takes its command) into `--on-restored-exec=PROG --on-restored-exec=ARG ...`, so
+// that arguments which look like options ("--data", "-v") reach the hook, not the parser.
+std::vector<std::string> RewriteExecArguments(int argc, char** argv);
+// nullptr when no hook was given.
 Result<std::unique_ptr<events::HookRunner>> MakeHookRunner(const HookFlags& flags);
 
 }  // namespace thaw::cli

@@ -127,6 +127,14 @@ int RunScan(const ScanFlags& f, const GlobalFlags& globals) {
                         {"ignored", s.ignored},
                         {"unsent", unsent},
                         {"failures", s.failures}};
+    if (hook_runner != nullptr) {
+      events::HookStats h = hook_runner->Stats();
+      j["hooks"] = {{"run", h.succeeded},
+                    {"failed", h.failed},
+                    {"abandoned", h.abandoned},
+                    {"skipped", h.skipped},
+                    {"unsafe_keys", h.unsafe}};
+    }
     std::cout << j.dump() << std::endl;
   } else {
     std::cout << "scanned " << s.files_seen << " files (" << s.files_read << " read, "
@@ -135,6 +143,12 @@ int RunScan(const ScanFlags& f, const GlobalFlags& globals) {
               << " records, " << s.restores_submitted << " restores submitted, " << s.completions
               << " completions, " << s.ignored << " skipped\n";
     for (const auto& failure : s.failures) std::cout << "  " << failure << "\n";
+    if (hook_runner != nullptr) {
+      events::HookStats h = hook_runner->Stats();
+      std::cout << "hooks: " << h.succeeded << " run, " << h.failed << " failed runs, "
+                << h.abandoned << " given up, " << h.skipped << " not covered by --map, "
+                << h.unsafe << " keys not mappable safely (not run)\n";
+    }
     if (unsent > 0) {
       std::cout << unsent << " restores not yet sent after --timeout; the journal keeps them\n";
     }

@@ -86,6 +86,12 @@ std::string RenderMetrics(const events::SqsSourceCounters& c, const restore::Eng
                  "hook runs that failed (each retry counts)", static_cast<double>(h.failed));
     AppendMetric(out, "thaw_hooks_abandoned_total", "counter", "hooks given up after their retries",
                  static_cast<double>(h.abandoned));
+    AppendMetric(out, "thaw_hooks_skipped_total", "counter",
+                 "completed objects no --map covers (hooks that use {path})",
+                 static_cast<double>(h.skipped));
+    AppendMetric(out, "thaw_hooks_unsafe_keys_total", "counter",
+                 "completed objects not hooked: key not a plain path below its --map, or a NUL",
+                 static_cast<double>(h.unsafe));
   }
   return out;
 }

@@ -122,14 +122,14 @@ Result<DispatchOutcome> DispatchParsed(const Parsed& parsed, restore::Engine& en
           continue;
         }
         ++out.completions;
-        out.completed.push_back(RefOf(e));
+        out.completed.push_back({RefOf(e), e.storage_class});
         // Whether EventBridge encodes keys is unconfirmed (s3_notification.h): the other
         // reading is completed too; NotifyCompleted ignores objects it does not track.
         if (e.alternate_key) {
           restore::ObjectRef alt{e.bucket, *e.alternate_key, e.version_id};
           // Hooks run for the other reading only when the journal knows that object.
           if (engine.NotifyCompleted(alt, e.restore_expiry).ok() && engine.Query(alt).ok()) {
-            out.completed.push_back(alt);
+            out.completed.push_back({alt, e.storage_class});
           }
         }
         break;

@@ -48,6 +48,12 @@ struct DispatchOptions {
   bool try_alternate_keys = true;
 };
 
+// An object a restore-completed event named.
+struct CompletedObject {
+  restore::ObjectRef object;
+  std::string storage_class;  // the class it was restored from, when the event says
+};
+
 struct DispatchOutcome {
   Format format = Format::kUnknown;  // outermost shape of the message
   uint64_t records_seen = 0;
@@ -60,7 +66,7 @@ struct DispatchOutcome {
   // hooks that run on completion.
   std::vector<std::shared_ptr<restore::RestoreHandle>> handles;
   // Objects a completion event named (hooks may run for them at once).
-  std::vector<restore::ObjectRef> completed;
+  std::vector<CompletedObject> completed;
   // Non-empty when a relevant record could not be read: the details, for a dead-letter reason.
   std::string poison;
   // Lambda SQS batches: messageIds whose body was unreadable or whose events failed to submit.

@@ -1,7 +1,8 @@
-// Completion hooks (see hooks.h): placeholder expansion, a queue with retry times, and running
-// /bin/sh commands in their own process group with a timeout.
+// Completion hooks (see hooks.h): a queue with retry times, and running the expanded commands
+// (hook_command.h) in their own process group with a timeout.
 #include "events/hooks.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
@@ -9,48 +10,52 @@
 
 #include <algorithm>
 
-#include "common/s3_uri.h"
 #include "common/strings.h"
 
 namespace thaw::events {
 namespace {
 
-void ReplaceAll(std::string& s, std::string_view from, const std::string& to) {
-  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
-    s.replace(pos, from.size(), to);
+// The variables a hook gets from us; inherited ones of the same names are dropped so that a
+// hook never sees a stale THAW_PATH from thaw's own environment.
+constexpr std::string_view kHookVariables[] = {
+    "THAW_BUCKET=", "THAW_KEY=", "THAW_VERSION_ID=", "THAW_PATH=", "THAW_STORAGE_CLASS="};
+
+std::vector<std::string> HookEnvironment(const std::vector<std::string>& ours) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool shadowed = false;
+    for (std::string_view name : kHookVariables) shadowed = shadowed || StartsWith(entry, name);
+    if (!shadowed) env.emplace_back(entry);
   }
+  env.insert(env.end(), ours.begin(), ours.end());
+  return env;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// In the child between fork and exec: only async-signal-safe calls.
+[[noreturn]] void ExecHook(char* const* argv, char* const* envp) {
+  ::setpgid(0, 0);  // so a timeout kills the command's children too
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) {
+    ::dup2(devnull, STDIN_FILENO);
+    if (devnull != STDIN_FILENO) ::close(devnull);
+  }
+  ::close_range(3, ~0U, 0);
+  ::execvpe(argv[0], argv, envp);
+  constexpr char kMsg[] = "thaw hook: cannot execute the command\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
+  (void)ignored;
+  ::_exit(127);
 }
 
 }  // namespace
-
-std::string ShellQuote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-Result<PathMap> ParsePathMap(std::string_view spec) {
-  size_t eq = spec.find('=');
-  if (eq == std::string_view::npos || eq == 0) {
-    return Status::InvalidArgument("--map '" + std::string(spec) +
-                                   "': expected LOCAL_DIR=s3://BUCKET[/PREFIX]");
-  }
-  PathMap m;
-  m.local = std::string(spec.substr(0, eq));
-  while (m.local.size() > 1 && m.local.back() == '/') m.local.pop_back();
-  auto uri = ParseS3Uri(spec.substr(eq + 1));
-  if (!uri.ok()) return uri.status().WithContext("--map '" + std::string(spec) + "'");
-  m.bucket = uri->bucket;
-  m.prefix = uri->key;
-  if (!m.prefix.empty() && m.prefix.back() != '/') m.prefix += '/';
-  return m;
-}
 
 HookRunner::HookRunner(HookOptions options, Clock& clock)
     : options_(std::move(options)), clock_(clock) {
@@ -66,43 +71,37 @@ HookRunner::~HookRunner() {
 
 void HookRunner::Watch(const DispatchOutcome& outcome) {
   for (const auto& h : outcome.handles) Subscribe(h);
-  for (const auto& o : outcome.completed) Enqueue(o);
+  for (const auto& c : outcome.completed) Enqueue({c.object, c.storage_class});
 }
 
 void HookRunner::Subscribe(const std::shared_ptr<restore::RestoreHandle>& handle) {
   // The callback runs on an engine thread (or here, if the request already finished): it only
   // queues.
   handle->Subscribe([this](const Result<restore::RestoreRecord>& r) {
-    if (r.ok() && r->state == restore::State::kRestored) Enqueue(r->object);
+    if (r.ok() && r->state == restore::State::kRestored) Enqueue({r->object, r->storage_class});
   });
 }
 
-std::optional<std::string> HookRunner::Expand(const restore::ObjectRef& object) const {
-  std::string cmd = options_.command;
-  if (cmd.find("{path}") != std::string::npos) {
-    const PathMap* best = nullptr;
-    for (const auto& m : options_.maps) {
-      if (m.bucket != object.bucket || !StartsWith(object.key, m.prefix)) continue;
-      if (best == nullptr || m.prefix.size() > best->prefix.size()) best = &m;
-    }
-    if (best == nullptr) return std::nullopt;
-    std::string rest = object.key.substr(best->prefix.size());
-    std::string path = best->local == "/" ? "/" + rest : best->local + "/" + rest;
-    ReplaceAll(cmd, "{path}", ShellQuote(path));
-  }
-  ReplaceAll(cmd, "{bucket}", ShellQuote(object.bucket));
-  ReplaceAll(cmd, "{key}", ShellQuote(object.key));
-  ReplaceAll(cmd, "{version}", ShellQuote(object.version_id));
-  return cmd;
+Expansion HookRunner::Expand(const HookSubject& subject) const {
+  return ExpandHook(options_.command, options_.maps, subject);
 }
 
-void HookRunner::Enqueue(const restore::ObjectRef& object) {
-  std::optional<std::string> cmd = Expand(object);
+void HookRunner::Enqueue(const HookSubject& subject) {
+  Expansion e = Expand(subject);
+  const restore::ObjectRef& object = subject.object;
   std::lock_guard<std::mutex> g(mu_);
   if (stop_) return;
-  if (!cmd) {
+  if (e.outcome == ExpandOutcome::kUnmapped) {
     ++stats_.skipped;
     spdlog::info("hook: no --map covers {}; skipped", object.ToString());
+    return;
+  }
+  if (e.outcome == ExpandOutcome::kUnsafe) {
+    ++stats_.unsafe;
+    spdlog::warn(
+        "hook: not run for {}: its key is not a plain path below the --map directory (an empty, "
+        "'.' or '..' segment, or a NUL); the restore itself is unaffected",
+        object.ToString());
     return;
   }
   Clock::TimePoint now = clock_.Now();
@@ -114,7 +113,7 @@ void HookRunner::Enqueue(const restore::ObjectRef& object) {
     std::erase_if(recent_,
                   [&](const auto& kv) { return now - kv.second >= options_.dedup_window; });
   }
-  jobs_.push_back({object, std::move(*cmd), 0, now});
+  jobs_.push_back({object, std::move(e.command), 0, now});
   ++stats_.queued;
   cv_.notify_one();
 }
@@ -161,17 +160,19 @@ void HookRunner::WorkerLoop() {
   }
 }
 
-bool HookRunner::RunOnce(const std::string& command) {
+bool HookRunner::RunOnce(const HookCommand& command) {
+  // Everything the child needs is built before fork: a multi-threaded parent's child may not
+  // allocate.
+  std::vector<std::string> args = command.argv;
+  std::vector<std::string> env = HookEnvironment(command.env);
+  std::vector<char*> argv = CStrings(args);
+  std::vector<char*> envp = CStrings(env);
   pid_t pid = ::fork();
   if (pid < 0) {
     spdlog::warn("hook: fork failed: {}", std::strerror(errno));
     return false;
   }
-  if (pid == 0) {
-    ::setpgid(0, 0);  // so a timeout kills the command's children too
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  if (pid == 0) ExecHook(argv.data(), envp.data());
   ::setpgid(pid, pid);
   Clock::TimePoint deadline = clock_.Now() + options_.timeout;
   int status = 0;
@@ -182,7 +183,7 @@ bool HookRunner::RunOnce(const std::string& command) {
     if (clock_.Now() >= deadline) {
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      spdlog::warn("hook: timed out after {} s: {}", options_.timeout.count(), command);
+      spdlog::warn("hook: timed out after {} s: {}", options_.timeout.count(), command.display);
       return false;
     }
     clock_.SleepFor(std::chrono::milliseconds(20));
@@ -191,7 +192,7 @@ bool HookRunner::RunOnce(const std::string& command) {
   spdlog::warn("hook: failed ({}): {}",
                WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
                                  : "signal " + std::to_string(WTERMSIG(status)),
-               command);
+               command.display);
   return false;
 }
 

@@ -3,10 +3,15 @@
 // handles of the restores they submitted (it subscribes to them) and the objects named by
 // restore-completed notifications.
 //
-// The command is a /bin/sh command line with placeholders, each replaced by a shell-quoted
-// value: {bucket}, {key}, {version} and {path}, the local path of the object under a mapping
+// The command is a /bin/sh command line or an argv (PROG ARG...) with placeholders: {bucket},
+// {key}, {version}, {storage_class} and {path}, the local path of the object under a mapping
 // (`--map /fsx/data=s3://bucket/prefix`: s3://bucket/prefix/a/b -> /fsx/data/a/b; the longest
-// matching prefix wins). An object no mapping covers is skipped when the command uses {path}.
+// matching prefix wins). hook_command.h says how hostile keys are kept from the shell and from
+// paths outside the mapping. An object no mapping covers is skipped when the command uses
+// {path}; an object whose key cannot be mapped safely is never hooked. Both are counted.
+//
+// The command runs in its own process group with stdin from /dev/null and no descriptor of
+// thaw's open but stdout and stderr (the journal, sockets and the queue stay ours).
 //
 // Hooks never block the pipeline: Watch/Enqueue only queue work; a pool of worker threads runs
 // the commands, each killed (its whole process group) after `timeout`. A failed or timed-out run
@@ -31,20 +36,13 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "events/dispatch.h"
+#include "events/hook_command.h"
 #include "restore/record.h"
 
 namespace thaw::events {
 
-struct PathMap {
-  std::string local;   // "/fsx/data" (no trailing slash)
-  std::string bucket;  // "bucket"
-  std::string prefix;  // "prefix/" ("" for the whole bucket)
-};
-// "/fsx/data=s3://bucket/prefix". kInvalidArgument when malformed.
-Result<PathMap> ParsePathMap(std::string_view spec);
-
 struct HookOptions {
-  std::string command;
+  HookTemplate command;
   std::vector<PathMap> maps;
   std::chrono::seconds timeout{300};
   int max_attempts = 3;
@@ -59,6 +57,7 @@ struct HookStats {
   uint64_t failed = 0;     // runs that failed or timed out
   uint64_t abandoned = 0;  // objects given up after max_attempts
   uint64_t skipped = 0;    // objects no mapping covers ({path} commands)
+  uint64_t unsafe = 0;     // objects whose key cannot be mapped safely (or holds a NUL)
 };
 
 class HookRunner {
@@ -71,9 +70,9 @@ class HookRunner {
   // Subscribes to the outcome's handles (hook on kRestored) and queues its completed objects.
   void Watch(const DispatchOutcome& outcome);
   void Subscribe(const std::shared_ptr<restore::RestoreHandle>& handle);
-  void Enqueue(const restore::ObjectRef& object);
-  // The command line for `object`, or nullopt when it needs {path} and no mapping covers it.
-  std::optional<std::string> Expand(const restore::ObjectRef& object) const;
+  void Enqueue(const HookSubject& subject);
+  // The command for `subject` (hook_command.h: ExpandHook with this runner's template and maps).
+  Expansion Expand(const HookSubject& subject) const;
   // Waits until nothing is queued or running, or `max` of real time passed (on the clock).
   // Returns whether it became idle. For one-shot commands (`thaw scan`) before Shutdown.
   bool WaitIdle(Clock::Duration max);
@@ -84,12 +83,12 @@ class HookRunner {
  private:
   struct Job {
     restore::ObjectRef object;
-    std::string command;
+    HookCommand command;
     int attempt = 0;
     Clock::TimePoint due;
   };
   void WorkerLoop();
-  bool RunOnce(const std::string& command);  // true: exit status 0 within the timeout
+  bool RunOnce(const HookCommand& command);  // true: exit status 0 within the timeout
 
   HookOptions options_;
   Clock& clock_;
@@ -102,8 +101,5 @@ class HookRunner {
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };
-
-// Shell-quotes `s` for /bin/sh: 'it'\''s'.
-std::string ShellQuote(std::string_view s);
 
 }  // namespace thaw::events

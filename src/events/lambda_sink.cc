@@ -49,6 +49,7 @@ Status EngineSink::Dispatch(const Event& event, const ObjectRef& object, bool wa
   DispatchOptions options;
   options.try_alternate_keys = false;
   auto outcome = DispatchParsed(one, *engine_, options);
+  if (outcome.ok() && on_dispatched_) on_dispatched_(*outcome);
   if (!outcome.ok() || !watch) {
     if (watch) Unwatch(object);
     return outcome.ok() ? Status::Ok() : outcome.status();

@@ -24,10 +24,12 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 
+#include "events/dispatch.h"
 #include "events/lambda_handler.h"
 #include "restore/engine.h"
 
@@ -40,6 +42,10 @@ class EngineSink : public EventSink {
   explicit EngineSink(Clock& clock, std::chrono::milliseconds margin = std::chrono::seconds(2));
 
   void set_engine(restore::Engine* engine) { engine_ = engine; }
+  // Called with every dispatch outcome (completion hooks); before Apply, from Apply's thread.
+  void set_on_dispatched(std::function<void(const DispatchOutcome&)> f) {
+    on_dispatched_ = std::move(f);
+  }
   // EngineOptions::on_change.
   void OnChange(const restore::RestoreRecord& record);
 
@@ -69,6 +75,7 @@ class EngineSink : public EventSink {
   Clock& clock_;
   std::chrono::milliseconds margin_;
   restore::Engine* engine_ = nullptr;
+  std::function<void(const DispatchOutcome&)> on_dispatched_;
 
   std::mutex mu_;  // guards watches_; never held while calling into the engine
   std::condition_variable cv_;

@@ -3,6 +3,7 @@
 #include "events/log_scan.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -28,7 +29,24 @@ struct LogFile {
   std::string version;  // ETag, or the mtime in seconds
   Clock::TimePoint modified{};
 
-  std::string CheckpointLine() const { return name + "\t" + std::to_string(size) + "\t" + version; }
+  // Log file names come from whoever writes to the log bucket or directory: a name holding a
+  // tab or a newline must not forge a field or a second line (marking another file done).
+  // '%' is escaped too, so that the escaping is reversible; other names are written as they
+  // are (checkpoints of earlier versions stay valid).
+  std::string CheckpointLine() const {
+    return EscapeField(name) + "\t" + std::to_string(size) + "\t" + EscapeField(version);
+  }
+  static std::string EscapeField(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '%' || c == '\t' || c == '\n' || c == '\r' || c == '\0') {
+        out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
 };
 
 Result<std::vector<LogFile>> ListLocal(const std::string& root) {

@@ -99,7 +99,7 @@ TEST_F(DispatchTest, CompletionNotificationCompletesTracking) {
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->completions, 1);
   ASSERT_EQ(done->completed.size(), 1u);
-  EXPECT_EQ(done->completed[0], (ObjectRef{"bkt", "k", ""}));
+  EXPECT_EQ(done->completed[0].object, (ObjectRef{"bkt", "k", ""}));
   EXPECT_TRUE(StateIs(handle, State::kRestored));
   auto rec = engine_->Query({"bkt", "k", ""});
   ASSERT_TRUE(rec.ok());

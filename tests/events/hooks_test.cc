@@ -1,12 +1,19 @@
-// Completion hooks: placeholder expansion with shell quoting and path mapping, commands run and
-// retried until they succeed or are given up, a hanging command killed at its timeout, and the
-// same object hooked once.
+// Completion hooks: commands run and retried until they succeed or are given up, a hanging
+// command killed at its timeout, the same object hooked once, and a hostile-key corpus run
+// through both hook forms: no command but the template's runs, the hook sees the exact key in
+// its argument and its environment, and no path leaves the mapping (hook_command_test.cc has the
+// expansion rules).
 #include "events/hooks.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "support/hostile_keys.h"
 #include "support/test_env.h"
 
 namespace thaw::events {
@@ -14,7 +21,7 @@ namespace {
 
 HookOptions Options(std::string command) {
   HookOptions o;
-  o.command = std::move(command);
+  o.command.shell = std::move(command);
   o.retry_delay = std::chrono::seconds(0);
   o.timeout = std::chrono::seconds(30);
   return o;
@@ -25,26 +32,6 @@ std::string Slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-TEST(PathMap, Parses) {
-  auto m = ParsePathMap("/fsx/data/=s3://bucket/prefix");
-  ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->local, "/fsx/data");
-  EXPECT_EQ(m->bucket, "bucket");
-  EXPECT_EQ(m->prefix, "prefix/");
-  EXPECT_FALSE(ParsePathMap("/fsx/data").ok());
-  EXPECT_FALSE(ParsePathMap("/fsx=http://x").ok());
-}
-
-TEST(HookRunner, ExpandsWithQuotingAndTheLongestMapping) {
-  HookOptions o = Options("cmd {bucket} {key} {path}");
-  o.maps = {*ParsePathMap("/a=s3://b/x"), *ParsePathMap("/deep=s3://b/x/y")};
-  HookRunner runner(o, Clock::Real());
-  EXPECT_EQ(runner.Expand({"b", "x/y/it's here", ""}),
-            "cmd 'b' 'x/y/it'\\''s here' '/deep/it'\\''s here'");
-  EXPECT_EQ(runner.Expand({"b", "x/z", ""}), "cmd 'b' 'x/z' '/a/z'");
-  EXPECT_EQ(runner.Expand({"other", "x/z", ""}), std::nullopt);
-}
-
 TEST(HookRunner, RunsOncePerObjectAndRetriesFailures) {
   thaw::testing::TempDir dir;
   std::string out = dir.path() + "/out";
@@ -53,8 +40,8 @@ TEST(HookRunner, RunsOncePerObjectAndRetriesFailures) {
   HookOptions o = Options("echo x >> " + attempts + "; [ $(wc -l < " + attempts +
                           ") -ge 2 ] && echo {key} >> " + out);
   HookRunner runner(o, Clock::Real());
-  runner.Enqueue({"b", "k1", ""});
-  runner.Enqueue({"b", "k1", ""});  // de-duplicated
+  runner.Enqueue({{"b", "k1", ""}, ""});
+  runner.Enqueue({{"b", "k1", ""}, ""});  // de-duplicated
   ASSERT_TRUE(runner.WaitIdle(std::chrono::seconds(60)));
   EXPECT_EQ(Slurp(out), "k1\n");
   HookStats s = runner.Stats();
@@ -67,7 +54,7 @@ TEST(HookRunner, GivesUpAfterMaxAttemptsAndKillsHangingCommands) {
   HookOptions o = Options("exit 3");
   o.max_attempts = 2;
   HookRunner failing(o, Clock::Real());
-  failing.Enqueue({"b", "k", ""});
+  failing.Enqueue({{"b", "k", ""}, ""});
   ASSERT_TRUE(failing.WaitIdle(std::chrono::seconds(60)));
   EXPECT_EQ(failing.Stats().failed, 2u);
   EXPECT_EQ(failing.Stats().abandoned, 1u);
@@ -76,7 +63,7 @@ TEST(HookRunner, GivesUpAfterMaxAttemptsAndKillsHangingCommands) {
   h.timeout = std::chrono::seconds(1);
   h.max_attempts = 1;
   HookRunner hanging(h, Clock::Real());
-  hanging.Enqueue({"b", "k", ""});
+  hanging.Enqueue({{"b", "k", ""}, ""});
   ASSERT_TRUE(hanging.WaitIdle(std::chrono::seconds(60)));
   EXPECT_EQ(hanging.Stats().abandoned, 1u);
 }
@@ -85,9 +72,98 @@ TEST(HookRunner, PathCommandSkipsUnmappedObjects) {
   HookOptions o = Options("true {path}");
   o.maps = {*ParsePathMap("/a=s3://b/x")};
   HookRunner runner(o, Clock::Real());
-  runner.Enqueue({"c", "k", ""});
+  runner.Enqueue({{"c", "k", ""}, ""});
   EXPECT_EQ(runner.Stats().skipped, 1u);
   EXPECT_EQ(runner.Stats().queued, 0u);
+}
+
+TEST(HookRunner, UnsafeKeysAreCountedAndNotRun) {
+  thaw::testing::TempDir dir;
+  HookOptions o = Options("touch " + dir.path() + "/ran");
+  o.maps = {*ParsePathMap("/data=s3://b/data")};
+  HookRunner runner(o, Clock::Real());
+  runner.Enqueue({{"b", "data/../../etc/shadow", ""}, ""});
+  ASSERT_TRUE(runner.WaitIdle(std::chrono::seconds(60)));
+  EXPECT_EQ(runner.Stats().unsafe, 1u);
+  EXPECT_EQ(runner.Stats().queued, 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ran"));
+}
+
+// The records a hook appended: NUL-terminated fields, four per run.
+std::multiset<std::vector<std::string>> Records(const std::string& path) {
+  std::string all = Slurp(path);
+  std::vector<std::string> fields;
+  size_t start = 0;
+  for (size_t nul = all.find('\0'); nul != std::string::npos; nul = all.find('\0', start)) {
+    fields.push_back(all.substr(start, nul - start));
+    start = nul + 1;
+  }
+  std::multiset<std::vector<std::string>> out;
+  for (size_t i = 0; i + 4 <= fields.size(); i += 4) {
+    out.insert({fields[i], fields[i + 1], fields[i + 2], fields[i + 3]});
+  }
+  EXPECT_EQ(fields.size() % 4, 0u);
+  return out;
+}
+
+void RunCorpus(const HookTemplate& tmpl, const std::string& out, const std::string& canary) {
+  HookOptions o;
+  o.command = tmpl;
+  o.maps = {*ParsePathMap("/data=s3://lab/data")};
+  o.workers = 1;  // one writer: records cannot interleave
+  o.max_attempts = 1;
+  HookRunner runner(o, Clock::Real());
+  std::multiset<std::vector<std::string>> want;
+  uint64_t unsafe = 0;
+  for (const auto& k : thaw::testing::HostileKeys(canary)) {
+    std::string key = "data/" + k.name;
+    runner.Enqueue({{"lab", key, ""}, "GLACIER"});
+    if (k.path_safe) {
+      want.insert({key, key, "/data/" + k.name, "/data/" + k.name});
+    } else {
+      ++unsafe;
+    }
+  }
+  ASSERT_TRUE(runner.WaitIdle(std::chrono::seconds(120)));
+  EXPECT_EQ(runner.Stats().failed, 0u);
+  EXPECT_EQ(runner.Stats().unsafe, unsafe);
+  EXPECT_EQ(Records(out), want);
+  EXPECT_FALSE(std::filesystem::exists(canary)) << "a key's bytes ran as a command";
+}
+
+TEST(HookRunner, HostileKeysReachTheShellFormOnlyAsData) {
+  thaw::testing::TempDir dir;
+  std::string out = dir.path() + "/out";
+  HookTemplate t;
+  t.shell = "printf '%s\\0' {key} \"$THAW_KEY\" {path} \"$THAW_PATH\" >> " + out;
+  RunCorpus(t, out, dir.path() + "/canary");
+}
+
+TEST(HookRunner, HostileKeysReachTheExecFormOnlyAsData) {
+  thaw::testing::TempDir dir;
+  std::string out = dir.path() + "/out";
+  HookTemplate t;
+  t.argv = {"sh",   "-c",    "printf '%s\\0' \"$1\" \"$THAW_KEY\" \"$2\" \"$THAW_PATH\" >> " + out,
+            "hook", "{key}", "{path}"};
+  RunCorpus(t, out, dir.path() + "/canary");
+}
+
+TEST(HookRunner, HookGetsNoInheritedDescriptorsAndNoStdin) {
+  thaw::testing::TempDir dir;
+  std::string out = dir.path() + "/fds";
+  int opened = ::open((dir.path() + "/held").c_str(), O_CREAT | O_WRONLY, 0600);
+  int fd = ::fcntl(opened, F_DUPFD, 100);  // not CLOEXEC; far from the fds `ls` opens
+  ::close(opened);
+  ASSERT_GE(fd, 100);
+  HookOptions o = Options("ls /proc/self/fd > " + out + "; read x || echo eof >> " + out);
+  HookRunner runner(o, Clock::Real());
+  runner.Enqueue({{"b", "k", ""}, ""});
+  ASSERT_TRUE(runner.WaitIdle(std::chrono::seconds(60)));
+  ::close(fd);
+  std::string got = Slurp(out);
+  // 0, 1, 2 and the fd `ls` opened for /proc/self/fd (3); never the one held here.
+  EXPECT_EQ(got.find("\n" + std::to_string(fd) + "\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("eof"), std::string::npos) << "stdin is /dev/null";
 }
 
 }  // namespace

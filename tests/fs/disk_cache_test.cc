@@ -11,6 +11,7 @@
 
 #include "fs/prefetch.h"
 #include "s3/mock_client.h"
+#include "support/hostile_keys.h"
 #include "support/test_env.h"
 
 namespace thaw::fs {
@@ -43,6 +44,35 @@ TEST(DiskCache, StoresAndEvictsLeastRecentlyUsed) {
   c.Put("big", 0, std::string(11, 'x'));  // larger than the whole cache: not kept
   EXPECT_EQ(Get(c, "big", 0, 11), std::nullopt);
   EXPECT_EQ(Get(c, "nope", 0, 1), std::nullopt);
+}
+
+TEST(DiskCache, HostileKeysNeverReachFileNames) {
+  testing::TempDir dir;
+  std::string root = dir.path() + "/c";
+  auto cache = DiskCache::Open(root, 1 << 20);
+  ASSERT_TRUE(cache.ok());
+  std::vector<std::string> objects;
+  for (const auto& k : testing::HostileKeys(dir.path() + "/canary")) {
+    objects.push_back("lab/data/" + k.name);
+  }
+  objects.push_back("lab/../../../../tmp/escape");
+  for (size_t i = 0; i < objects.size(); ++i) (*cache)->Put(objects[i], 0, std::to_string(i));
+  for (size_t i = 0; i < objects.size(); ++i) {
+    EXPECT_EQ(Get(**cache, objects[i], 0, std::to_string(i).size()), std::to_string(i));
+  }
+  // Every file sits directly in the cache directory under a name made of hashes and offsets.
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
+    if (e.is_directory()) {
+      EXPECT_EQ(e.path().string(), root);
+      continue;
+    }
+    ++files;
+    EXPECT_EQ(e.path().parent_path().string(), root);
+    std::string name = e.path().filename().string();
+    EXPECT_EQ(name.find_first_not_of("0123456789abcdef-.part"), std::string::npos) << name;
+  }
+  EXPECT_EQ(files, objects.size());
 }
 
 TEST(DiskCache, ARangeIsFoundWhateverPartsItWasStoredAs) {

@@ -152,5 +152,32 @@ TEST_F(ScanTest, HookRunsWithTheMappedPathWhenARestoreCompletes) {
   EXPECT_EQ(got, "/fsx/data/run 1/x.h5 data proj/run 1/x.h5\n");
 }
 
+TEST_F(ScanTest, ALogFileNameCannotForgeACheckpointLine) {
+  Python(
+      "c.create_bucket(Bucket='data')\n"
+      "c.put_object(Bucket='data', Key='f0', Body=b'x', StorageClass='GLACIER')\n");
+  TempDir logs;
+  std::string later_body =
+      R"({"Records":[{"eventVersion":"1.09","eventSource":"s3.amazonaws.com",)"
+      R"("eventName":"GetObject","errorCode":"InvalidObjectState","eventID":"e1",)"
+      R"("eventTime":"2026-01-01T00:00:00Z","requestParameters":{"bucketName":"data",)"
+      R"("key":"f0"}}]})";
+  std::string later = logs.path() + "/later.json";
+  // A file whose name holds a newline and tabs: unescaped, its checkpoint line would also mark
+  // `later.json` (not yet written, its size and mtime predictable) as done.
+  std::string evil =
+      logs.path() + "/x\n" + later + "\t" + std::to_string(later_body.size()) + "\t1767225600";
+  std::ofstream(evil) << "{\"Records\":[]}";
+  ASSERT_EQ(Scan(logs.path()).rc, 0);
+  logs.WriteFile("later.json", later_body);
+  ASSERT_EQ(RunCommand("touch -d @1767225600 " + later), 0);
+  ThawRun r = Scan(logs.path());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["files_read"], 1) << r.out;
+  EXPECT_EQ(j["files_already_done"], 1) << r.out;
+  EXPECT_EQ(j["restores_submitted"], 1) << r.out;
+}
+
 }  // namespace
 }  // namespace thaw::testing
