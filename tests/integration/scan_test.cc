@@ -4,6 +4,7 @@
 // unreadable file is reported and retried next time, and a hook runs for each completed restore.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "integration/moto_client.h"
@@ -163,11 +164,13 @@ TEST_F(ScanTest, ALogFileNameCannotForgeACheckpointLine) {
       R"("eventTime":"2026-01-01T00:00:00Z","requestParameters":{"bucketName":"data",)"
       R"("key":"f0"}}]})";
   std::string later = logs.path() + "/later.json";
-  // A file whose name holds a newline and tabs: unescaped, its checkpoint line would also mark
-  // `later.json` (not yet written, its size and mtime predictable) as done.
-  std::string evil =
-      logs.path() + "/x\n" + later + "\t" + std::to_string(later_body.size()) + "\t1767225600";
-  std::ofstream(evil) << "{\"Records\":[]}";
+  // A file whose path holds newlines and tabs: unescaped, its checkpoint line would also write
+  // the whole line of `later.json` (not yet there; its size and mtime are predictable), so the
+  // next run would skip it as done. Its directories spell out later.json's absolute path.
+  std::string evil_dir = logs.path() + "/x\n" + logs.path();
+  std::filesystem::create_directories(evil_dir);
+  std::ofstream(evil_dir + "/later.json\t" + std::to_string(later_body.size()) + "\t1767225600\n")
+      << "{\"Records\":[]}";
   ASSERT_EQ(Scan(logs.path()).rc, 0);
   logs.WriteFile("later.json", later_body);
   ASSERT_EQ(RunCommand("touch -d @1767225600 " + later), 0);
