@@ -85,7 +85,7 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& raw_rows) {
 }
 
 std::string JsonText(const nlohmann::json& j) {
-  return j.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+  return j.dump(-1, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace thaw::cli

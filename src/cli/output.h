@@ -3,8 +3,8 @@
 //
 // Keys, bucket names, metadata and S3 messages are untrusted bytes. Human output shows them only
 // through EscapeForTerminal (common/terminal_escape.h); FormatTable does so for every cell. JSON
-// output keeps them exact (JSON escapes control characters itself) and goes through JsonText,
-// which cannot throw on invalid UTF-8.
+// output keeps them exact and goes through JsonText: ASCII-only (\uXXXX escapes) and unable to
+// throw on invalid UTF-8.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,8 +30,10 @@ std::string RestoreText(const std::string& storage_class, const std::string& arc
 // escaped for the terminal before it is measured, so a cell never spans two lines.
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 
-// j.dump() on one line. Strings that are not valid UTF-8 (S3 accepts such keys from some
-// clients) have their bad bytes replaced by U+FFFD instead of making dump() throw.
+// j.dump() on one line, ASCII only: every control and non-ASCII character is a \uXXXX escape,
+// so JSON viewed on a terminal carries no DEL, C1 or bidi control either, and parses back to the
+// exact string. Strings that are not valid UTF-8 (S3 accepts such keys from some clients) have
+// their bad bytes replaced by U+FFFD instead of making dump() throw.
 std::string JsonText(const nlohmann::json& j);
 
 }  // namespace thaw::cli
