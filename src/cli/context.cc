@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "common/log.h"
+#include "common/terminal_escape.h"
 #include "s3/credentials.h"
 #include "s3/error.h"
 
@@ -71,9 +72,11 @@ int ExitCodeFor(const Status& status) {
 }
 
 int ReportError(const Status& status, const std::string& what) {
-  std::cerr << "thaw: ";
-  if (!what.empty()) std::cerr << what << ": ";
-  std::cerr << status.message() << "\n";
+  // Messages quote keys and S3's own error text: untrusted bytes, one line.
+  std::string line = "thaw: ";
+  if (!what.empty()) line += EscapeForTerminal(what) + ": ";
+  line += EscapeForTerminal(status.message());
+  std::cerr << line << "\n";
   return ExitCodeFor(status);
 }
 

@@ -33,7 +33,8 @@ Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags);
 std::shared_ptr<s3::CredentialsProvider> MakeCredentials(const GlobalFlags& flags,
                                                          const s3::EnvLookup& env);
 
-// Prints "thaw: <what>: <message>" to stderr and returns the exit code for `status`.
+// Prints "thaw: <what>: <message>" to stderr, both escaped for the terminal (they may quote
+// keys and S3 messages), and returns the exit code for `status`.
 int ReportError(const Status& status, const std::string& what = "");
 
 // Exit code for a failed status: 3 not found, 2 invalid argument, 1 otherwise.

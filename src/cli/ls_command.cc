@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "common/s3_uri.h"
 #include "common/strings.h"
+#include "common/terminal_escape.h"
 #include "common/time_format.h"
 #include "s3/list.h"
 
@@ -44,9 +45,11 @@ void PrintHuman(const s3::ObjectSummary& o, const Enriched& e) {
   if (!e.archive_status.empty()) cls += "/" + e.archive_status;
   std::string date = FormatIso8601(o.last_modified, false);
   date = date.substr(0, 10) + " " + date.substr(11, 8);
+  // Keys and the server's storage class are untrusted: escaped, one line per object.
   std::printf("%-19s  %12llu  %-19s  %-35s  %s\n", date.c_str(),
-              static_cast<unsigned long long>(o.size), cls.c_str(),
-              RestoreText(o.storage_class, e.archive_status, e.restore).c_str(), o.key.c_str());
+              static_cast<unsigned long long>(o.size), EscapeForTerminal(cls).c_str(),
+              RestoreText(o.storage_class, e.archive_status, e.restore).c_str(),
+              EscapeForTerminal(o.key).c_str());
 }
 
 int RunLs(const GlobalFlags& globals, const LsFlags& flags) {
@@ -80,9 +83,10 @@ int RunLs(const GlobalFlags& globals, const LsFlags& flags) {
     if (!*more) break;
     for (const auto& p : page.common_prefixes) {
       if (flags.json) {
-        std::cout << nlohmann::json{{"prefix", p}}.dump() << "\n";
+        std::cout << JsonText(nlohmann::json{{"prefix", p}}) << "\n";
       } else {
-        std::printf("%-19s  %12s  %-19s  %-35s  %s\n", "", "PRE", "", "", p.c_str());
+        std::printf("%-19s  %12s  %-19s  %-35s  %s\n", "", "PRE", "", "",
+                    EscapeForTerminal(p).c_str());
       }
     }
     for (const auto& o : page.objects) {
@@ -91,7 +95,7 @@ int RunLs(const GlobalFlags& globals, const LsFlags& flags) {
       if (flags.json) {
         s3::ObjectSummary with_restore = o;
         with_restore.restore = e->restore;
-        std::cout << ObjectSummaryJson(with_restore, e->archive_status).dump() << "\n";
+        std::cout << JsonText(ObjectSummaryJson(with_restore, e->archive_status)) << "\n";
       } else {
         PrintHuman(o, *e);
       }

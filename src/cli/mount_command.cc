@@ -20,6 +20,7 @@
 #include "cli/engine_setup.h"
 #include "common/s3_uri.h"
 #include "common/strings.h"
+#include "common/terminal_escape.h"
 #include "fs/mount.h"
 #include "restore/policy.h"
 
@@ -200,7 +201,9 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
     if (msg.rfind("ERR ", 0) == 0) {
       size_t sp = msg.find(' ', 4);
       int code = std::atoi(msg.substr(4, sp - 4).c_str());
-      std::cerr << "thaw: mount: " << msg.substr(sp + 1);
+      std::string why = msg.substr(sp + 1);
+      if (EndsWith(why, "\n")) why.pop_back();
+      std::cerr << "thaw: mount: " << EscapeForTerminal(why) << "\n";
       return code == 0 ? kExitFailure : code;
     }
     std::cerr << "thaw: mount: the mount process exited before the mount was live"
@@ -233,7 +236,7 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
     (void)!write(report, msg.data(), msg.size());
     close(report);
   }
-  if (!s.ok()) std::cerr << "thaw: mount: " << s.message() << "\n";
+  if (!s.ok()) std::cerr << "thaw: mount: " << EscapeForTerminal(s.message()) << "\n";
   std::_Exit(s.ok() ? kExitOk : ExitCodeFor(s));
 }
 

@@ -1,6 +1,7 @@
 // JSON and table rendering for CLI output (see output.h).
 #include "cli/output.h"
 
+#include "common/terminal_escape.h"
 #include "common/time_format.h"
 
 namespace thaw::cli {
@@ -60,7 +61,13 @@ std::string RestoreText(const std::string& storage_class, const std::string& arc
   return std::string(s3::RestoreStateName(r.state));
 }
 
-std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+std::string FormatTable(const std::vector<std::vector<std::string>>& raw_rows) {
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(raw_rows.size());
+  for (const auto& raw : raw_rows) {
+    std::vector<std::string>& row = rows.emplace_back();
+    for (const std::string& cell : raw) row.push_back(EscapeForTerminal(cell));
+  }
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
@@ -75,6 +82,10 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
     out += "\n";
   }
   return out;
+}
+
+std::string JsonText(const nlohmann::json& j) {
+  return j.dump(-1, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace thaw::cli

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/engine_setup.h"
+#include "cli/output.h"
 #include "cli/restore_report.h"
 #include "common/s3_uri.h"
 #include "common/strings.h"
@@ -263,7 +264,7 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   restore::ProgressCounts c = progress->Counts();
   RunInfo info{f.dry_run, timed_out, tier, f.days};
   if (f.json) {
-    std::cout << SummaryJson(c, progress->DryRunSummary(), info).dump() << "\n";
+    std::cout << JsonText(SummaryJson(c, progress->DryRunSummary(), info)) << "\n";
   } else {
     std::cout << SummaryText(c, progress->DryRunSummary(), info);
   }

@@ -12,7 +12,9 @@
 #include "cli/context.h"
 #include "cli/engine_setup.h"
 #include "cli/event_setup.h"
+#include "cli/output.h"
 #include "common/strings.h"
+#include "common/terminal_escape.h"
 #include "common/time_format.h"
 #include "events/log_scan.h"
 
@@ -135,14 +137,17 @@ int RunScan(const ScanFlags& f, const GlobalFlags& globals) {
                     {"skipped", h.skipped},
                     {"unsafe_keys", h.unsafe}};
     }
-    std::cout << j.dump() << std::endl;
+    std::cout << JsonText(j) << std::endl;
   } else {
     std::cout << "scanned " << s.files_seen << " files (" << s.files_read << " read, "
               << s.files_already_done << " already done, " << s.files_too_old
               << " older than --since, " << s.files_failed << " unreadable): " << s.records
               << " records, " << s.restores_submitted << " restores submitted, " << s.completions
               << " completions, " << s.ignored << " skipped\n";
-    for (const auto& failure : s.failures) std::cout << "  " << failure << "\n";
+    // Failures quote file names and parser messages from untrusted logs.
+    for (const auto& failure : s.failures) {
+      std::cout << "  " << EscapeForTerminal(failure) << "\n";
+    }
     if (hook_runner != nullptr) {
       events::HookStats h = hook_runner->Stats();
       std::cout << "hooks: " << h.succeeded << " run, " << h.failed << " failed runs, "

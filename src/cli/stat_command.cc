@@ -6,6 +6,7 @@
 #include "cli/context.h"
 #include "cli/output.h"
 #include "common/s3_uri.h"
+#include "common/terminal_escape.h"
 #include "common/time_format.h"
 
 namespace thaw::cli {
@@ -28,14 +29,14 @@ int RunStat(const GlobalFlags& globals, const StatFlags& flags) {
   auto info = (*client)->HeadObject({uri->bucket, uri->key, flags.version_id});
   if (!info.ok()) {
     if (info.status().IsNotFound()) {
-      std::cerr << "thaw: " << uri->ToString() << ": not found\n";
+      std::cerr << "thaw: " << EscapeForTerminal(uri->ToString()) << ": not found\n";
       return kExitNotFound;
     }
     return ReportError(info.status());
   }
   nlohmann::json j = ObjectInfoJson(*info);
   if (flags.json) {
-    std::cout << j.dump() << "\n";
+    std::cout << JsonText(j) << "\n";
     return kExitOk;
   }
   std::vector<std::vector<std::string>> rows = {

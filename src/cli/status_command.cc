@@ -12,8 +12,10 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/engine_setup.h"
+#include "cli/output.h"
 #include "cli/restore_report.h"
 #include "common/s3_uri.h"
+#include "common/terminal_escape.h"
 
 namespace thaw::cli {
 namespace {
@@ -46,8 +48,9 @@ void RefreshInFlight(restore::Engine& engine, const std::vector<restore::Restore
       for (size_t k; (k = next++) < todo.size();) {
         auto r = engine.Refresh(todo[k]);
         if (!r.ok()) {
-          std::cerr << "thaw: refresh " << todo[k].ToString() << ": " << r.status().message()
-                    << "\n";
+          // One write per line: threads share stderr.
+          std::cerr << "thaw: refresh " + EscapeForTerminal(todo[k].ToString()) + ": " +
+                           EscapeForTerminal(r.status().message()) + "\n";
         }
       }
     });
@@ -68,7 +71,7 @@ int ShowOnce(restore::Engine& engine, const S3Uri& uri, const StatusFlags& f, bo
   }
   if (clear) std::cout << "\033[H\033[2J";  // home and clear: a redraw, like watch(1)
   if (f.json) {
-    for (const auto& r : *rows) std::cout << RecordJson(r).dump() << "\n";
+    for (const auto& r : *rows) std::cout << JsonText(RecordJson(r)) << "\n";
   } else {
     std::cout << RecordsTable(*rows);
   }

@@ -22,6 +22,11 @@
 
 namespace thaw::s3 {
 
+// S3's limit on a key: 1,024 bytes of UTF-8. The HTTP client refuses a longer key with
+// InvalidArgument before sending anything (S3 would answer KeyTooLongError, after the bytes
+// had crossed the network and been signed).
+inline constexpr size_t kMaxKeyBytes = 1024;
+
 struct ListObjectsRequest {
   std::string bucket;
   std::string prefix;

@@ -156,6 +156,9 @@ class CurlTransport : public HttpTransport {
   }
 
   Result<HttpResponse> Send(const HttpRequest& request, const BodySink& sink) override {
+    // libcurl sends header lines as given: a CR LF in one would add fields of the caller's
+    // choosing. Every user of the transport (S3, SQS, credential endpoints) gets this check.
+    THAW_RETURN_IF_ERROR(CheckRequestSendable(request));
     CURL* curl = Acquire();
     Transfer t;
     t.curl = curl;

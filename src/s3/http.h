@@ -74,6 +74,15 @@ struct HttpResponse {
   std::string body;  // empty when the body went to a sink
 };
 
+// Refuses a request that would let caller-chosen bytes change the HTTP message itself: a header
+// name that is not an RFC 9110 token (a ':' or a space would start another field), a header value
+// with CR, LF or NUL (header injection, request splitting), or a URL with a control character,
+// space or non-ASCII byte (paths and queries must already be percent-encoded). Keys and metadata
+// reach headers and URLs from whoever writes to a bucket, so every transport checks this before
+// sending. Returns InvalidArgument naming the header, never quoting its value (values may be
+// tokens or signatures).
+Status CheckRequestSendable(const HttpRequest& request);
+
 // Receives response body bytes as they arrive. Return a non-OK status to abort the transfer.
 // Only called for 2xx responses; error bodies are always collected into HttpResponse::body.
 using BodySink = std::function<Status(std::string_view chunk)>;

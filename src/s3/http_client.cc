@@ -311,8 +311,21 @@ class HttpS3Client : public S3Client {
   }
 
  private:
+  // Refuses what S3 would refuse anyway, before anything is signed or sent.
+  static Status CheckCall(const Call& call) {
+    if (call.key.size() > kMaxKeyBytes) {
+      // The key itself may be megabytes: the message shows its start only.
+      return Status::InvalidArgument(call.operation + " s3://" + call.bucket + "/" +
+                                     call.key.substr(0, 64) + "...: key is " +
+                                     std::to_string(call.key.size()) +
+                                     " bytes; S3 allows at most " + std::to_string(kMaxKeyBytes));
+    }
+    return Status::Ok();
+  }
+
   // Sends `call` with retries. Returns a 2xx response, or the error.
   Result<HttpResponse> Execute(Call& call) {
+    THAW_RETURN_IF_ERROR(CheckCall(call));
     std::function<Result<HttpResponse>()> attempt = [&]() -> Result<HttpResponse> {
       if (call.body.has_reader() && call.body.rewind && !call.body.rewind()) {
         return Status::Internal("cannot rewind the request body for a retry");
@@ -325,7 +338,14 @@ class HttpS3Client : public S3Client {
       // large uploads).
       req.body = std::move(call.body);
       if (call.before_attempt) call.before_attempt(req);
-      Status signed_ok = Sign(req, call.payload_hash);
+      // Metadata, If-Match ETags and the like come from callers and servers: checked here, on
+      // any transport, before they are signed.
+      Status signed_ok = CheckRequestSendable(req);
+      if (signed_ok.ok()) {
+        signed_ok = Sign(req, call.payload_hash);
+      } else {
+        signed_ok = signed_ok.WithContext(call.operation + " " + call.resource());
+      }
       Result<HttpResponse> resp =
           signed_ok.ok() ? transport_->Send(req, call.sink) : Result<HttpResponse>(signed_ok);
       call.body = std::move(req.body);

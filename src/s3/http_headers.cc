@@ -1,8 +1,71 @@
-// HttpHeaders: an ordered list of headers with case-insensitive lookup (see http.h).
+// HttpHeaders: an ordered list of headers with case-insensitive lookup, and the check that a
+// request carries nothing that could split or forge HTTP fields (see http.h).
 #include "common/strings.h"
 #include "s3/http.h"
 
 namespace thaw::s3 {
+namespace {
+
+// RFC 9110 section 5.6.2: tchar.
+bool IsTokenChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Status CheckRequestSendable(const HttpRequest& request) {
+  for (unsigned char c : request.url) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return Status::InvalidArgument(
+          "refusing to send a request whose URL holds a control character, space or "
+          "non-ASCII byte (it must be percent-encoded)");
+    }
+  }
+  for (const auto& [name, value] : request.headers.entries()) {
+    if (name.empty()) return Status::InvalidArgument("refusing to send a header with no name");
+    for (unsigned char c : name) {
+      if (!IsTokenChar(c)) {
+        // The name is not secret, but it may hold the very bytes refused: show it escaped.
+        std::string shown;
+        for (unsigned char n : name) {
+          if (IsTokenChar(n)) {
+            shown.push_back(static_cast<char>(n));
+          } else {
+            shown += "%" + HexEncode(std::string(1, static_cast<char>(n)));
+          }
+        }
+        return Status::InvalidArgument("refusing to send header '" + shown +
+                                       "': a header name may not contain control characters, "
+                                       "spaces, ':' or other separators");
+      }
+    }
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return Status::InvalidArgument("refusing to send header '" + name +
+                                     "': its value contains CR, LF or NUL");
+    }
+  }
+  return Status::Ok();
+}
 
 void HttpHeaders::Set(std::string name, std::string value) {
   Remove(name);

@@ -362,7 +362,9 @@ class HttpSqsClient : public SqsClient {
  private:
   // Sends one operation with retries; returns the parsed JSON answer (an object).
   Result<json> Call(std::string_view operation, const json& request, bool idempotent) {
-    std::string body = request.dump();
+    // Replace, not throw, if a caller's string is not UTF-8 (receipt handles and message
+    // bodies come from the queue).
+    std::string body = request.dump(-1, ' ', false, json::error_handler_t::replace);
     std::string payload_hash = Sha256Hex(body);
     std::function<Result<json>()> attempt = [&]() -> Result<json> {
       HttpRequest req;

@@ -210,7 +210,7 @@ std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& 
   rec["managementEvent"] = false;
   rec["recipientAccountId"] = o.account_id;
   rec["eventCategory"] = "Data";
-  return rec.dump();
+  return rec.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string RenderEventBridgeApiCall(const ApiCallRecord& r, const EventsOptions& o) {
@@ -228,7 +228,7 @@ std::string WrapEventBridgeApiCall(const std::string& record, const ApiCallRecor
             {"region", o.region},
             {"resources", json::array()},
             {"detail", json::parse(record)}};
-  return e.dump();
+  return e.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string RenderAccessLogLine(const ApiCallRecord& r, const EventsOptions& o) {
@@ -303,7 +303,7 @@ std::string RenderS3Notification(const RestoreEventRecord& e, const EventsOption
     if (e.expiry) data["lifecycleRestorationExpiryTime"] = FormatIso8601(*e.expiry, true);
     rec["glacierEventData"] = {{"restoreEventData", data}};
   }
-  return json{{"Records", json::array({rec})}}.dump();
+  return json{{"Records", json::array({rec})}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOptions& o) {
@@ -326,7 +326,7 @@ std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOp
              {"account", o.account_id}, {"time", IsoSeconds(e.time)},
              {"region", o.region},      {"resources", json::array({"arn:aws:s3:::" + e.bucket})},
              {"detail", detail}};
-  return ev.dump();
+  return ev.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 EventWriter::EventWriter(EventsOptions options) : options_(std::move(options)) {}

@@ -330,7 +330,11 @@ Status Store::WriteObjectRow(const ObjectRecord& r) {
   Stmt s(*stmts_, sql.c_str());
   s.Bind(1, r.bucket).Bind(2, r.key).Bind(3, r.file).Bind(4, static_cast<int64_t>(r.size));
   s.Bind(5, r.etag).Bind(6, ToNanos(r.last_modified)).Bind(7, r.content_type);
-  s.Bind(8, nlohmann::json(r.user_metadata).dump()).Bind(9, nlohmann::json(r.headers).dump());
+  // Metadata and headers are the client's bytes; a non-UTF-8 one must not make dump() throw.
+  s.Bind(8, nlohmann::json(r.user_metadata)
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .Bind(9, nlohmann::json(r.headers).dump(-1, ' ', false,
+                                              nlohmann::json::error_handler_t::replace));
   s.Bind(10, r.archive.storage_class).Bind(11, r.archive.archive_status);
   s.Bind(12, static_cast<int64_t>(r.archive.restore))
       .Bind(13, static_cast<int64_t>(r.archive.tier));
@@ -429,7 +433,8 @@ Status Store::CreateUpload(const UploadRecord& u) {
   Stmt s(*stmts_,
          "INSERT INTO uploads(upload_id, bucket, key, initiated, object) VALUES(?,?,?,?,?)");
   s.Bind(1, u.upload_id).Bind(2, u.bucket).Bind(3, u.key).Bind(4, ToNanos(u.initiated));
-  s.Bind(5, ObjectTemplateJson(u.object).dump());
+  s.Bind(5, ObjectTemplateJson(u.object).dump(-1, ' ', false,
+                                              nlohmann::json::error_handler_t::replace));
   return s.Run();
 }
 

@@ -1,9 +1,13 @@
-// Tests for common/log: every accepted level, a helpful error otherwise, and that setting up
-// twice (as tests and re-configured commands do) neither throws nor adds a second logger.
+// Tests for common/log: every accepted level, a helpful error otherwise, that setting up
+// twice (as tests and re-configured commands do) neither throws nor adds a second logger, and
+// that log messages are escaped so untrusted bytes cannot forge lines or drive the terminal.
 #include "common/log.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+
+#include <sstream>
 
 namespace thaw {
 namespace {
@@ -28,6 +32,50 @@ TEST(SetupLogging, RefusesUnknownLevels) {
   Status s = SetupLogging("verbose");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("'verbose'"), std::string::npos);
+}
+
+// A key as an attacker would name it: a forged second log line, a screen clear, a C1 CSI and
+// a right-to-left override.
+constexpr std::string_view kHostileKey =
+    "k\n2030-01-01T00:00:00.000Z info forged\x1B[2J\xC2\x9B"
+    "31m\xE2\x80\xAEtxt";
+
+int CountLines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(LogFormatter, EscapesTheMessageAndKeepsOneLinePerCall) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+  sink->set_formatter(MakeLogFormatter());
+  spdlog::logger logger("t", sink);
+  logger.warn("GET s3://b/{} failed", kHostileKey);
+  logger.info("plain été 日本");
+  std::string text = out.str();
+  EXPECT_EQ(CountLines(text), 2) << text;
+  EXPECT_EQ(text.find('\x1B'), std::string::npos) << text;
+  EXPECT_EQ(text.find("\xC2\x9B"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\xE2\x80\xAE"), std::string::npos) << text;
+  EXPECT_NE(text.find(" warning GET s3://b/k\\n2030-01-01T00:00:00.000Z info forged\\033[2J"
+                      "\\302\\23331m\\342\\200\\256txt failed\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" info plain été 日本\n"), std::string::npos) << text;
+}
+
+TEST(SetupLogging, InstallsTheEscapingFormatterOnStderr) {
+  ASSERT_TRUE(SetupLogging("info").ok());
+  testing::internal::CaptureStderr();
+  spdlog::info("key {}", kHostileKey);
+  spdlog::default_logger()->flush();
+  std::string text = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(CountLines(text), 1) << text;
+  EXPECT_EQ(text.find('\x1B'), std::string::npos) << text;
+  EXPECT_NE(text.find("key k\\n2030-01-01T00:00:00.000Z info forged\\033[2J"), std::string::npos)
+      << text;
+  ASSERT_TRUE(SetupLogging("warn").ok());
 }
 
 }  // namespace
