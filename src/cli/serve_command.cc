@@ -167,7 +167,8 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
           return "";
         });
     if (Status s = metrics->Start(f.metrics_listen); !s.ok()) return ReportError(s);
-    std::cout << "thaw serve metrics on http://127.0.0.1:" << metrics->port() << std::endl;
+    std::cout << "thaw serve metrics on http://" << metrics->host() << ":" << metrics->port()
+              << std::endl;
   }
   std::cout << "thaw serve: polling " << f.queue_url << std::endl;
 
@@ -214,7 +215,8 @@ void RegisterServe(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--batch-size", f->batch_size, "messages per receive, 1-10 (default 10)");
   cmd->add_option("--workers", f->workers, "messages of a batch handled at once (default 4)");
   cmd->add_option("--metrics-listen", f->metrics_listen,
-                  "serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9464)");
+                  "serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9464; :PORT is "
+                  "127.0.0.1)");
   cmd->add_option("--poll-interval", f->poll_interval,
                   "check restores in progress at least every this many seconds");
   AddHookOptions(*cmd, f->hooks);
