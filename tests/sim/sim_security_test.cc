@@ -1,6 +1,7 @@
 // thaw sim facing untrusted clients (issue 17): where it listens, the admin paths' signature
-// check, the caps on header sections and XML bodies, and the idle timeout that drops slow
-// clients (raw sockets below, since no well-behaved client can be that slow).
+// check, the caps on header sections, XML bodies and key length, the idle timeout that drops
+// slow clients (raw sockets below, since no well-behaved client can be that slow), and hostile
+// keys echoed in XML and stored on disk (checked with boto3 and a strict XML parser).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -270,6 +271,153 @@ TEST(SimLimits, SlowClientsAreDroppedAfterTheIdleTimeout) {
   std::string out;
   ASSERT_EQ(RunCommand("curl -sf -o /dev/null -w '%{http_code}' " + sim.endpoint() + "/", &out), 0);
   EXPECT_EQ(out, "200");
+}
+
+// Keys whose bytes mean something to XML, to a shell or to a file system.
+const char* kHostileKeysPython =
+    "keys = ['a<b>c', 'amp&amp;', 'cdata]]>end', 'quote\"apos\\'', 'ctl\\x01\\x02\\x1f\\x7f', "
+    "'tab\\tlf\\ncr\\r', '../../escape', '/absolute/key', 'dir/../../../up', '..', '.', "
+    "'%2e%2e/enc', 'back\\\\slash', 'unicode-\\u00e9\\u2603', 'x' * 1024, "
+    "'d/' + 'y' * 300 + '/z']\n";
+
+TEST(SimHostileKeys, ListingsAndEchoesStayWellFormedXml) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  std::string out = Boto(
+      sim,
+      std::string(kHostileKeysPython) +
+          "import urllib.request, xml.etree.ElementTree as ET\n"
+          "from botocore.auth import S3SigV4Auth\n"
+          "from botocore.awsrequest import AWSRequest\n"
+          "from botocore.credentials import Credentials\n"
+          "def raw(path, method='GET'):\n"
+          "    url = s3.meta.endpoint_url + path\n"
+          "    aws = AWSRequest(method=method, url=url)\n"
+          "    S3SigV4Auth(Credentials('testing', 'testing'), 's3', 'us-east-1').add_auth(aws)\n"
+          "    req = urllib.request.Request(url, headers=dict(aws.headers), method=method)\n"
+          "    try:\n"
+          "        return urllib.request.urlopen(req).read()\n"
+          "    except urllib.error.HTTPError as e:\n"
+          "        return e.read()\n"
+          "s3.create_bucket(Bucket='hostile')\n"
+          "for k in keys:\n"
+          "    s3.put_object(Bucket='hostile', Key=k, Body=k.encode())\n"
+          // boto3 lists with encoding-type=url and decodes: every key comes back exactly.
+          "got = [o['Key'] for p in s3.get_paginator('list_objects_v2').paginate("
+          "Bucket='hostile', PaginationConfig={'PageSize': 3}) for o in p.get('Contents', [])]\n"
+          "assert sorted(got) == sorted(keys), (got, keys)\n"
+          "got = [o['Key'] for o in s3.list_objects(Bucket='hostile')['Contents']]\n"
+          "assert sorted(got) == sorted(keys), got\n"
+          "for k in keys:\n"
+          "    assert s3.get_object(Bucket='hostile', Key=k)['Body'].read() == k.encode(), k\n"
+          // A strict parser (expat) reads every url-encoded listing, delimiters and markers too.
+          "import urllib.parse\n"
+          "for q in ['list-type=2&encoding-type=url&delimiter=%3C&prefix=a',\n"
+          "          'encoding-type=url&delimiter=%01&marker=%3C%26',\n"
+          "          'list-type=2&encoding-type=url&start-after=%5D%5D%3E&max-keys=2']:\n"
+          "    ET.fromstring(raw('/hostile?' + q))\n"
+          "root = ET.fromstring(raw('/hostile?list-type=2&encoding-type=url'))\n"
+          "ns = '{http://s3.amazonaws.com/doc/2006-03-01/}'\n"
+          "got = [urllib.parse.unquote(e.text) for e in root.iter(ns + 'Key')]\n"
+          "assert sorted(got) == sorted(keys), got\n"
+          // Without encoding-type=url the control characters go out as &#x1; references, as
+          // S3 writes them; everything else the strict parser reads back exactly.
+          "body = raw('/hostile?list-type=2&prefix=ctl')\n"
+          "assert b'<Key>ctl&#x1;&#x2;&#x1F;\\x7f</Key>' in body, body\n"
+          "root = ET.fromstring(raw('/hostile?list-type=2&prefix=a'))\n"
+          "assert [e.text for e in root.iter(ns + 'Key')] == ['a<b>c', 'amp&amp;'], body\n"
+          // Errors echo the hostile key's resource; uploads echo the key.
+          "err = raw('/hostile/' + urllib.parse.quote('nope<&>\"\\'', safe=''))\n"
+          "e = ET.fromstring(err)\n"
+          "assert e.find('Code').text == 'NoSuchKey', err\n"
+          "for k in ['up<&>\"\\']]>', 'up\\tload']:\n"
+          "    u = s3.create_multipart_upload(Bucket='hostile', Key=k)\n"
+          "    assert u['Key'] == k, u\n"
+          "    p = s3.upload_part(Bucket='hostile', Key=k, UploadId=u['UploadId'], PartNumber=1, "
+          "Body=b'part')\n"
+          "    assert [x['Key'] for x in s3.list_multipart_uploads(Bucket='hostile')['Uploads']] "
+          "== [k]\n"
+          "    parts = s3.list_parts(Bucket='hostile', Key=k, UploadId=u['UploadId'])\n"
+          "    assert parts['Key'] == k, parts\n"
+          "    c = s3.complete_multipart_upload(Bucket='hostile', Key=k, UploadId=u['UploadId'], "
+          "MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': p['ETag']}]})\n"
+          "    assert c['Key'] == k, c\n"
+          // (boto3 cannot read S3's answer naming such a key: expat refuses &#x1;.)
+          "raw('/hostile/ctl%01up?uploads', 'POST')\n"
+          "body = raw('/hostile?uploads&encoding-type=url')\n"
+          "root = ET.fromstring(body)\n"
+          "assert [e.text for e in root.iter(ns + 'Key')] == ['ctl%01up'], body\n"
+          "r = s3.delete_objects(Bucket='hostile', Delete={'Objects': [{'Key': k} for k in keys "
+          "if '\\x01' not in k and '\\r' not in k]})\n"
+          "assert len(r['Deleted']) == len(keys) - 2, r\n"
+          "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+}
+
+TEST(SimHostileKeys, KeysNeverBecomePathsOutsideTheDataDir) {
+  TempDir dir;
+  std::string data = dir.path() + "/sub/data";
+  std::filesystem::create_directories(data);
+  Sim sim(data);
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  std::string out = Boto(sim, std::string(kHostileKeysPython) +
+                                  "s3.create_bucket(Bucket='paths')\n"
+                                  "for k in keys:\n"
+                                  "    s3.put_object(Bucket='paths', Key=k, Body=k.encode())\n"
+                                  // (boto3 cannot parse S3's answer naming a C0 key.)
+                                  "    if '\\x01' in k: continue\n"
+                                  "    u = s3.create_multipart_upload(Bucket='paths', Key=k)\n"
+                                  "    s3.upload_part(Bucket='paths', Key=k, PartNumber=1, "
+                                  "UploadId=u['UploadId'], Body=b'p')\n"
+                                  "for k in keys:\n"
+                                  "    assert s3.get_object(Bucket='paths', Key=k)['Body'].read() "
+                                  "== k.encode(), k\n"
+                                  "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
+  // Nothing beside the data dir, and inside it only the sim's own layout: no name in it comes
+  // from a key (`escape`, `absolute`, `up`, `enc`, 'yyy...').
+  namespace fs = std::filesystem;
+  std::vector<std::string> outside;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    std::string p = e.path().string();
+    if (p.rfind(data, 0) != 0 && p != dir.path() + "/sub" && p.find("/data.") == std::string::npos)
+      outside.push_back(p);
+  }
+  EXPECT_TRUE(outside.empty()) << outside.front();
+  for (const auto& e : fs::recursive_directory_iterator(data)) {
+    std::string name = e.path().filename().string();
+    for (const char* bad : {"escape", "absolute", "enc", "yyyy", "slash", "unicode"}) {
+      EXPECT_EQ(name.find(bad), std::string::npos) << e.path();
+    }
+  }
+  EXPECT_FALSE(fs::exists("/absolute"));
+}
+
+TEST(SimHostileKeys, KeysOver1024BytesAreTooLong) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  std::string out = Boto(sim,
+                         "from botocore.exceptions import ClientError\n"
+                         "s3.create_bucket(Bucket='long')\n"
+                         "s3.put_object(Bucket='long', Key='k' * 1024, Body=b'fits')\n"
+                         "assert s3.get_object(Bucket='long', Key='k' * 1024)['Body'].read() == "
+                         "b'fits'\n"
+                         "for op in [lambda: s3.put_object(Bucket='long', Key='k' * 1025, "
+                         "Body=b'x'),\n"
+                         "           lambda: s3.put_object(Bucket='long', Key='\\u00e9' * 513, "
+                         "Body=b'x'),\n"
+                         "           lambda: s3.create_multipart_upload(Bucket='long', "
+                         "Key='k' * 1025)]:\n"
+                         "    try:\n"
+                         "        op(); assert False\n"
+                         "    except ClientError as e:\n"
+                         "        assert e.response['Error']['Code'] == 'KeyTooLongError', "
+                         "e.response\n"
+                         "        assert e.response['ResponseMetadata']['HTTPStatusCode'] == 400\n"
+                         "print('ok')\n");
+  EXPECT_NE(out.find("ok"), std::string::npos) << out;
 }
 
 }  // namespace
