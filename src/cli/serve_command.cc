@@ -48,6 +48,8 @@ std::string RenderMetrics(const events::SqsSourceCounters& c, const restore::Eng
                "messages deleted after their events were journaled", v(c.deleted));
   AppendMetric(out, "thaw_serve_messages_failed_total", "counter",
                "dispatch attempts that failed (message kept for redelivery)", v(c.failed));
+  AppendMetric(out, "thaw_serve_messages_oversized_total", "counter",
+               "messages larger than SQS allows, dead-lettered unparsed", v(c.oversized));
   AppendMetric(out, "thaw_serve_messages_dead_lettered_total", "counter",
                "messages sent to the dead-letter queue (or logged and dropped)",
                v(c.dead_lettered));
