@@ -48,6 +48,8 @@ std::string RenderMetrics(const events::SqsSourceCounters& c, const restore::Eng
                "messages deleted after their events were journaled", v(c.deleted));
   AppendMetric(out, "thaw_serve_messages_failed_total", "counter",
                "dispatch attempts that failed (message kept for redelivery)", v(c.failed));
+  AppendMetric(out, "thaw_serve_messages_oversized_total", "counter",
+               "messages larger than SQS allows, dead-lettered unparsed", v(c.oversized));
   AppendMetric(out, "thaw_serve_messages_dead_lettered_total", "counter",
                "messages sent to the dead-letter queue (or logged and dropped)",
                v(c.dead_lettered));
@@ -173,7 +175,8 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
           return "";
         });
     if (Status s = metrics->Start(f.metrics_listen); !s.ok()) return ReportError(s);
-    std::cout << "thaw serve metrics on http://127.0.0.1:" << metrics->port() << std::endl;
+    std::cout << "thaw serve metrics on http://" << metrics->host() << ":" << metrics->port()
+              << std::endl;
   }
   std::cout << "thaw serve: polling " << f.queue_url << std::endl;
 
@@ -220,7 +223,8 @@ void RegisterServe(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--batch-size", f->batch_size, "messages per receive, 1-10 (default 10)");
   cmd->add_option("--workers", f->workers, "messages of a batch handled at once (default 4)");
   cmd->add_option("--metrics-listen", f->metrics_listen,
-                  "serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9464)");
+                  "serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9464; :PORT is "
+                  "127.0.0.1)");
   cmd->add_option("--poll-interval", f->poll_interval,
                   "check restores in progress at least every this many seconds");
   AddHookOptions(*cmd, f->hooks);

@@ -29,13 +29,16 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals) {
       "sim", "run a local S3-compatible endpoint with archive tiers and time-scaled restores");
   cmd->add_option("--data-dir", options->data_dir,
                   "objects and metadata (default: a temporary dir removed on exit)");
-  cmd->add_option("--listen", options->listen, "HOST:PORT (port 0 picks a free port)")
+  cmd->add_option("--listen", options->listen,
+                  "HOST:PORT; no host (:PORT) is 127.0.0.1; port 0 picks a free port")
       ->capture_default_str();
   cmd->add_option("--access-key", options->access_key, "access key accepted")
       ->capture_default_str();
   cmd->add_option("--secret-key", options->secret_key, "secret key accepted")
       ->capture_default_str();
-  cmd->add_flag("--anonymous", options->anonymous, "accept every request without a signature");
+  cmd->add_flag("--anonymous", options->anonymous,
+                "accept every request without a signature, /_thaw/ admin requests too (warns "
+                "when listening on a non-loopback address)");
   cmd->add_option("--time-scale", options->time_scale,
                   "sim time runs N times faster (3600: an hour takes a second)")
       ->capture_default_str();
@@ -54,6 +57,11 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--account-id", options->account_id, "AWS account id in emitted events")
       ->capture_default_str();
   cmd->add_option("--io-threads", options->io_threads, "io threads")->capture_default_str();
+  cmd->add_option("--idle-timeout-ms", options->idle_timeout_ms,
+                  "close connections whose request header has not arrived whole, or whose body "
+                  "or response has not moved, for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600 * 1000));
   cmd->final_callback(
       [&globals, options] { throw CLI::RuntimeError(RunSimCommand(globals, *options)); });
 }

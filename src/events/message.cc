@@ -192,6 +192,12 @@ Result<Format> Parser::ParseJson(const std::string& padded, int depth) {
              : Allowed(Format::kCloudTrailLog)  ? Format::kCloudTrailLog
                                                 : Format::kUnknown;
   } else if (top.Has(Slot::kDetailType) || top.Bad(Slot::kDetailType)) {
+    if (padded.size() > limits_.max_eventbridge_event_bytes) {
+      return ParseError(ParseErrorKind::kTooLarge,
+                        "EventBridge event of " + std::to_string(padded.size()) +
+                            " bytes is over EventBridge's maximum of " +
+                            std::to_string(limits_.max_eventbridge_event_bytes));
+    }
     THAW_ASSIGN_OR_RETURN(format, ParseEventBridge(top, detail));
   } else if (top.Has(Slot::kType) && (top.Has(Slot::kMessage) || top.Has(Slot::kSnsMessageId))) {
     THAW_ASSIGN_OR_RETURN(format, ParseSnsEnvelope(top, pending));
@@ -286,7 +292,13 @@ void Parser::HandleRecord(Format format, const Fields& r, std::vector<Pending>& 
       p.is_sqs = true;
       p.message_id = std::string(r.Get(Slot::kMessageId));
       p.arn = std::string(r.Get(Slot::kEventSourceArn));
-      if (r.Has(Slot::kBody)) {
+      if (r.Has(Slot::kBody) && r.Get(Slot::kBody).size() > limits_.max_sqs_message_bytes) {
+        // Refused unread: SQS cannot have delivered it (the message fails alone).
+        p.status = ParseError(ParseErrorKind::kTooLarge,
+                              "SQS message body of " + std::to_string(r.Get(Slot::kBody).size()) +
+                                  " bytes is over SQS's maximum of " +
+                                  std::to_string(limits_.max_sqs_message_bytes));
+      } else if (r.Has(Slot::kBody)) {
         p.body = internal::PaddedCopy(r.Get(Slot::kBody));
       } else {
         p.status = ParseError(ParseErrorKind::kWrongType, r.Bad(Slot::kBody)

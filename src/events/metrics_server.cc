@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -45,13 +47,12 @@ MetricsServer::~MetricsServer() {
 }
 
 Status MetricsServer::Start(const std::string& listen) {
+  // "HOST:PORT", ":PORT" or "PORT"; no host is loopback: counters and health are for the
+  // operator, not for every interface.
   size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    return Status::InvalidArgument("--metrics-listen '" + listen + "': expected HOST:PORT");
-  }
-  std::string host = listen.substr(0, colon);
+  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
   if (host == "localhost" || host.empty()) host = "127.0.0.1";
-  auto port = ParseInt64(listen.substr(colon + 1));
+  auto port = ParseInt64(colon == std::string::npos ? listen : listen.substr(colon + 1));
   if (!port || *port < 0 || *port > 65535) {
     return Status::InvalidArgument("--metrics-listen '" + listen + "': bad port");
   }
@@ -75,6 +76,9 @@ Status MetricsServer::Start(const std::string& listen) {
   socklen_t len = sizeof(addr);
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = ntohs(addr.sin_port);
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &addr.sin_addr, text, sizeof(text));
+  host_ = text;
   thread_ = std::thread([this] { Loop(); });
   return Status::Ok();
 }
@@ -93,32 +97,68 @@ void MetricsServer::Loop() {
     if (ready <= 0) continue;
     int conn = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) continue;
-    timeval tv{2, 0};  // a client that sends nothing must not hold the only thread
-    ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    std::string request;
-    char buf[2048];
-    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
-      ssize_t n = ::recv(conn, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      request.append(buf, static_cast<size_t>(n));
-    }
-    std::string_view line(request);
-    line = line.substr(0, line.find("\r\n"));
-    std::string answer;
-    if (StartsWith(line, "GET /metrics")) {
-      answer = Response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", render_());
-    } else if (StartsWith(line, "GET /healthz")) {
-      std::string why = health_();
-      answer = why.empty() ? Response(200, "OK", "text/plain", "ok\n")
-                           : Response(503, "Service Unavailable", "text/plain", why + "\n");
-    } else if (StartsWith(line, "GET ")) {
-      answer = Response(404, "Not Found", "text/plain", "try /metrics or /healthz\n");
-    } else {
-      answer = Response(400, "Bad Request", "text/plain", "bad request\n");
-    }
-    WriteAll(conn, answer);
+    Serve(conn);
     ::close(conn);
   }
+}
+
+// One request on `conn`. The whole header must arrive within the read timeout, however it is
+// split: a client that sends nothing, or a byte at a time, would otherwise hold the only
+// thread (and every scraper behind it) as long as it likes.
+void MetricsServer::Serve(int conn) {
+  auto deadline = std::chrono::steady_clock::now() + read_timeout_;
+  std::string request;
+  char buf[2048];
+  bool complete = false;
+  while (!(complete = request.find("\r\n\r\n") != std::string::npos) &&
+         request.size() <= kMaxRequestBytes) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{conn, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
+    if (ready < 0 && errno != EINTR) break;
+    if (stop_.load()) return;
+    if (ready <= 0) continue;
+    ssize_t n = ::recv(conn, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n == 0) return;  // the client went away
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return;
+    }
+    request.append(buf, static_cast<size_t>(n));
+  }
+  size_t header_end = request.find("\r\n\r\n");
+  if (!complete || header_end + 4 > kMaxRequestBytes) {
+    if (request.size() > kMaxRequestBytes) {
+      refused_.fetch_add(1);
+      WriteAll(conn, Response(431, "Request Header Fields Too Large", "text/plain",
+                              "request header larger than 8 KiB\n"));
+    } else {
+      timeouts_.fetch_add(1);
+      WriteAll(conn, Response(408, "Request Timeout", "text/plain", "request timeout\n"));
+    }
+    return;
+  }
+  std::string_view line(request);
+  line = line.substr(0, line.find("\r\n"));
+  std::string answer;
+  if (StartsWith(line, "GET /metrics")) {
+    answer = Response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", render_());
+  } else if (StartsWith(line, "GET /healthz")) {
+    std::string why = health_();
+    answer = why.empty() ? Response(200, "OK", "text/plain", "ok\n")
+                         : Response(503, "Service Unavailable", "text/plain", why + "\n");
+  } else if (StartsWith(line, "GET ")) {
+    answer = Response(404, "Not Found", "text/plain", "try /metrics or /healthz\n");
+  } else {
+    answer = Response(400, "Bad Request", "text/plain", "bad request\n");
+  }
+  // Writes are bounded too: a scraper that never reads must not block the loop either.
+  timeval tv{static_cast<time_t>(read_timeout_.count() / 1000),
+             static_cast<suseconds_t>((read_timeout_.count() % 1000) * 1000)};
+  ::setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  WriteAll(conn, answer);
 }
 
 void AppendMetric(std::string& out, const std::string& name, const std::string& type,

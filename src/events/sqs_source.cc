@@ -113,6 +113,14 @@ SqsSource::Handled SqsSource::HandleOne(const s3::SqsMessage& m) {
                                       " times without being handled (max " +
                                       std::to_string(options_.max_receives) + ")"};
   }
+  const size_t max_body = options_.dispatch.limits.max_sqs_message_bytes;
+  if (m.body.size() > max_body) {
+    // Not from SQS as documented (a hostile or broken endpoint): never parsed, set aside.
+    counters_.oversized.fetch_add(1, std::memory_order_relaxed);
+    return {Verdict::kDeadLetter, "message body of " + std::to_string(m.body.size()) +
+                                      " bytes is over SQS's maximum of " +
+                                      std::to_string(max_body) + ": refused unparsed"};
+  }
   auto out = Dispatch(m.body, engine_, options_.dispatch);
   if (!out.ok()) {
     counters_.failed.fetch_add(1, std::memory_order_relaxed);
@@ -168,6 +176,13 @@ bool SqsSource::DeadLetter(const s3::SqsMessage& m, const std::string& reason) {
   s3::SendMessageRequest req;
   req.queue_url = options_.dead_letter_url;
   req.body = m.body;
+  if (req.body.size() > options_.dispatch.limits.max_sqs_message_bytes) {
+    // The queue would refuse it whole: keep a head (cut on a UTF-8 boundary) for the operator.
+    size_t cut = 64 * 1024;
+    while (cut > 0 && (static_cast<unsigned char>(req.body[cut]) & 0xC0) == 0x80) --cut;
+    req.body.resize(cut);
+    req.message_attributes["thaw-truncated-from-bytes"] = std::to_string(m.body.size());
+  }
   req.message_attributes["thaw-reason"] = reason.substr(0, 1024);
   req.message_attributes["thaw-source-message-id"] = m.message_id;
   req.message_attributes["thaw-receive-count"] = std::to_string(m.receive_count);

@@ -64,6 +64,8 @@ struct SqsSourceCounters {
   std::atomic<uint64_t> delete_errors{0};
   std::atomic<uint64_t> visibility_errors{0};
   std::atomic<uint64_t> dead_letter_errors{0};
+  // Messages refused unparsed: bodies larger than SQS allows (Limits::max_sqs_message_bytes).
+  std::atomic<uint64_t> oversized{0};
   std::atomic<int64_t> last_receive_unix{0};  // when ReceiveMessage last answered (seconds)
 };
 

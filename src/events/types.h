@@ -138,6 +138,10 @@ struct Parsed {
   bool HasMalformed() const { return IgnoredCount(IgnoreReason::kMalformed) > 0; }
 };
 
+// S3's longest object key, in bytes. An event naming a longer one is malformed (S3 could not
+// have written it) and is ignored as kMalformed, never acted on.
+inline constexpr size_t kMaxKeyBytes = 1024;
+
 // Bounds on the work and memory one call may use. Beyond them the call fails with
 // kResourceExhausted (ParseErrorKind::kTooLarge / kTooDeep / kTooManyRecords).
 struct Limits {
@@ -155,6 +159,11 @@ struct Limits {
   size_t max_records = 10'000'000;
   // Longest access log line. Keys are at most 1 KiB (3 KiB encoded), user agents are long.
   size_t max_line_bytes = 64u << 10;
+  // Largest SQS message body (SQS's own maximum, 1 MiB since August 2025) and EventBridge event
+  // (a PutEvents entry is at most 256 KiB). Anything larger did not come from those services
+  // as they are documented: it is refused (kTooLarge) before its records are read.
+  size_t max_sqs_message_bytes = 1u << 20;
+  size_t max_eventbridge_event_bytes = 256u << 10;
   // Ignored entries kept with details; the rest are only counted.
   size_t max_ignored_kept = 1000;
 };
@@ -166,7 +175,7 @@ enum class ParseErrorKind {
   kUnknownShape,    // valid input of no shape thaw knows, or not the shape asked for
   kBadGzip,         // corrupt or truncated gzip
   kBadLine,         // an access log line that cannot be split into its fields
-  kTooLarge,        // over max_input_bytes / max_document_bytes / max_line_bytes
+  kTooLarge,        // over max_input_bytes / max_document_bytes / max_line_bytes / max_sqs_...
   kTooDeep,         // envelopes nested beyond max_nesting
   kTooManyRecords,  // over max_records
 };

@@ -244,18 +244,25 @@ Result<Response> Service::ListMultipartUploads(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   THAW_ASSIGN_OR_RETURN(auto uploads, store_.ListUploads(call.route.bucket));
   std::string prefix = call.req.Query("prefix");
+  // encoding-type=url as in ListObjects: keys with characters XML 1.0 cannot carry (C0
+  // controls) reach strict parsers percent-encoded.
+  bool url = call.req.Query("encoding-type") == "url";
+  if (call.req.HasQuery("encoding-type") && !url)
+    return S3Err("InvalidArgument", "Invalid Encoding Method specified in Request");
+  auto enc = [url](const std::string& s) { return url ? UriEncode(s, true) : s; };
   XmlWriter w;
   w.Open("ListMultipartUploadsResult", true);
   w.Element("Bucket", call.route.bucket);
   w.Element("KeyMarker", "");
   w.Element("UploadIdMarker", "");
-  w.Element("Prefix", prefix);
+  w.Element("Prefix", enc(prefix));
+  if (url) w.Element("EncodingType", "url");
   w.Element("MaxUploads", 1000);
   w.Bool("IsTruncated", false);
   for (const UploadRecord& u : uploads) {
     if (!StartsWith(u.key, prefix)) continue;
     w.Open("Upload");
-    w.Element("Key", u.key);
+    w.Element("Key", enc(u.key));
     w.Element("UploadId", u.upload_id);
     w.Element("StorageClass", u.object.archive.storage_class);
     w.Element("Initiated", FormatIso8601(u.initiated));

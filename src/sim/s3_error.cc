@@ -48,6 +48,7 @@ const std::map<std::string, CodeInfo>& Codes() {
        {400,
         "The XML you provided was not well-formed or did not validate against our published "
         "schema"}},
+      {"MaxMessageLengthExceeded", {400, "Your request was too big."}},
       {"MethodNotAllowed", {405, "The specified method is not allowed against this resource."}},
       {"MissingContentLength", {411, "You must provide the Content-Length HTTP header."}},
       {"NoSuchBucket", {404, "The specified bucket does not exist"}},
@@ -67,6 +68,8 @@ const std::map<std::string, CodeInfo>& Codes() {
        {400,
         "Your socket connection to the server was not read from or written to within the timeout "
         "period."}},
+      {"RequestHeaderSectionTooLarge",
+       {400, "Your request header section exceeds the maximum allowed size."}},
       {"RestoreAlreadyInProgress", {409, "Object restore is already in progress"}},
       {"ServiceUnavailable", {503, "Service is unable to handle request."}},
       {"SignatureDoesNotMatch",

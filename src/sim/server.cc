@@ -9,6 +9,12 @@
 //
 // Operations run synchronously on the io thread that read the request (SQLite and file work
 // are short); a long CompleteMultipartUpload occupies one of the io threads meanwhile.
+//
+// Clients are untrusted: a request's header section is capped (S3's 8 KiB, 400
+// RequestHeaderSectionTooLarge), in-memory bodies are capped per operation (Call::body_limit,
+// 400 MaxMessageLengthExceeded), and a Watchdog closes connections that make no progress: a
+// header must arrive whole within the idle timeout (so trickling it byte by byte does not help),
+// bodies and responses must move at least once per idle timeout (400 RequestTimeout as S3).
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +26,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <utility>  // Boost 1.74 asio needs std::exchange declared first under C++20
@@ -28,6 +35,7 @@
 #include "common/time_format.h"
 #include "s3/credentials.h"
 #include "s3/sqs_client.h"
+#include "sim/s3_error.h"
 #include "sim/service.h"
 #include "sim/sim.h"
 
@@ -70,8 +78,66 @@ struct SinkBody {
   };
 };
 
-constexpr uint64_t kSmallBodyLimit = 64ull << 20;
 constexpr size_t kChunkBytes = 1 << 20;
+// S3 refuses more than 8 KiB of request headers. The request line is counted apart (Beast
+// counts it in its own limit): a 1,024-byte key percent-encodes to 3 KiB and presigned URLs add
+// their query string.
+constexpr size_t kMaxHeaderSectionBytes = 8 * 1024;
+constexpr size_t kMaxRequestLineBytes = 16 * 1024;
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Cancels a connection's pending socket operations when its deadline passes without being
+// pushed back. Runs as its own coroutine on the connection's strand, so it and the session
+// never touch the socket at the same time; Stop() before the socket goes away.
+class Watchdog {
+ public:
+  Watchdog(tcp::socket& sock, std::chrono::milliseconds timeout)
+      : sock_(sock), timer_(sock.get_executor()), timeout_(timeout) {}
+  // Pushes the deadline to now + the idle timeout (or `d` when shorter).
+  void Arm() { deadline_ = SteadyClock::now() + timeout_; }
+  void Arm(std::chrono::milliseconds d) { deadline_ = SteadyClock::now() + std::min(d, timeout_); }
+  void Disarm() { deadline_ = SteadyClock::time_point::max(); }
+  void Stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+  bool fired() const { return fired_; }
+
+  static awaitable<void> Run(std::shared_ptr<Watchdog> self) {
+    // Wakes at least every quarter timeout: Arm() after Disarm() is noticed in time without
+    // cancelling the timer on every request.
+    auto tick =
+        std::max<std::chrono::milliseconds>(self->timeout_ / 4, std::chrono::milliseconds(1));
+    while (!self->stopped_) {
+      auto now = SteadyClock::now();
+      if (now >= self->deadline_) {
+        self->fired_ = true;
+        self->Disarm();
+        beast::error_code ec;
+        self->sock_.cancel(ec);
+      }
+      self->timer_.expires_at(std::min(self->deadline_, now + tick));
+      beast::error_code ec;
+      co_await self->timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+  }
+
+ private:
+  tcp::socket& sock_;
+  asio::steady_timer timer_;
+  std::chrono::milliseconds timeout_;
+  SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
+  bool stopped_ = false;
+  bool fired_ = false;
+};
+
+// Bytes of a request's header fields as they arrived ("Name: value\r\n" each).
+size_t HeaderSectionBytes(const http::fields& fields) {
+  size_t n = 0;
+  for (const auto& f : fields) n += f.name_string().size() + f.value().size() + 4;
+  return n;
+}
 
 awaitable<void> Sleep(std::chrono::microseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
@@ -82,8 +148,9 @@ awaitable<void> Sleep(std::chrono::microseconds d) {
 
 // Writes `resp`. Returns false when the connection must close (faults, errors).
 awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const FaultPlan& faults,
-                              unsigned version, bool keep_alive) {
+                              unsigned version, bool keep_alive, Watchdog& dog) {
   beast::error_code ec;
+  dog.Arm();
   http::response<http::empty_body> res{static_cast<http::status>(resp.status), version};
   for (const auto& [name, value] : resp.headers.entries()) res.set(name, value);
   res.set(http::field::server, "thaw-sim");
@@ -115,6 +182,7 @@ awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const Fau
   bool ok = true;
   if (fd >= 0) sock.native_non_blocking(true, ec);
   while (sent < limit && ok) {
+    dog.Arm();  // a client that stops reading is dropped after the idle timeout
     size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, limit - sent));
     if (fd >= 0) {
       // File bodies go with sendfile(2): no copy through user space (GET throughput).
@@ -159,20 +227,62 @@ awaitable<bool> WriteResponse(tcp::socket& sock, const Response& resp, const Fau
   co_return keep_alive;
 }
 
-awaitable<void> Session(tcp::socket sock, Service& service) {
+// Reads the rest of a request's body through `parser`, pushing the watchdog back on progress.
+template <class Parser>
+awaitable<beast::error_code> ReadBody(tcp::socket& sock, beast::flat_buffer& buf, Parser& parser,
+                                      Watchdog& dog) {
+  beast::error_code ec;
+  while (!parser.is_done()) {
+    dog.Arm();
+    co_await http::async_read_some(sock, buf, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+  }
+  co_return ec;
+}
+
+Status TooBig(uint64_t limit) {
+  return S3Err("MaxMessageLengthExceeded", "Your request was too big.",
+               {{"MaxMessageLengthBytes", std::to_string(limit)}});
+}
+
+// Answers a request refused by the server itself (never reached the service) and says the
+// connection closes.
+awaitable<void> Refuse(tcp::socket& sock, Service& service, Status why, Watchdog& dog) {
+  Call call;
+  Response resp = service.ErrorResponse(call, why);
+  resp.close = true;
+  FaultPlan no_faults;  // named: GCC 12 frees temporaries of a co_await expression twice
+  co_await WriteResponse(sock, resp, no_faults, 11, false, dog);
+}
+
+awaitable<void> Session(tcp::socket sock, Service& service, std::chrono::milliseconds timeout) {
   beast::flat_buffer buf;
   // Beast reads at most the buffer's free capacity at a time: without room, upload bodies
   // arrived in a few KiB per read (PUT ran at a seventh of GET's speed).
   buf.reserve(256 * 1024);
   beast::error_code ec;
   std::string remote = sock.remote_endpoint(ec).address().to_string();
+  auto dog = std::make_shared<Watchdog>(sock, timeout);
+  asio::co_spawn(sock.get_executor(), Watchdog::Run(dog), asio::detached);
   for (;;) {
     http::request_parser<http::empty_body> hp;
-    hp.header_limit(64 * 1024);
+    hp.header_limit(kMaxHeaderSectionBytes + kMaxRequestLineBytes);
     hp.body_limit(std::numeric_limits<std::uint64_t>::max());
+    // The whole header within one timeout: trickling it a byte at a time does not extend it.
+    dog->Arm();
     co_await http::async_read_header(sock, buf, hp, asio::redirect_error(use_awaitable, ec));
-    if (ec) break;
+    if (ec == http::error::header_limit) {
+      Status too_large = S3Err("RequestHeaderSectionTooLarge");
+      co_await Refuse(sock, service, too_large, *dog);
+      break;
+    }
+    if (ec) break;  // closed, idle past the timeout, or not HTTP
     const auto& h = hp.get();
+    if (HeaderSectionBytes(h) > kMaxHeaderSectionBytes) {
+      Status too_large = S3Err("RequestHeaderSectionTooLarge");
+      co_await Refuse(sock, service, too_large, *dog);
+      break;
+    }
     Request req;
     req.method = std::string(h.method_string());
     req.target = std::string(h.target());
@@ -182,6 +292,7 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
     bool keep_alive = h.keep_alive();
     unsigned version = h.version();
     bool expect_continue = EqualsIgnoreCase(Trim(req.headers.Get("Expect")), "100-continue");
+    dog->Disarm();  // routing and authentication are ours to spend time on
     std::unique_ptr<Call> call = service.Begin(std::move(req));
     bool has_body = hp.chunked() || (hp.content_length() && *hp.content_length() > 0);
     // 100 Continue even when the framing says there is no body, as S3 does: botocore keeps the
@@ -189,6 +300,7 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
     // response with it (a one-byte PUT after an empty one hung until its read timeout).
     if (!call->early && expect_continue) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      dog->Arm();
       co_await asio::async_write(sock, asio::buffer(kContinue),
                                  asio::redirect_error(use_awaitable, ec));
       if (ec) break;
@@ -197,40 +309,75 @@ awaitable<void> Session(tcp::socket sock, Service& service) {
       if (call->sink) {
         http::request_parser<SinkBody> bp(std::move(hp));
         bp.get().body() = call->sink.get();
-        co_await http::async_read(sock, buf, bp, asio::redirect_error(use_awaitable, ec));
+        ec = co_await ReadBody(sock, buf, bp, *dog);
         // A sink failure (bad digest framing...) is answered; a broken connection is not.
+        if (dog->fired()) {
+          Status timeout = S3Err("RequestTimeout");
+          co_await Refuse(sock, service, timeout, *dog);
+          break;
+        }
         if (ec && ec != boost::system::errc::invalid_argument) break;
         if (ec) keep_alive = false;
       } else {
         http::request_parser<http::string_body> sp(std::move(hp));
-        sp.body_limit(kSmallBodyLimit);
-        co_await http::async_read(sock, buf, sp, asio::redirect_error(use_awaitable, ec));
+        sp.body_limit(call->body_limit);
+        ec = co_await ReadBody(sock, buf, sp, *dog);
+        if (dog->fired()) {
+          Status timeout = S3Err("RequestTimeout");
+          co_await Refuse(sock, service, timeout, *dog);
+          break;
+        }
+        if (ec == http::error::body_limit) {
+          // Named, as every argument of a co_await here: GCC 12 mishandles temporaries in it.
+          Status too_big = TooBig(call->body_limit);
+          co_await Refuse(sock, service, too_big, *dog);
+          break;
+        }
         if (ec) break;
         call->req.body = std::move(sp.get().body());
       }
     } else if (call->sink) {
       // An empty upload: nothing to read.
     }
+    dog->Disarm();
     if (call->faults.latency.count() > 0) co_await Sleep(call->faults.latency);
     Response resp = service.Finish(*call);
     bool again =
-        co_await WriteResponse(sock, resp, call->faults, version, keep_alive && !resp.close);
+        co_await WriteResponse(sock, resp, call->faults, version, keep_alive && !resp.close, *dog);
     if (!again) break;
   }
   sock.shutdown(tcp::socket::shutdown_send, ec);
+  if (!dog->fired()) {
+    // A request refused before its body was read left bytes in our receive buffer; closing
+    // now would send an RST that can destroy the answer before the client reads it. Drain
+    // briefly, as a client that sees our FIN closes its end.
+    dog->Arm(std::chrono::milliseconds(2000));
+    std::vector<char> scratch(64 * 1024);
+    for (size_t drained = 0; drained < (4u << 20);) {
+      size_t n = co_await sock.async_read_some(asio::buffer(scratch),
+                                               asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      drained += n;
+    }
+  }
+  dog->Stop();
   sock.close(ec);
 }
 
-awaitable<void> Listen(tcp::acceptor& acceptor, Service& service) {
+awaitable<void> Listen(tcp::acceptor& acceptor, Service& service,
+                       std::chrono::milliseconds timeout) {
   for (;;) {
     beast::error_code ec;
-    tcp::socket sock = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    // Each connection gets its own strand: its session and its watchdog never run at once.
+    asio::any_io_executor strand = asio::make_strand(acceptor.get_executor());
+    tcp::socket sock =
+        co_await acceptor.async_accept(strand, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (!acceptor.is_open()) co_return;
       continue;
     }
     sock.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), Session(std::move(sock), service), asio::detached);
+    asio::co_spawn(strand, Session(std::move(sock), service, timeout), asio::detached);
   }
 }
 
@@ -300,14 +447,22 @@ Result<MessageSender> MakeSqsSender(const SimOptions& options) {
   });
 }
 
+// "HOST:PORT", ":PORT" or "PORT". A missing host is loopback, never every interface: the sim
+// holds whatever its clients upload and (with --anonymous) serves it to anyone who can connect.
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");
-  auto port = ParseUint64(listen.substr(colon + 1));
-  std::string host = listen.substr(0, colon);
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (colon != std::string::npos && listen.find(']') != std::string::npos &&
+      colon < listen.find(']')) {
+    colon = std::string::npos;  // "[::1]" without a port
+  }
+  auto port = ParseUint64(colon == std::string::npos ? listen : listen.substr(colon + 1));
+  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host == "localhost") host = "127.0.0.1";
   beast::error_code ec;
-  auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  auto addr = asio::ip::make_address(host, ec);
   if (ec || !port || *port > 65535) return Status::InvalidArgument("bad --listen '" + listen + "'");
   return tcp::endpoint(addr, static_cast<unsigned short>(*port));
 }
@@ -379,7 +534,8 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   if (ec) return Status::Unavailable("listen on " + options.listen + ": " + ec.message());
   auto local = acceptor.local_endpoint();
 
-  asio::co_spawn(io, Listen(acceptor, service), asio::detached);
+  asio::co_spawn(io, Listen(acceptor, service, std::chrono::milliseconds(options.idle_timeout_ms)),
+                 asio::detached);
   asio::co_spawn(io, SaveClock(*store, clock), asio::detached);
   asio::co_spawn(io, SweepLoop(service), asio::detached);
 
@@ -392,6 +548,15 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
       options.region + ", data " + dir +
       (options.time_scale != 1.0 ? ", time scale " + std::to_string(options.time_scale) : "") + ")";
   if (on_ready) on_ready(banner);
+  if (options.anonymous && !local.address().is_loopback()) {
+    // stderr whatever the log level: this is a decision the operator must have made knowingly.
+    std::fprintf(stderr,
+                 "WARNING: thaw sim --anonymous is listening on %s, which is not a loopback "
+                 "address: anyone who can reach this port can read, write and delete every "
+                 "object and change the sim's clock and faults without credentials\n",
+                 host.c_str());
+    std::fflush(stderr);
+  }
 
   std::thread waiter([&] {
     int sig = 0;

@@ -8,6 +8,7 @@
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "s3/sigv4.h"
 #include "sim/checksums.h"
 #include "sim/router.h"
 #include "sim/s3_error.h"
@@ -30,6 +31,19 @@ std::string NewRequestId() {
 
 bool StreamsBody(const std::string& op) {
   return op == "PutObject" || op == "UploadPart";
+}
+
+// The most a body read into memory (XML, admin text) may hold per operation. AWS documents no
+// byte limits for these bodies, only counts (1,000 keys per DeleteObjects, 10,000 parts,
+// 1,000 lifecycle rules): the caps hold the largest legal document with room to spare, and
+// refuse the rest before it is read, with S3's 400 MaxMessageLengthExceeded.
+uint64_t XmlBodyLimit(const std::string& op) {
+  constexpr uint64_t kKiB = 1024, kMiB = 1024 * kKiB;
+  if (op == "CompleteMultipartUpload") return 4 * kMiB;  // 10,000 parts with checksums ~ 1.6 MB
+  if (op == "DeleteObjects") return 2 * kMiB;            // 1,000 keys of up to 1,024 bytes
+  if (op == "PutBucketLifecycleConfiguration") return 1 * kMiB;  // 1,000 rules
+  if (op == "RestoreObject") return 256 * kKiB;
+  return 64 * kKiB;  // admin bodies, and bodies of operations that take none
 }
 
 }  // namespace
@@ -82,8 +96,22 @@ std::unique_ptr<Call> Service::Begin(Request req) {
     if (route.ok()) call->route = *route;
     s = route.status();
   }
-  if (s.ok() && call->route.op == "Admin") return call;  // local control plane: no auth
-  if (s.ok()) {
+  if (s.ok()) call->body_limit = XmlBodyLimit(call->route.op);
+  if (s.ok() && call->route.key.size() > kMaxKeyBytes && call->route.op != "Admin") {
+    s = S3Err("KeyTooLongError", "Your key is too long",
+              {{"Size", std::to_string(call->route.key.size())},
+               {"MaxSizeAllowed", std::to_string(kMaxKeyBytes)}});
+  }
+  if (s.ok() && !StreamsBody(call->route.op)) {
+    // Refused before any body byte is read; chunked bodies are capped while they are read.
+    const std::string* length = call->req.headers.Find("Content-Length");
+    auto n = length ? ParseUint64(Trim(*length)) : std::nullopt;
+    if (n && *n > call->body_limit) {
+      s = S3Err("MaxMessageLengthExceeded", "Your request was too big.",
+                {{"MaxMessageLengthBytes", std::to_string(call->body_limit)}});
+    }
+  }
+  if (s.ok() && call->route.op != "Admin") {
     call->faults = faults_.Decide(call->route.op);
     if (!call->faults.error.empty()) {
       s = call->faults.status ? S3ErrWithStatus(call->faults.status, call->faults.error)
@@ -130,8 +158,13 @@ Response Service::Finish(Call& call) {
     call.sink.reset();
   } else {
     std::string md5 = call.req.headers.Get("Content-MD5");
+    // A signed hash of the payload binds the body to the signature: without this check a
+    // captured admin or DeleteObjects request could be replayed with another body.
+    std::string sha256 = ToLower(Trim(call.req.headers.Get("x-amz-content-sha256")));
     if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
       r = S3Err("BadDigest");
+    } else if (sha256.size() == 64 && sha256 != s3::Sha256Hex(call.req.body)) {
+      r = S3Err("XAmzContentSHA256Mismatch");
     } else {
       r = Dispatch(call);
     }
@@ -279,7 +312,9 @@ Result<Response> Service::Dispatch(Call& call) {
   return S3Err("NotImplemented", op + " is not implemented by thaw sim");
 }
 
-// Admin endpoint (no authentication: the sim listens on loopback for tests and demos):
+// Admin endpoint. Signed like any S3 request with the sim's credentials (Begin() verifies it),
+// unless the sim is --anonymous: whoever can reach the port could otherwise stop every GET or
+// jump the clock past every restore.
 //   GET /_thaw/faults          current fault spec
 //   PUT /_thaw/faults          body = new spec (see faults.h); empty body clears
 //   DELETE /_thaw/faults       clears all rules

@@ -39,7 +39,11 @@ struct Call {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::optional<Response> early;     // answer now (the body was not read)
   std::unique_ptr<UploadSink> sink;  // stream the body here; null: read it into req.body
+  uint64_t body_limit = 0;           // the most req.body may hold (the server enforces it)
 };
+
+// S3's limit on the length of an object key, in bytes of UTF-8 (400 KeyTooLongError above).
+inline constexpr size_t kMaxKeyBytes = 1024;
 
 class Service {
  public:

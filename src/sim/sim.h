@@ -15,7 +15,8 @@ namespace thaw::sim {
 struct SimOptions {
   // Objects and metadata live here. Empty: a temporary directory removed on exit.
   std::string data_dir;
-  // host:port to listen on; port 0 picks a free port (printed in the banner).
+  // HOST:PORT to listen on; port 0 picks a free port (printed in the banner). A missing host
+  // (":9000", "9000") is 127.0.0.1, never every interface.
   std::string listen = "127.0.0.1:9000";
   // Credentials the sim accepts (SigV4). Defaults are printed at start.
   std::string access_key = "thawsim";
@@ -35,6 +36,10 @@ struct SimOptions {
   std::string events_sqs;
   std::string account_id = "123456789012";  // the account events are recorded for
   int io_threads = 4;  // 2-4 suits a small machine; requests run on these threads
+  // A connection is closed when a request's header has not arrived whole this long after the
+  // connection went idle, or a body or response made no progress for this long (S3 answers
+  // RequestTimeout after about 20 s). Tests shorten it to see a slow client dropped.
+  int idle_timeout_ms = 30000;
 };
 
 // Runs the sim until SIGINT/SIGTERM. `on_ready` receives the banner line

@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -212,6 +214,18 @@ std::string Store::NewFileId() {
     bytes[8 + i] = static_cast<char>(b >> (8 * i));
   }
   return HexEncode(bytes);
+}
+
+// The directory of an upload's parts. Upload ids are ours (base64url, multipart_ops.cc) and
+// callers pass the id of a stored upload, never the request's text; the check keeps it so
+// should a caller ever change: no id that could climb out of uploads/ becomes a path.
+Result<std::string> Store::UploadDir(const std::string& upload_id) const {
+  bool safe = !upload_id.empty() && upload_id.size() <= 64 &&
+              std::all_of(upload_id.begin(), upload_id.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+              });
+  if (!safe) return Status::InvalidArgument("not an upload id of this sim: '" + upload_id + "'");
+  return dir_ + "/uploads/" + upload_id;
 }
 
 std::string Store::NewTempPath() {
@@ -485,8 +499,8 @@ Result<std::vector<UploadRecord>> Store::ListUploads(const std::string& bucket) 
 
 Status Store::PutPart(const std::string& upload_id, PartRecord& part,
                       const std::string& temp_path) {
-  part.file =
-      dir_ + "/uploads/" + upload_id + "/" + std::to_string(part.number) + "-" + NewFileId();
+  THAW_ASSIGN_OR_RETURN(std::string upload_dir, UploadDir(upload_id));
+  part.file = upload_dir + "/" + std::to_string(part.number) + "-" + NewFileId();
   THAW_RETURN_IF_ERROR(RenameInto(temp_path, part.file));
   std::string old_file;
   {
@@ -537,7 +551,8 @@ Status Store::DeleteUpload(const std::string& upload_id) {
     THAW_RETURN_IF_ERROR(b.Run());
   }
   std::error_code ec;
-  fs::remove_all(dir_ + "/uploads/" + upload_id, ec);
+  auto upload_dir = UploadDir(upload_id);
+  if (upload_dir.ok()) fs::remove_all(*upload_dir, ec);
   return Status::Ok();
 }
 

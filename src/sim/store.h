@@ -73,6 +73,8 @@ class Store {
   // A fresh path under <dir>/tmp for an incoming body.
   std::string NewTempPath();
   std::string ObjectPath(const std::string& file) const;
+  // <dir>/uploads/<id>, for ids of the sim's own format only (InvalidArgument otherwise).
+  Result<std::string> UploadDir(const std::string& upload_id) const;
 
   Status CreateBucket(const BucketRecord& bucket);          // AlreadyExists
   Result<BucketRecord> GetBucket(const std::string& name);  // NotFound

@@ -1,5 +1,9 @@
-// XmlWriter: escaping and element helpers for S3's response bodies.
+// XmlWriter: escaping and element helpers for S3's response bodies. Everything written as text
+// may be chosen by whoever can write to a bucket (keys, prefixes, metadata, tags, markers), so
+// every byte that XML gives a meaning goes out as an entity.
 #include "sim/xml_writer.h"
+
+#include <cstdio>
 
 namespace thaw::sim {
 
@@ -24,10 +28,20 @@ std::string XmlEscape(std::string_view s) {
         out += "&apos;";
         break;
       case '\r':
-        out += "&#13;";
+        out += "&#13;";  // a literal CR would be normalised away by the reader
         break;
       default:
-        out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
+          // Other C0 controls cannot appear raw in an XML document: S3 writes them as numeric
+          // references (&#x1;), which lenient readers (pugixml, libxml2 in recover mode) turn
+          // back into the byte and strict ones refuse. That is why SDKs list with
+          // encoding-type=url, which percent-encodes these keys before they reach the XML.
+          char ref[8];
+          std::snprintf(ref, sizeof(ref), "&#x%X;", static_cast<unsigned>(c));
+          out += ref;
+        } else {
+          out += c;
+        }
     }
   }
   return out;

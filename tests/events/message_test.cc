@@ -161,6 +161,98 @@ TEST(Message, GzipBombIsStopped) {
   EXPECT_EQ(ParseErrorKindOf(p.status()), ParseErrorKind::kTooLarge);
 }
 
+// A CloudTrail record asking for `key` (a failed read of an archived object).
+std::string WantedRecord(const std::string& key) {
+  return R"({"Records":[{"eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
+         R"("errorCode":"InvalidObjectState","eventID":"e1","requestParameters":)"
+         R"({"bucketName":"bkt","key":")" +
+         key + R"("}}]})";
+}
+
+TEST(Message, KeysLongerThanS3AllowsAreMalformedRecords) {
+  // 1,024 bytes is S3's limit: such a key is acted on, one byte more is a forged record.
+  Result<Parsed> fits = ParseMessage(WantedRecord(std::string(1024, 'k')));
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_EQ(fits->events.size(), 1u);
+  Result<Parsed> over = ParseMessage(WantedRecord(std::string(1025, 'k')));
+  ASSERT_TRUE(over.ok()) << over.status().ToString();
+  EXPECT_TRUE(over->events.empty());
+  EXPECT_TRUE(over->HasMalformed());
+  ASSERT_EQ(over->ignored.size(), 1u);
+  EXPECT_NE(over->ignored[0].detail.find("longer than S3's 1,024"), std::string::npos)
+      << over->ignored[0].detail;
+  // The same in an S3 notification (keys URL-encoded there: 3 bytes per byte, decoded first).
+  json n = json::parse(Fixture("s3_notification_restore.json"));
+  const size_t events = ParseMessage(n.dump())->events.size();
+  ASSERT_GE(events, 1u);
+  n["Records"][0]["s3"]["object"]["key"] = std::string(1024, 'a');
+  ASSERT_EQ(ParseMessage(n.dump())->events.size(), events);
+  std::string encoded;
+  for (int i = 0; i < 342; ++i) encoded += "%C3%A9";  // 684 bytes once decoded
+  n["Records"][0]["s3"]["object"]["key"] = encoded + std::string(341, 'a');  // 1,025 decoded
+  Result<Parsed> note = ParseMessage(n.dump());
+  ASSERT_TRUE(note.ok());
+  EXPECT_EQ(note->events.size(), events - 1);  // the other records still count
+  EXPECT_TRUE(note->HasMalformed());
+}
+
+TEST(Message, SqsBodiesLargerThanSqsAllowsFailAloneUnread) {
+  Limits limits;
+  json batch = {{"Records",
+                 {{{"messageId", "big"},
+                   {"eventSource", "aws:sqs"},
+                   // Would be a valid event if it were read: it must not be.
+                   {"body", WantedRecord("a") + std::string((1u << 20), ' ')}},
+                  {{"messageId", "ok"}, {"eventSource", "aws:sqs"}, {"body", WantedRecord("b")}}}}};
+  Result<Parsed> p = ParseMessage(batch.dump(), limits);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->sqs_messages.size(), 2u);
+  EXPECT_EQ(ParseErrorKindOf(p->sqs_messages[0].status), ParseErrorKind::kTooLarge);
+  EXPECT_NE(p->sqs_messages[0].status.message().find("over SQS's maximum of 1048576"),
+            std::string::npos)
+      << p->sqs_messages[0].status.ToString();
+  EXPECT_TRUE(p->sqs_messages[1].status.ok());
+  ASSERT_EQ(p->events.size(), 1u) << ::testing::PrintToString(Summary(*p));
+  EXPECT_EQ(p->events[0].key, "b");
+  EXPECT_EQ(p->events[0].message_id, "ok");
+}
+
+TEST(Message, EventBridgeEventsLargerThanPutEventsAllowsAreRefused) {
+  json e = json::parse(Fixture("eventbridge_cloudtrail_getobject.json"));
+  e["detail"]["padding"] = std::string(200u << 10, 'x');
+  Result<Parsed> fits = ParseMessage(e.dump());
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_EQ(fits->events.size(), 1u);
+  e["detail"]["padding"] = std::string(256u << 10, 'x');
+  Result<Parsed> over = ParseMessage(e.dump());
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(ParseErrorKindOf(over.status()), ParseErrorKind::kTooLarge);
+  EXPECT_NE(over.status().message().find("over EventBridge's maximum of 262144"), std::string::npos)
+      << over.status().ToString();
+}
+
+TEST(Message, AGigabyteGzipBombLogFileStopsAtTheDefaultLimit) {
+  // 1 GiB of zeros, compressed as a stream (never held whole): about 1 MiB of gzip.
+  z_stream zs{};
+  ASSERT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string zeros(1u << 20, '\0'), bomb(2u << 20, '\0');
+  zs.next_out = reinterpret_cast<Bytef*>(bomb.data());
+  zs.avail_out = static_cast<uInt>(bomb.size());
+  for (int i = 0; i < 1024; ++i) {
+    zs.next_in = reinterpret_cast<Bytef*>(zeros.data());
+    zs.avail_in = static_cast<uInt>(zeros.size());
+    ASSERT_EQ(deflate(&zs, i == 1023 ? Z_FINISH : Z_NO_FLUSH), i == 1023 ? Z_STREAM_END : Z_OK);
+  }
+  bomb.resize(zs.total_out);
+  deflateEnd(&zs);
+  ASSERT_LT(bomb.size(), 2u << 20);
+  Result<Parsed> p = ParseCloudTrailLog(bomb);  // default Limits: 128 MiB inflated at most
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(ParseErrorKindOf(p.status()), ParseErrorKind::kTooLarge);
+  EXPECT_NE(p.status().message().find("inflates to more than 134217728 bytes"), std::string::npos)
+      << p.status().ToString();
+}
+
 TEST(Message, RecordLimit) {
   Limits limits;
   limits.max_records = 9;

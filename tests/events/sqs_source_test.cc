@@ -160,6 +160,26 @@ TEST_F(SqsSourceTest, UnreadableMessageIsDeadLetteredWithTheReasonThenDeleted) {
   EXPECT_EQ(sqs_.deleted, std::vector<std::string>{"rh-bad"});
 }
 
+TEST_F(SqsSourceTest, BodiesLargerThanSqsAllowsAreCountedAndSetAsideUnparsed) {
+  s3_.AddObject("bkt", "big", "x", "GLACIER");
+  // A valid event followed by padding past SQS's 1 MiB: not from SQS, so never read.
+  std::string body = Wanted("big") + std::string(1u << 20, ' ') + "\xC3\xA9";
+  sqs_.inbox.push_back({"huge", body});
+  SqsSource source(sqs_, *engine_, clock_, options_);
+  ASSERT_TRUE(source.PollOnce().ok());
+  EXPECT_EQ(source.counters().oversized.load(), 1u);
+  EXPECT_EQ(source.counters().restores_submitted.load(), 0u);
+  EXPECT_FALSE(engine_->Query({"bkt", "big", ""}).ok());
+  ASSERT_EQ(sqs_.dead_letters.size(), 1u);
+  EXPECT_NE(sqs_.dead_letters[0].message_attributes.at("thaw-reason").find("refused unparsed"),
+            std::string::npos);
+  // The queue would refuse the whole body: a head of it goes, with the original size.
+  EXPECT_EQ(sqs_.dead_letters[0].body.size(), 64u * 1024);
+  EXPECT_EQ(sqs_.dead_letters[0].message_attributes.at("thaw-truncated-from-bytes"),
+            std::to_string(body.size()));
+  EXPECT_EQ(sqs_.deleted, std::vector<std::string>{"rh-huge"});
+}
+
 TEST_F(SqsSourceTest, MessageStaysWhenTheDeadLetterQueueRefuses) {
   sqs_.inbox.push_back({"bad", "not json"});
   sqs_.fail_dead_letter = true;

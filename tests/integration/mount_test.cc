@@ -265,7 +265,7 @@ TEST(MountLookupTest, ALookupInAnUnlistedDirectorySendsListAndHeadTogether) {
   Put(*client, "look", "dir/sub/x", "x");
   MountProcess mount(sim.endpoint(), "s3://look");
   ASSERT_TRUE(mount.mounted()) << mount.Log();
-  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary 'op=ListObjectsV2,latency=300ms' " +
+  ASSERT_EQ(RunCommand(SimAdminCurl() + "-X PUT --data-binary 'op=ListObjectsV2,latency=300ms' " +
                        sim.endpoint() + "/_thaw/faults"),
             0);
   struct stat st;
@@ -392,7 +392,7 @@ TEST_F(MountTest, FaultsGiveCorrectDataOrCleanEio) {
   std::string spec =
       "op=GetObject,rate=0.3,error=SlowDown;op=GetObject,rate=0.1,reset;"
       "op=GetObject,rate=0.1,truncate;op=*,latency=20ms";
-  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary '" + spec + "' " + sim_.endpoint() +
+  ASSERT_EQ(RunCommand(SimAdminCurl() + "-X PUT --data-binary '" + spec + "' " + sim_.endpoint() +
                        "/_thaw/faults"),
             0);
   for (int round = 0; round < 3; ++round) {
@@ -404,7 +404,7 @@ TEST_F(MountTest, FaultsGiveCorrectDataOrCleanEio) {
       EXPECT_TRUE(got == data) << "round " << round;
     }
   }
-  ASSERT_EQ(RunCommand("curl -sf -X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
+  ASSERT_EQ(RunCommand(SimAdminCurl() + "-X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
   EXPECT_TRUE(ReadFile(mount.path() + "/faulty") == data);
 }
 
@@ -496,7 +496,7 @@ TEST_F(MountTest, DiskCacheServesASecondReadWhenS3Fails) {
   ASSERT_TRUE(mount.mounted()) << mount.Log();
   EXPECT_TRUE(ReadFile(mount.path() + "/cached") == data);
   // Every GET fails from now on; the kernel's page cache is dropped for the file.
-  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary 'op=GetObject,error=InternalError' " +
+  ASSERT_EQ(RunCommand(SimAdminCurl() + "-X PUT --data-binary 'op=GetObject,error=InternalError' " +
                        sim_.endpoint() + "/_thaw/faults"),
             0);
   int fd = open((mount.path() + "/cached").c_str(), O_RDONLY);

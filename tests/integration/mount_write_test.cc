@@ -97,9 +97,10 @@ TEST_F(MountWriteTest, AFailingPartGivesEioAtCloseAndLeavesNoUpload) {
   MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
                      {"--multipart-threshold", "12MiB", "--max-attempts", "2"});
   ASSERT_TRUE(mount.mounted()) << mount.Log();
-  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary 'op=UploadPart,error=InternalError' " +
-                       sim_.endpoint() + "/_thaw/faults"),
-            0);
+  ASSERT_EQ(
+      RunCommand(SimAdminCurl() + "-X PUT --data-binary 'op=UploadPart,error=InternalError' " +
+                 sim_.endpoint() + "/_thaw/faults"),
+      0);
   std::string data = RandomBytes(17 * kMiB, 33);
   EXPECT_EQ(WriteFile(mount.path() + "/doomed.bin", data), EIO);
   // The flush at close failed; the release after it tries once more (and fails the same way).
@@ -119,7 +120,7 @@ TEST_F(MountWriteTest, AFailingPartGivesEioAtCloseAndLeavesNoUpload) {
   head.key = "doomed.bin";
   EXPECT_TRUE(client_->HeadObject(head).status().IsNotFound());
   // Without the fault the same write works.
-  ASSERT_EQ(RunCommand("curl -sf -X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
+  ASSERT_EQ(RunCommand(SimAdminCurl() + "-X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
   EXPECT_EQ(WriteFile(mount.path() + "/doomed.bin", data), 0) << mount.Log();
   EXPECT_EQ(Boto3Object(sim_.endpoint(), "doomed.bin"),
             MultipartEtag(data, 8 * kMiB) + " " + Md5Hex(data) + "\n");

@@ -139,15 +139,16 @@ TEST_F(SimMultipartTest, MultipartAbortLeavesNoUploadAndBadDigestIsRefused) {
 TEST_F(SimMultipartTest, AFailingPartAbortsTheUpload) {
   ASSERT_TRUE(client_->CreateBucket("fbucket").ok());
   // Every UploadPart fails (after the client's own retries).
-  ASSERT_EQ(RunCommand("curl -sf -X PUT --data-binary 'op=UploadPart,error=InternalError' " +
-                       sim_.endpoint() + "/_thaw/faults"),
-            0);
+  ASSERT_EQ(
+      RunCommand(SimAdminCurl() + "-X PUT --data-binary 'op=UploadPart,error=InternalError' " +
+                 sim_.endpoint() + "/_thaw/faults"),
+      0);
   std::string data = RandomBytes(11 * kMiB, 4);
   auto done = s3::UploadMultipart(*client_, FromString(data, "fbucket", "k", 5 * kMiB));
   ASSERT_FALSE(done.ok());
   EXPECT_EQ(s3::S3ErrorCode(done.status()), "InternalError");
   EXPECT_NE(done.status().message().find("UploadPart"), std::string::npos);
-  ASSERT_EQ(RunCommand("curl -sf -X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
+  ASSERT_EQ(RunCommand(SimAdminCurl() + "-X DELETE " + sim_.endpoint() + "/_thaw/faults"), 0);
   EXPECT_EQ(OpenUploads(sim_.endpoint(), "fbucket"), 0);
   EXPECT_TRUE(client_->HeadObject({"fbucket", "k", ""}).status().IsNotFound());
 }

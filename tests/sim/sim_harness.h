@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -27,9 +28,12 @@ class Sim {
   Sim(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
     static int instance = 0;
     log_ = data_dir + "." + std::to_string(++instance) + ".log";  // never an old banner
-    std::vector<std::string> argv = {ThawBinary(),   "sim",    "--listen",     "127.0.0.1:0",
-                                     "--data-dir",   data_dir, "--access-key", "testing",
-                                     "--secret-key", "testing"};
+    std::vector<std::string> argv = {ThawBinary(),   "sim",     "--data-dir",   data_dir,
+                                     "--access-key", "testing", "--secret-key", "testing"};
+    // `extra` may choose the address (the listening tests); by default any free loopback port.
+    if (std::find(extra.begin(), extra.end(), "--listen") == extra.end()) {
+      argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, log_);
     for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
@@ -47,6 +51,7 @@ class Sim {
     }
   }
   const std::string& endpoint() const { return endpoint_; }
+  int port() const { return std::stoi(endpoint_.substr(endpoint_.rfind(':') + 1)); }
   bool running() { return proc_->running(); }
   // SIGTERM; returns the exit code, or 128 + signal when the sim died of a signal (a crash).
   int Stop() {

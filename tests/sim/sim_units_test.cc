@@ -13,6 +13,9 @@
 #include "sim/faults.h"
 #include "sim/http_conditions.h"
 #include "sim/s3_error.h"
+#include "sim/store.h"
+#include "sim/xml_writer.h"
+#include "support/test_env.h"
 
 namespace thaw::sim {
 namespace {
@@ -299,6 +302,34 @@ TEST(ExpiryFor, RoundsUpToNextMidnightUtc) {
             "2012-12-21T00:00:00.000Z");
   EXPECT_EQ(FormatIso8601(ExpiryFor(*ParseIso8601("2012-12-20T00:00:00Z"), 1)),
             "2012-12-21T00:00:00.000Z");
+}
+
+}  // namespace
+}  // namespace thaw::sim
+
+namespace thaw::sim {
+namespace {
+
+TEST(XmlEscape, EveryByteXmlGivesAMeaningIsAnEntity) {
+  EXPECT_EQ(XmlEscape("a<b>&\"'c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+  EXPECT_EQ(XmlEscape("x]]>y"), "x]]&gt;y");
+  // C0 controls as S3 writes them; tab and newline are legal XML text and stay.
+  EXPECT_EQ(XmlEscape(std::string("\x01\x1f\r\t\n\x7f", 6)), "&#x1;&#x1F;&#13;\t\n\x7f");
+  EXPECT_EQ(XmlEscape(std::string("a\0b", 3)), "a&#x0;b");
+  EXPECT_EQ(XmlEscape("caf\xC3\xA9"), "caf\xC3\xA9");  // UTF-8 passes unchanged
+}
+
+TEST(StorePaths, UploadIdsThatCouldLeaveTheDataDirAreRefused) {
+  thaw::testing::TempDir dir;
+  auto store = Store::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto good = (*store)->UploadDir("AbC-_09xyz");
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, dir.path() + "/uploads/AbC-_09xyz");
+  for (const char* bad : {"", "..", "../x", "a/b", "/abs", "x\\y", "a.b"}) {
+    EXPECT_FALSE((*store)->UploadDir(bad).ok()) << bad;
+  }
+  EXPECT_FALSE((*store)->UploadDir(std::string("a\0b", 3)).ok());
 }
 
 }  // namespace

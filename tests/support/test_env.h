@@ -25,6 +25,14 @@ class TempDir {
   std::string path_;
 };
 
+// A curl command line (ending in a space) that signs its request for a `thaw sim` started with
+// the test credentials (testing/testing), as the sim's /_thaw/ admin paths require. curl 7.88
+// signs a body only when told its hash header; UNSIGNED-PAYLOAD is S3's "body not signed".
+inline std::string SimAdminCurl() {
+  return "curl -sf --aws-sigv4 aws:amz:us-east-1:s3 --user testing:testing "
+         "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' ";
+}
+
 // Runs a shell command, returns its exit code and (optionally) captures stdout.
 int RunCommand(const std::string& command, std::string* stdout_text = nullptr);
 

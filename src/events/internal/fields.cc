@@ -97,6 +97,15 @@ Slot FirstBad(const Fields& f, uint64_t mask) {
 }
 
 void Sink::Add(Event event) {
+  // Checked here, once for every format: a key S3 cannot hold is a forged or broken record,
+  // and it must not reach a restore request, a hook's argument or a path.
+  if (event.key.size() > kMaxKeyBytes ||
+      (event.alternate_key && event.alternate_key->size() > kMaxKeyBytes)) {
+    Ignore(IgnoreReason::kMalformed, event.format, "object key",
+           "of " + std::to_string(event.key.size()) + " bytes is longer than S3's 1,024",
+           event.event_id);
+    return;
+  }
   event.message_id = message_id_;
   out_.events.push_back(std::move(event));
 }

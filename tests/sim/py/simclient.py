@@ -3,7 +3,10 @@
 import urllib.request
 
 import boto3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 
@@ -13,8 +16,15 @@ def client(endpoint, secret='testing', **config):
                         aws_access_key_id='testing', aws_secret_access_key=secret, config=cfg)
 
 
+def signed_request(method, url, body=b'', key='testing', secret='testing'):
+    """A urllib request signed with SigV4 (as the sim's /_thaw/ admin paths require)."""
+    aws = AWSRequest(method=method, url=url, data=body or b'')
+    S3SigV4Auth(Credentials(key, secret), 's3', 'us-east-1').add_auth(aws)
+    return urllib.request.Request(url, data=body or None, method=method, headers=dict(aws.headers))
+
+
 def admin(endpoint, path, method='GET', body=b''):
-    req = urllib.request.Request(endpoint + '/_thaw/' + path, data=body or None, method=method)
+    req = signed_request(method, endpoint + '/_thaw/' + path, body)
     return urllib.request.urlopen(req).read().decode()
 
 
