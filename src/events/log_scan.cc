@@ -15,6 +15,7 @@
 
 #include "common/s3_uri.h"
 #include "common/strings.h"
+#include "events/json_lines.h"
 #include "events/message.h"
 
 namespace thaw::events {
@@ -160,6 +161,8 @@ Result<Parsed> ParseAs(LogFormat format, std::string_view bytes, const Limits& l
     case LogFormat::kAuto:
       break;
   }
+  // eventbridge.jsonl and s3-notifications.jsonl (`thaw sim --events-dir`), exported archives.
+  if (LooksLikeJsonLines(bytes)) return ParseJsonLines(bytes, limits);
   return ParseMessage(bytes, limits);
 }
 

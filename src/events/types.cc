@@ -46,6 +46,8 @@ std::string_view FormatName(Format format) {
       return "sqs-batch";
     case Format::kAccessLog:
       return "access-log";
+    case Format::kJsonLines:
+      return "json-lines";
   }
   return "?";
 }

@@ -52,6 +52,7 @@ enum class Format {
   kSnsEnvelope,            // {"Type":"Notification","Message":"<json>"} or a Lambda SNS event
   kSqsBatch,   // a Lambda SQS event: {"Records":[{"messageId","body","eventSource":"aws:sqs"}]}
   kAccessLog,  // S3 server access log lines
+  kJsonLines,  // one JSON message per line (json_lines.h); each event keeps its own format
 };
 std::string_view FormatName(Format format);
 

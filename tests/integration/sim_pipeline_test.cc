@@ -60,15 +60,18 @@ class SimPipelineTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> Env() const {
-    return {{"AWS_ACCESS_KEY_ID", "testing"},          {"AWS_SECRET_ACCESS_KEY", "testing"},
-            {"AWS_CONFIG_FILE", "/nonexistent"},       {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
-            {"AWS_EC2_METADATA_DISABLED", "true"},     {"HOME", home_.path()},
+    return {{"AWS_ACCESS_KEY_ID", "testing"},
+            {"AWS_SECRET_ACCESS_KEY", "testing"},
+            {"AWS_CONFIG_FILE", "/nonexistent"},
+            {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
+            {"AWS_EC2_METADATA_DISABLED", "true"},
+            {"HOME", home_.path()},
             {"AWS_REGION", "us-east-1"}};
   }
 
   std::vector<nlohmann::json> Journal(const std::string& endpoint) {
-    ThawRun st = RunThaw("status --json --state-dir " + home_.path() + "/state", endpoint,
-                         home_.path());
+    ThawRun st =
+        RunThaw("status --json --state-dir " + home_.path() + "/state", endpoint, home_.path());
     return st.rc == 0 ? JsonLines(st.out) : std::vector<nlohmann::json>{};
   }
 
@@ -97,8 +100,7 @@ TEST_F(SimPipelineTest, FailedGetReachesServeThroughSqsAndIsRestored) {
 
   // Restored with no human step: the sim shows the restore, then the completed copy.
   ASSERT_TRUE(WaitUntil(
-      [&] { return RestoreState(*client, "runs/cold.h5") != s3::RestoreStatus::State::kNone; },
-      60))
+      [&] { return RestoreState(*client, "runs/cold.h5") != s3::RestoreStatus::State::kNone; }, 60))
       << ReadAll(home_.path() + "/serve.log");
   // The completion event from the sim completes the journal's record.
   ASSERT_TRUE(WaitUntil(
@@ -140,20 +142,60 @@ TEST_F(SimPipelineTest, FailedGetInTheSimsCloudTrailFilesIsRestoredByScan) {
       },
       30));
 
-  ThawRun scan = RunThaw("scan " + trail + " --format cloudtrail --json --state-dir " +
-                             home_.path() + "/state",
-                         sim.endpoint(), home_.path());
+  ThawRun scan = RunThaw(
+      "scan " + trail + " --format cloudtrail --json --state-dir " + home_.path() + "/state",
+      sim.endpoint(), home_.path());
   ASSERT_EQ(scan.rc, 0) << scan.out << scan.err;
   EXPECT_NE(RestoreState(*client, "runs/cold.h5"), s3::RestoreStatus::State::kNone);
   EXPECT_EQ(RestoreState(*client, "runs/other.h5"), s3::RestoreStatus::State::kNone);
 
   // A rerun reads nothing again (checkpoint) and asks for nothing.
-  ThawRun again = RunThaw("scan " + trail + " --format cloudtrail --json --state-dir " +
-                              home_.path() + "/state",
-                          sim.endpoint(), home_.path());
+  ThawRun again = RunThaw(
+      "scan " + trail + " --format cloudtrail --json --state-dir " + home_.path() + "/state",
+      sim.endpoint(), home_.path());
   ASSERT_EQ(again.rc, 0) << again.out << again.err;
   auto j = again.Json();
   EXPECT_EQ(j.value("restores_submitted", -1), 0) << again.out;
+}
+
+TEST_F(SimPipelineTest, ScanOfTheWholeEventsDirRestoresExactlyWhatWasRead) {
+  // Every file the sim writes: CloudTrail gzip files, access logs, eventbridge.jsonl and
+  // s3-notifications.jsonl (JSON lines, once "trailing content after the document": exit 4).
+  std::string events = home_.path() + "/events";
+  SimServer sim({"--time-scale", "3600", "--events-dir", events});
+  ASSERT_FALSE(sim.endpoint().empty());
+  auto client = MakeTestClient(sim.endpoint());
+  Fill(*client);
+  ASSERT_EQ(FailedGet(sim.endpoint(), "runs/cold.h5"), "InvalidObjectState\n");
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::string out;
+        RunCommand("grep -c InvalidObjectState " + events + "/eventbridge.jsonl", &out);
+        return !out.empty() && out != "0\n";
+      },
+      30));
+
+  std::string state = home_.path() + "/state";
+  ThawRun scan =
+      RunThaw("scan " + events + " --json --state-dir " + state, sim.endpoint(), home_.path());
+  ASSERT_EQ(scan.rc, 0) << scan.out << scan.err;
+  auto j = scan.Json();
+  EXPECT_EQ(j.value("files_failed", -1), 0) << scan.out;
+  EXPECT_EQ(j.value("files_malformed", -1), 0) << scan.out;
+  EXPECT_NE(RestoreState(*client, "runs/cold.h5"), s3::RestoreStatus::State::kNone);
+  EXPECT_EQ(RestoreState(*client, "runs/other.h5"), s3::RestoreStatus::State::kNone);
+  std::vector<nlohmann::json> journal = Journal(sim.endpoint());
+  ASSERT_EQ(journal.size(), 1u) << scan.out;
+  EXPECT_EQ(journal[0]["key"], "runs/cold.h5");
+
+  // A second scan finds nothing new to restore (files the sim rewrote meanwhile are read again,
+  // and name only what is already in flight).
+  ThawRun again =
+      RunThaw("scan " + events + " --json --state-dir " + state, sim.endpoint(), home_.path());
+  ASSERT_EQ(again.rc, 0) << again.out << again.err;
+  EXPECT_EQ(again.Json().value("files_failed", -1), 0) << again.out;
+  EXPECT_EQ(Journal(sim.endpoint()).size(), 1u);
+  EXPECT_EQ(RestoreState(*client, "runs/other.h5"), s3::RestoreStatus::State::kNone);
 }
 
 }  // namespace
