@@ -89,23 +89,6 @@ TEST(HookRunner, UnsafeKeysAreCountedAndNotRun) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/ran"));
 }
 
-// The records a hook appended: NUL-terminated fields, four per run.
-std::multiset<std::vector<std::string>> Records(const std::string& path) {
-  std::string all = Slurp(path);
-  std::vector<std::string> fields;
-  size_t start = 0;
-  for (size_t nul = all.find('\0'); nul != std::string::npos; nul = all.find('\0', start)) {
-    fields.push_back(all.substr(start, nul - start));
-    start = nul + 1;
-  }
-  std::multiset<std::vector<std::string>> out;
-  for (size_t i = 0; i + 4 <= fields.size(); i += 4) {
-    out.insert({fields[i], fields[i + 1], fields[i + 2], fields[i + 3]});
-  }
-  EXPECT_EQ(fields.size() % 4, 0u);
-  return out;
-}
-
 void RunCorpus(const HookTemplate& tmpl, const std::string& out, const std::string& canary) {
   HookOptions o;
   o.command = tmpl;
@@ -127,7 +110,7 @@ void RunCorpus(const HookTemplate& tmpl, const std::string& out, const std::stri
   ASSERT_TRUE(runner.WaitIdle(std::chrono::seconds(120)));
   EXPECT_EQ(runner.Stats().failed, 0u);
   EXPECT_EQ(runner.Stats().unsafe, unsafe);
-  EXPECT_EQ(Records(out), want);
+  EXPECT_EQ(thaw::testing::ReadHookRecords(out), want);
   EXPECT_FALSE(std::filesystem::exists(canary)) << "a key's bytes ran as a command";
 }
 

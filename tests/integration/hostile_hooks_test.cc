@@ -75,22 +75,6 @@ std::string Slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// NUL-terminated fields, four per hook run.
-std::multiset<Record> Records(const std::string& path) {
-  std::string all = Slurp(path);
-  std::vector<std::string> fields;
-  size_t start = 0;
-  for (size_t nul = all.find('\0'); nul != std::string::npos; nul = all.find('\0', start)) {
-    fields.push_back(all.substr(start, nul - start));
-    start = nul + 1;
-  }
-  std::multiset<Record> out;
-  for (size_t i = 0; i + 4 <= fields.size(); i += 4) {
-    out.insert({fields[i], fields[i + 1], fields[i + 2], fields[i + 3]});
-  }
-  return out;
-}
-
 class HostileHooksTest : public MotoTest {
  protected:
   void SetUp() override {
@@ -138,7 +122,7 @@ class HostileHooksTest : public MotoTest {
 
   void ExpectOnlyTheTemplateRan(const std::string& log) {
     EXPECT_FALSE(std::filesystem::exists(canary_)) << "a key's bytes ran as a command";
-    EXPECT_EQ(Records(out_), want_) << "log: " << log;
+    EXPECT_EQ(ReadHookRecords(out_), want_) << "log: " << log;
     std::string text = Slurp(log);
     size_t warned = 0;
     for (size_t p = text.find("hook: not run for"); p != std::string::npos;

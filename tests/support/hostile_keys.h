@@ -4,6 +4,9 @@
 // below their prefix are marked: a hook must never map them to a local path.
 #pragma once
 
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,26 @@ inline std::vector<HostileKey> HostileKeys(const std::string& canary) {
       {"a/..", false},
       {"/abs", false},
   };
+}
+
+// What the tests' hooks append to `path`: `printf '%s\0'` of four values per run (the key as
+// argument and as THAW_KEY, the path as argument and as THAW_PATH). NUL separates fields because
+// it is the one byte no key can hold.
+inline std::multiset<std::vector<std::string>> ReadHookRecords(const std::string& path) {
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> fields;
+  size_t start = 0;
+  for (size_t nul = all.find('\0'); nul != std::string::npos; nul = all.find('\0', start)) {
+    fields.push_back(all.substr(start, nul - start));
+    start = nul + 1;
+  }
+  std::multiset<std::vector<std::string>> out;
+  for (size_t i = 0; i + 4 <= fields.size(); i += 4) {
+    out.insert({fields[i], fields[i + 1], fields[i + 2], fields[i + 3]});
+  }
+  if (fields.size() % 4 != 0) out.insert({"<torn record>"});
+  return out;
 }
 
 }  // namespace thaw::testing
