@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "common/log.h"
 #include "common/terminal_escape.h"
+#include "s3/config.h"
 #include "s3/credentials.h"
 #include "s3/error.h"
 
@@ -44,7 +45,16 @@ std::shared_ptr<s3::CredentialsProvider> MakeCredentials(const GlobalFlags& flag
   metadata_options.stall_timeout = std::chrono::milliseconds(2000);
   static std::shared_ptr<s3::HttpTransport> metadata_transport =
       s3::MakeCurlTransport(metadata_options);
-  return s3::MakeDefaultCredentialsChain(creds_options, env, *metadata_transport, Clock::Real());
+  creds_options.region = flags.s3.region;
+  // STS (role and web identity profiles) is a regular AWS endpoint: the S3 client's TLS settings
+  // apply. A config that does not resolve fails again, with its message, when the client is made.
+  s3::TransportOptions sts_options;
+  if (Result<s3::ClientConfig> config = s3::ResolveClientConfig(flags.s3, env); config.ok()) {
+    sts_options = config->transport;
+  }
+  static std::shared_ptr<s3::HttpTransport> sts_transport = s3::MakeCurlTransport(sts_options);
+  return s3::MakeDefaultCredentialsChain(creds_options, env, *sts_transport, Clock::Real(),
+                                         metadata_transport.get());
 }
 
 Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags) {

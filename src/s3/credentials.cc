@@ -1,6 +1,7 @@
-// The local credential sources (explicit, environment, shared profile files), the chain that
-// tries sources in order, the cache that refreshes temporary credentials, and the default chain.
-// The network sources (container, instance metadata) live in credentials_remote.cc.
+// The simple credential sources (explicit, environment), the chain that tries sources in order,
+// the cache that refreshes temporary credentials, and the default chain. The profile source is
+// credentials_profile.cc (with credentials_process.cc and credentials_sts.cc); the metadata
+// sources (container, instance metadata) live in credentials_remote.cc.
 //
 // What counts as "not found" and what is an error follows botocore: a source is consulted only
 // when its trigger is present (AWS_ACCESS_KEY_ID, the profile's aws_access_key_id, ...); once
@@ -21,7 +22,6 @@ namespace thaw::s3 {
 namespace {
 
 using internal::EnvValue;
-using internal::Section;
 
 class StaticProvider : public CredentialsProvider {
  public:
@@ -77,112 +77,6 @@ class EnvironmentProvider : public CredentialsProvider {
   EnvLookup env_;
 };
 
-// Profile keys that make botocore fetch credentials in a way thaw does not implement. Skipping
-// them would quietly pick another identity (say the instance role), so they are errors.
-struct UnsupportedKey {
-  const char* key;
-  const char* what;
-};
-// These win over static keys in the credentials file (botocore's provider order)...
-constexpr UnsupportedKey kBeforeStaticKeys[] = {
-    {"role_arn", "role_arn (assume role)"},
-    {"web_identity_token_file", "web_identity_token_file (web identity)"},
-    {"sso_session", "sso_session (IAM Identity Center)"},
-    {"sso_start_url", "sso_start_url (IAM Identity Center)"},
-};
-// ...and these only over static keys in the config file.
-constexpr UnsupportedKey kBeforeConfigKeys[] = {
-    {"login_session", "login_session (aws login)"},
-    {"credential_process", "credential_process"},
-};
-
-class ProfileProvider : public CredentialsProvider {
- public:
-  ProfileProvider(std::string profile, EnvLookup env)
-      : explicit_(!profile.empty()),
-        profile_(internal::ResolveProfileName(profile, env)),
-        env_(std::move(env)) {}
-
-  Result<Credentials> Get() override {
-    THAW_ASSIGN_OR_RETURN(internal::ProfileSources src,
-                          internal::LoadProfileSources(profile_, env_));
-    THAW_RETURN_IF_ERROR(CheckWebIdentityEnv());
-    THAW_RETURN_IF_ERROR(CheckUnsupported(src, kBeforeStaticKeys));
-    if (HasKeyId(src.credentials)) return FromSection(*src.credentials, src.credentials_path);
-    THAW_RETURN_IF_ERROR(CheckUnsupported(src, kBeforeConfigKeys));
-    if (HasKeyId(src.config)) return FromSection(*src.config, src.config_path);
-    std::string files = src.credentials_path + " or " + src.config_path;
-    if (src.found()) return Status::NotFound("profile '" + profile_ + "' has no aws_access_key_id");
-    // Only the default profile may be absent: a named one that is missing is a typo, and the
-    // AWS CLI stops there too rather than using other credentials.
-    if (profile_ == "default") return Status::NotFound("no default profile in " + files);
-    return Status::InvalidArgument("profile '" + profile_ + "' not found in " + files);
-  }
-  std::string name() const override { return "profile " + profile_; }
-
- private:
-  static bool HasKeyId(const std::optional<Section>& s) {
-    if (!s) return false;
-    auto it = s->find("aws_access_key_id");
-    return it != s->end() && !it->second.empty();
-  }
-
-  static std::string Value(const Section& s, const char* key) {
-    auto it = s.find(key);
-    return it == s.end() ? "" : it->second;
-  }
-
-  Result<Credentials> FromSection(const Section& s, const std::string& path) const {
-    Credentials c;
-    c.source = name();
-    c.access_key_id = Value(s, "aws_access_key_id");
-    c.secret_access_key = Value(s, "aws_secret_access_key");
-    if (c.secret_access_key.empty()) {
-      return Status::InvalidArgument(path + ": profile '" + profile_ +
-                                     "' has aws_access_key_id but no aws_secret_access_key");
-    }
-    c.session_token = Value(s, "aws_session_token");
-    if (c.session_token.empty()) c.session_token = Value(s, "aws_security_token");
-    return c;
-  }
-
-  Status Unsupported(const std::string& what) const {
-    return Status::Unimplemented(
-        "profile '" + profile_ + "' gets its credentials through " + what +
-        ", which thaw does not support; export temporary credentials instead, e.g. with `aws "
-        "configure export-credentials --profile " +
-        profile_ + " --format env`");
-  }
-
-  template <size_t N>
-  Status CheckUnsupported(const internal::ProfileSources& src,
-                          const UnsupportedKey (&keys)[N]) const {
-    for (const UnsupportedKey& k : keys) {
-      bool in_creds = src.credentials && src.credentials->count(k.key) != 0;
-      bool in_config = src.config && src.config->count(k.key) != 0;
-      if (in_creds || in_config) return Unsupported(k.what);
-    }
-    return Status::Ok();
-  }
-
-  // EKS IAM roles for service accounts set these; botocore honours them unless --profile is
-  // given, ahead of the shared files.
-  Status CheckWebIdentityEnv() const {
-    if (explicit_) return Status::Ok();
-    if (EnvValue(env_, "AWS_WEB_IDENTITY_TOKEN_FILE").empty() ||
-        EnvValue(env_, "AWS_ROLE_ARN").empty()) {
-      return Status::Ok();
-    }
-    return Status::Unimplemented(
-        "AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE ask for web identity credentials, which "
-        "thaw does not support; use EKS Pod Identity or export temporary credentials");
-  }
-
-  bool explicit_;  // named by --profile (not AWS_PROFILE): environment settings do not apply
-  std::string profile_;
-  EnvLookup env_;
-};
-
 class ChainProvider : public CredentialsProvider {
  public:
   explicit ChainProvider(std::vector<std::unique_ptr<CredentialsProvider>> providers)
@@ -196,7 +90,11 @@ class ChainProvider : public CredentialsProvider {
         spdlog::debug("credentials: using {}", p->name());
         return r;
       }
-      if (!r.status().IsNotFound()) return r.status().WithContext(p->name());
+      if (!r.status().IsNotFound()) {
+        // The profile source names its profile (and the source profile at fault) itself.
+        if (StartsWith(r.status().message(), "profile '")) return r.status();
+        return r.status().WithContext(p->name());
+      }
       spdlog::debug("credentials: {}: {}", p->name(), r.status().message());
       tried += (tried.empty() ? "" : ", ") + p->name();
     }
@@ -305,10 +203,6 @@ std::unique_ptr<CredentialsProvider> MakeEnvironmentProvider(EnvLookup env) {
   return std::make_unique<EnvironmentProvider>(std::move(env));
 }
 
-std::unique_ptr<CredentialsProvider> MakeProfileProvider(std::string profile, EnvLookup env) {
-  return std::make_unique<ProfileProvider>(std::move(profile), std::move(env));
-}
-
 std::unique_ptr<CredentialsProvider> MakeChainProvider(
     std::vector<std::unique_ptr<CredentialsProvider>> providers) {
   return std::make_unique<ChainProvider>(std::move(providers));
@@ -336,8 +230,14 @@ std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(const Credentia
   }
   // botocore drops the environment's keys when a profile is named explicitly.
   if (options.profile.empty()) providers.push_back(MakeEnvironmentProvider(env));
-  providers.push_back(MakeProfileProvider(options.profile, env));
   HttpTransport& metadata = metadata_http != nullptr ? *metadata_http : http;
+  ProfileProviderOptions profile_options;
+  profile_options.sts_http = &http;
+  profile_options.metadata_http = &metadata;
+  profile_options.clock = &clock;
+  profile_options.region = options.region;
+  profile_options.process_timeout = options.process_timeout;
+  providers.push_back(MakeProfileProvider(options.profile, env, std::move(profile_options)));
   providers.push_back(MakeContainerProvider(env, metadata));
   providers.push_back(MakeImdsProvider(env, metadata));
   return MakeRefreshingProvider(MakeChainProvider(std::move(providers)), clock,

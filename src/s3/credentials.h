@@ -2,7 +2,12 @@
 //   1. explicit options (--access-key/--secret-key given to the program)
 //   2. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
 //   3. profile (--profile, AWS_PROFILE, else "default") from the shared files
-//      (~/.aws/credentials then ~/.aws/config; AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE)
+//      (~/.aws/credentials then ~/.aws/config; AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), in
+//      botocore's order: role_arn with source_profile / credential_source (STS AssumeRole),
+//      web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or the profile's
+//      web_identity_token_file + role_arn: STS AssumeRoleWithWebIdentity), static keys of the
+//      credentials file, credential_process, static keys of the config file
+//      (credentials_profile.cc)
 //   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or
 //      AWS_CONTAINER_CREDENTIALS_FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN or
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE as the Authorization header)
@@ -14,8 +19,8 @@
 // As in botocore, a source is consulted only when its trigger is there (AWS_ACCESS_KEY_ID, a
 // profile's aws_access_key_id, a container variable, an answering IMDS); a triggered source that
 // is incomplete or broken is an error, never a reason to fall through to another identity. So is
-// a profile that asks for a way of getting credentials thaw does not implement (role_arn, SSO,
-// credential_process, web identity): kUnimplemented, naming the key.
+// a profile that asks for a way of getting credentials thaw does not implement (SSO, aws login):
+// kUnimplemented, naming the key.
 //
 // Secrets never leave this module except into the signer: Credentials has no operator<< and
 // error messages name the source, never the values.
@@ -95,11 +100,27 @@ struct CredentialsOptions {
   bool no_sign_request = false;  // anonymous requests (public buckets): no chain at all
   // Refresh temporary credentials this long before they expire.
   std::chrono::seconds refresh_margin{300};
+  std::string region;  // --region: where STS is asked (else AWS_REGION, ..., profile region)
+  // A credential_process still running after this long is killed (botocore has no limit; a
+  // hung helper must not hang a mount).
+  std::chrono::milliseconds process_timeout{60000};
+};
+
+// What the profile source needs beyond the shared files: role_arn and web identity profiles
+// call STS; credential_source Ec2InstanceMetadata / EcsContainer call the metadata endpoints;
+// credential_process runs a program. Pointers are borrowed and must outlive the provider.
+struct ProfileProviderOptions {
+  HttpTransport* sts_http = nullptr;       // nullptr: STS-based profiles are kUnimplemented
+  HttpTransport* metadata_http = nullptr;  // nullptr: sts_http
+  Clock* clock = nullptr;                  // nullptr: Clock::Real()
+  std::string region;                      // as CredentialsOptions::region
+  std::chrono::milliseconds process_timeout{60000};
 };
 
 std::unique_ptr<CredentialsProvider> MakeStaticProvider(Credentials creds);
 std::unique_ptr<CredentialsProvider> MakeEnvironmentProvider(EnvLookup env);
-std::unique_ptr<CredentialsProvider> MakeProfileProvider(std::string profile, EnvLookup env);
+std::unique_ptr<CredentialsProvider> MakeProfileProvider(std::string profile, EnvLookup env,
+                                                         ProfileProviderOptions options = {});
 std::unique_ptr<CredentialsProvider> MakeContainerProvider(EnvLookup env, HttpTransport& http);
 std::unique_ptr<CredentialsProvider> MakeImdsProvider(EnvLookup env, HttpTransport& http);
 
@@ -119,10 +140,11 @@ std::unique_ptr<CredentialsProvider> MakeRefreshingProvider(
 // As in the AWS CLI, an explicit options.profile (--profile) takes the environment's keys out of
 // the chain; AWS_PROFILE does not.
 //
-// `metadata_http`, when given, carries the container and instance metadata calls. It should be a
-// transport with short timeouts (connect ~1 s, stall ~2 s, as botocore's 1 s metadata timeout):
-// off EC2 the IMDS address usually does not answer at all, and a 5 s connect timeout would delay
-// every run that has no credentials. nullptr: use `http` for those too.
+// `http` carries the STS calls (AssumeRole, AssumeRoleWithWebIdentity) of role and web identity
+// profiles. `metadata_http`, when given, carries the container and instance metadata calls. It
+// should be a transport with short timeouts (connect ~1 s, stall ~2 s, as botocore's 1 s metadata
+// timeout): off EC2 the IMDS address usually does not answer at all, and a 5 s connect timeout
+// would delay every run that has no credentials. nullptr: use `http` for those too.
 std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(
     const CredentialsOptions& options, const EnvLookup& env, HttpTransport& http, Clock& clock,
     HttpTransport* metadata_http = nullptr);

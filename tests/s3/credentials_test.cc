@@ -232,25 +232,30 @@ TEST_F(ProfileProviderTest, MalformedFileIsAnErrorThatHidesTheSecret) {
 
 TEST_F(ProfileProviderTest, UnsupportedCredentialSourcesAreErrors) {
   WriteConfig(
-      "[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n"
       "[profile sso]\nsso_session = corp\n"
-      "[profile proc]\ncredential_process = /bin/creds\n");
-  EXPECT_EQ(Get("role").status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(Get("role").status().message().find("role_arn"), std::string::npos);
+      "[profile start]\nsso_start_url = https://corp.awsapps.com/start\n"
+      "[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = src\n"
+      "[profile src]\naws_access_key_id = SRC\naws_secret_access_key = s\n");
   EXPECT_EQ(Get("sso").status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(Get("proc").status().code(), StatusCode::kUnimplemented);
-  // Static keys in the credentials file come before credential_process (botocore's order)...
-  WriteCredentials("[proc]\n" + Keys("STATIC", "s") + "[role]\n" + Keys("STATIC", "s"));
-  EXPECT_EQ(Get("proc")->access_key_id, "STATIC");
-  // ...but after role_arn, which would assume the role.
+  EXPECT_NE(Get("sso").status().message().find("sso_session"), std::string::npos);
+  EXPECT_EQ(Get("start").status().code(), StatusCode::kUnimplemented);
+  // SSO comes before static keys of the credentials file (botocore's order).
+  WriteCredentials("[sso]\n" + Keys("STATIC", "s"));
+  EXPECT_EQ(Get("sso").status().code(), StatusCode::kUnimplemented);
+  // Without an STS transport a role profile cannot work; it is an error, never a fall-through
+  // to the profile's static keys.
+  WriteCredentials("[role]\n" + Keys("STATIC", "s"));
   EXPECT_EQ(Get("role").status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(Get("role").status().message().find("arn:aws:iam::1:role/r"), std::string::npos);
 }
 
-TEST_F(ProfileProviderTest, WebIdentityEnvironmentIsAnErrorUnlessAProfileIsNamed) {
+TEST_F(ProfileProviderTest, WebIdentityEnvironmentComesFirstUnlessAProfileIsNamed) {
   WriteCredentials("[default]\n" + Keys("STATIC", "s") + "[named]\n" + Keys("NAMED", "s"));
   env_.Set("AWS_ROLE_ARN", "arn:aws:iam::1:role/r");
-  env_.Set("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token");
-  EXPECT_EQ(Get().status().code(), StatusCode::kUnimplemented);
+  env_.Set("AWS_WEB_IDENTITY_TOKEN_FILE", home_.path() + "/no-token");
+  Result<Credentials> r = Get();
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("AWS_WEB_IDENTITY_TOKEN_FILE"), std::string::npos);
   EXPECT_EQ(Get("named")->access_key_id, "NAMED");
 }
 

@@ -1,0 +1,75 @@
+// Internal to the s3 module: the credential sources a profile can name besides static keys.
+// credential_process (credentials_process.cc) and the two STS calls, AssumeRole and
+// AssumeRoleWithWebIdentity (credentials_sts.cc), which the profile provider
+// (credentials_profile.cc) combines as botocore does.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "s3/credentials.h"
+#include "s3/http.h"
+
+namespace thaw::s3::internal {
+
+// --- credential_process ------------------------------------------------------------------------
+
+// Splits a command line as Python's shlex.split (POSIX mode) does, which is what botocore runs:
+// whitespace separates words; '...' keeps everything literally; "..." keeps everything but
+// lets \ escape ", \, $, ` and newline; outside quotes \ escapes any character. No shell
+// expansion of any kind. An unterminated quote or a trailing \ is kInvalidArgument.
+Result<std::vector<std::string>> SplitCommandLine(const std::string& command);
+
+// Runs `command` (split as above, no shell; the program is looked up in PATH), reads its stdout
+// as the credential_process JSON document (Version 1, AccessKeyId, SecretAccessKey, optional
+// SessionToken and ISO 8601 Expiration) and logs each line of its stderr as a warning. A
+// process still running after `timeout` is killed with its process group. Every failure names
+// `profile` and the key credential_process and never quotes the output.
+Result<Credentials> RunCredentialProcess(const std::string& profile, const std::string& command,
+                                         Clock& clock, std::chrono::milliseconds timeout);
+
+// --- STS ---------------------------------------------------------------------------------------
+
+struct StsEndpoint {
+  std::string url;             // scheme://host[:port], no trailing slash
+  std::string signing_region;  // the region AssumeRole is signed for
+};
+
+// Where STS is for `profile_values` (the top-level profile's merged settings) and `region`
+// (--region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region): AWS_ENDPOINT_URL_STS,
+// AWS_ENDPOINT_URL, profile `sts.endpoint_url` (services sub-section), profile `endpoint_url`;
+// else the regional endpoint https://sts.REGION.amazonaws.com (botocore v2 and CLI v2 default),
+// or the global https://sts.amazonaws.com when sts_regional_endpoints /
+// AWS_STS_REGIONAL_ENDPOINTS is `legacy` and the region is one of the legacy global ones, or
+// when no region is configured at all.
+Result<StsEndpoint> ResolveStsEndpoint(const std::string& region,
+                                       const std::map<std::string, std::string>& profile_values,
+                                       const EnvLookup& env);
+
+struct AssumeRoleParams {
+  std::string role_arn;
+  std::string session_name;
+  std::string external_id;              // AssumeRole only; empty: not sent
+  std::optional<int> duration_seconds;  // empty: STS's default (1 hour)
+  std::string source;                   // Credentials::source of the result
+};
+
+// AssumeRole, signed with SigV4 (service sts) by `source_credentials`.
+Result<Credentials> StsAssumeRole(HttpTransport& http, const StsEndpoint& endpoint, Clock& clock,
+                                  const Credentials& source_credentials,
+                                  const AssumeRoleParams& params);
+
+// AssumeRoleWithWebIdentity: unsigned, the token in the form body.
+Result<Credentials> StsAssumeRoleWithWebIdentity(HttpTransport& http, const StsEndpoint& endpoint,
+                                                 const AssumeRoleParams& params,
+                                                 const std::string& web_identity_token);
+
+// The default RoleSessionName: "thaw-session-<unix seconds>" (botocore: botocore-session-<ts>).
+std::string DefaultSessionName(Clock& clock);
+
+}  // namespace thaw::s3::internal
