@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "cli/doc_gen.h"
 #include "cli/event_setup.h"
 
 namespace thaw::cli {
@@ -38,6 +39,8 @@ int Main(int argc, char** argv) {
   RegisterServe(app, globals);
   RegisterMount(app, globals);
   RegisterScan(app, globals);
+  RegisterDoc(app);
+  ApplyHelpText(app);
   std::vector<std::string> args = RewriteExecArguments(argc, argv);
   std::vector<char*> arg_ptrs;
   for (auto& a : args) arg_ptrs.push_back(a.data());

@@ -26,6 +26,13 @@ void AddGlobalOptions(CLI::App& app, GlobalFlags& flags) {
                  "tries per S3 call including the first (default 3)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
+  app.add_option("--log-format", flags.log_format,
+                 "text, or json: one JSON object per line (time, level, msg, pid, thread) for "
+                 "CloudWatch Logs and journald")
+      ->capture_default_str()
+      ->each([](const std::string& format) {
+        if (Status s = SetLogFormat(format); !s.ok()) throw CLI::ValidationError(s.message());
+      });
   app.add_option("--config", flags.config_path,
                  "restore policy file (TOML; default ~/.config/thaw/config.toml if present)");
   app.add_option("--state-dir", flags.state_dir,

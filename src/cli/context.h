@@ -16,13 +16,14 @@ namespace thaw::cli {
 struct GlobalFlags {
   s3::GlobalOptions s3;
   std::string log_level = "warn";
-  std::string config_path;  // --config; empty: ~/.config/thaw/config.toml if it exists
-  std::string state_dir;    // --state-dir; empty: $XDG_STATE_HOME/thaw or ~/.local/state/thaw
+  std::string log_format = "text";  // --log-format; applied as it is parsed (common/log.h)
+  std::string config_path;          // --config; empty: ~/.config/thaw/config.toml if it exists
+  std::string state_dir;  // --state-dir; empty: $XDG_STATE_HOME/thaw or ~/.local/state/thaw
 };
 
 // Registers --endpoint-url, --region, --profile, --no-sign-request, --no-verify-ssl,
-// --max-attempts, --log-level, --config and --state-dir on `app` (and, through fallthrough, on its
-// subcommands).
+// --max-attempts, --log-level, --log-format, --config and --state-dir on `app` (and, through
+// fallthrough, on its subcommands).
 void AddGlobalOptions(CLI::App& app, GlobalFlags& flags);
 
 // Builds the client for `flags` (credentials chain, region, endpoint).

@@ -48,10 +48,15 @@ Result<restore::PolicyConfig> LoadConfig(const GlobalFlags& flags) {
 }
 
 Result<EngineSetup> OpenEngineFor(const GlobalFlags& flags, const restore::PolicyConfig& config,
-                                  restore::EngineOptions options) {
+                                  restore::EngineOptions options,
+                                  s3::ClientMetrics* client_metrics) {
   EngineSetup setup;
   THAW_ASSIGN_OR_RETURN(setup.state_dir, ResolveStateDir(flags));
   THAW_ASSIGN_OR_RETURN(setup.client, MakeClient(flags));
+  if (client_metrics != nullptr) {
+    setup.inner_client = std::move(setup.client);
+    setup.client = s3::MakeMeteredClient(*setup.inner_client, *client_metrics);
+  }
   options.state_dir = setup.state_dir;
   auto policy = std::make_shared<const restore::Policy>(config.policy);
   THAW_ASSIGN_OR_RETURN(setup.engine,

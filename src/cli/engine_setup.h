@@ -11,6 +11,7 @@
 #include "cli/context.h"
 #include "restore/engine.h"
 #include "restore/policy.h"
+#include "s3/metered_client.h"
 
 namespace thaw::cli {
 
@@ -22,7 +23,8 @@ Result<std::string> ResolveStateDir(const GlobalFlags& flags);
 Result<restore::PolicyConfig> LoadConfig(const GlobalFlags& flags);
 
 struct EngineSetup {
-  std::unique_ptr<s3::S3Client> client;  // declared first: destroyed after the engine
+  std::unique_ptr<s3::S3Client> inner_client;  // the HTTP client when `client` meters it
+  std::unique_ptr<s3::S3Client> client;        // declared before the engine: destroyed after it
   std::unique_ptr<restore::Engine> engine;
   std::string state_dir;
 };
@@ -30,7 +32,10 @@ struct EngineSetup {
 // Opens the engine with `options` (state_dir and policy filled in here; limits taken from the
 // config file unless the caller already overrode them: pass them in `options.limits` after
 // calling LoadConfig).
+// With `client_metrics`, every S3 call of the engine and of the caller (through `client`) is
+// counted there (s3/metered_client.h).
 Result<EngineSetup> OpenEngineFor(const GlobalFlags& flags, const restore::PolicyConfig& config,
-                                  restore::EngineOptions options);
+                                  restore::EngineOptions options,
+                                  s3::ClientMetrics* client_metrics = nullptr);
 
 }  // namespace thaw::cli

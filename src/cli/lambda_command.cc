@@ -105,6 +105,9 @@ int RunLambda(GlobalFlags& globals, const LambdaFlags& f) {
   if (globals.log_level == "warn") {
     globals.log_level = Env("THAW_LOG_LEVEL").empty() ? "info" : Env("THAW_LOG_LEVEL");
   }
+  if (globals.log_format == "text" && !Env("THAW_LOG_FORMAT").empty()) {
+    if (Status s = SetLogFormat(Env("THAW_LOG_FORMAT")); !s.ok()) return init_failed(s);
+  }
   if (Status s = SetupLogging(globals.log_level); !s.ok()) return init_failed(s);
   if (globals.state_dir.empty()) {
     globals.state_dir = Env("THAW_STATE_DIR").empty() ? "/tmp/thaw" : Env("THAW_STATE_DIR");

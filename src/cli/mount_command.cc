@@ -18,11 +18,14 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/engine_setup.h"
+#include "common/metrics_server.h"
 #include "common/s3_uri.h"
 #include "common/strings.h"
 #include "common/terminal_escape.h"
 #include "fs/mount.h"
+#include "restore/metrics.h"
 #include "restore/policy.h"
+#include "s3/metered_client.h"
 
 namespace thaw::cli {
 namespace {
@@ -47,6 +50,7 @@ struct MountFlags {
   std::string cache_size = "10GiB";
   std::string read_ahead = "1MiB";
   int fetch_threads = 32;
+  std::string metrics_listen;
 };
 
 // "500ms", "90", "90s", "15m", "2h", "1d" -> milliseconds.
@@ -151,31 +155,64 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
 }
 
 // Everything after the options are checked: engine, preflight, the mount itself.
+// `on_mounted` gets the metrics address ("http://127.0.0.1:9465"), or "" without
+// --metrics-listen.
 Status Serve(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& options,
-             const std::function<void()>& on_mounted) {
+             const std::function<void(const std::string&)>& on_mounted) {
   THAW_ASSIGN_OR_RETURN(restore::PolicyConfig config, LoadConfig(globals));
   restore::EngineOptions eo;
   eo.limits = config.limits;
-  eo.on_change = fs::RestoreLogger();
+  // Counted for /metrics; declared before the engine, which reports to them until shut down.
+  restore::RestoreMetrics restore_metrics;
+  s3::ClientMetrics client_metrics;
+  eo.on_change = [log = fs::RestoreLogger(), &restore_metrics](const restore::RestoreRecord& r) {
+    log(r);
+    restore_metrics.Observe(r);
+  };
   if (auto p = ParseDurationMs(f.poll_interval)) {
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(*p);
     eo.max_poll_interval = secs;
     eo.min_poll_interval = std::min(eo.min_poll_interval, secs);
   }
-  THAW_ASSIGN_OR_RETURN(EngineSetup setup, OpenEngineFor(globals, config, eo));
+  THAW_ASSIGN_OR_RETURN(EngineSetup setup, OpenEngineFor(globals, config, eo, &client_metrics));
   THAW_RETURN_IF_ERROR(fs::Preflight(options, *setup.client));
-  Status s = fs::RunMount(options, *setup.client, *setup.engine, on_mounted);
+  // Started before the mount, so a port in use stops it before anything is mounted.
+  std::unique_ptr<MetricsServer> metrics;
+  std::string metrics_url;
+  if (!f.metrics_listen.empty()) {
+    restore::Engine& engine = *setup.engine;
+    std::shared_ptr<fs::FsMetrics> fs_metrics = options.metrics;
+    metrics = std::make_unique<MetricsServer>(
+        [&, fs_metrics] {
+          std::string out;
+          fs_metrics->AppendTo(out);
+          restore_metrics.AppendTo(out, engine.Stats());
+          client_metrics.AppendTo(out);
+          return out;
+        },
+        [] { return std::string(); });
+    Status started = metrics->Start(f.metrics_listen);
+    if (!started.ok()) {
+      return Status(started.code(),
+                    "--metrics-listen " + f.metrics_listen + ": " + started.message());
+    }
+    metrics_url = "http://" + metrics->host() + ":" + std::to_string(metrics->port());
+  }
+  Status s = fs::RunMount(options, *setup.client, *setup.engine, [&] { on_mounted(metrics_url); });
+  if (metrics) metrics->Stop();
   setup.engine->Shutdown();
   return s;
 }
 
-std::string MountedLine(const fs::MountOptions& o, pid_t pid) {
+std::string MountedLine(const fs::MountOptions& o, pid_t pid, const std::string& metrics_url) {
   return "mounted s3://" + o.bucket + "/" + o.prefix + " at " + o.mountpoint + " (pid " +
-         std::to_string(pid) + ")";
+         std::to_string(pid) + ")" + (metrics_url.empty() ? "" : "; metrics on " + metrics_url);
 }
 
 int RunForeground(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& o) {
-  Status s = Serve(globals, f, o, [&] { std::cout << MountedLine(o, getpid()) << std::endl; });
+  Status s = Serve(globals, f, o, [&](const std::string& metrics_url) {
+    std::cout << MountedLine(o, getpid(), metrics_url) << std::endl;
+  });
   if (!s.ok()) return ReportError(s, "mount");
   return kExitOk;
 }
@@ -195,7 +232,10 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
     while ((n = read(fds[0], buf, sizeof(buf))) > 0) msg.append(buf, static_cast<size_t>(n));
     close(fds[0]);
     if (msg.rfind("OK", 0) == 0) {
-      std::cout << MountedLine(o, pid) << std::endl;
+      // "OK [METRICS_URL]\n"
+      std::string metrics_url = msg.size() > 3 ? msg.substr(3) : "";
+      if (EndsWith(metrics_url, "\n")) metrics_url.pop_back();
+      std::cout << MountedLine(o, pid, metrics_url) << std::endl;
       return kExitOk;
     }
     if (msg.rfind("ERR ", 0) == 0) {
@@ -225,8 +265,9 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
   dup2(log, 1);
   dup2(log, 2);
   int report = fds[1];
-  Status s = Serve(globals, f, o, [&] {
-    (void)!write(report, "OK\n", 3);
+  Status s = Serve(globals, f, o, [&](const std::string& metrics_url) {
+    std::string ok = "OK " + metrics_url + "\n";
+    (void)!write(report, ok.data(), ok.size());
     close(report);
     report = -1;
   });
@@ -248,43 +289,68 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
       "mount", "mount s3://BUCKET[/PREFIX] at MOUNTPOINT; archived files restore on open");
   cmd->add_option("uri", f->uri, "s3://BUCKET[/PREFIX]")->required();
   cmd->add_option("mountpoint", f->mountpoint, "an existing empty directory")->required();
-  cmd->add_flag("-f,--foreground", f->foreground, "stay in the foreground (logs to stderr)");
+  cmd->add_flag("-f,--foreground", f->foreground, "stay in the foreground, log to stderr");
   cmd->add_option("--metadata-ttl", f->metadata_ttl,
-                  "how long listings and attributes are trusted (e.g. 60s, 5m)")
+                  "trust listings and attributes this long (e.g. 60s, 5m; also the kernel's "
+                  "cache times)")
+      ->type_name("DURATION")
       ->capture_default_str();
-  cmd->add_option("--uid", f->uid, "owner of every file (default: the caller)");
-  cmd->add_option("--gid", f->gid, "group of every file (default: the caller's)");
+  cmd->add_option("--uid", f->uid, "owner of files and directories (default: the caller)")
+      ->type_name("N");
+  cmd->add_option("--gid", f->gid, "group of files and directories (default: the caller's)")
+      ->type_name("N");
   cmd->add_option("--file-mode", f->file_mode, "permissions of files (octal)")
+      ->type_name("OCTAL")
       ->capture_default_str();
   cmd->add_option("--dir-mode", f->dir_mode, "permissions of directories (octal)")
+      ->type_name("OCTAL")
       ->capture_default_str();
   cmd->add_flag("--allow-other", f->allow_other,
-                "let other users in (needs user_allow_other in /etc/fuse.conf unless root)");
-  cmd->add_flag("--read-only", f->read_only, "refuse writes (EROFS)");
+                "let other users in (non-root needs user_allow_other in /etc/fuse.conf)");
+  cmd->add_flag("--read-only", f->read_only, "mount ro; writes fail with EROFS");
   cmd->add_option("--archived", f->archived,
-                  "opening an archived file: wait for its restore, or fail with EAGAIN at once")
+                  "opening an archived file waits for its restore (wait), or fails with EAGAIN "
+                  "at once (fail)")
+      ->type_name("wait|fail")
       ->capture_default_str();
   cmd->add_option("--restore-timeout", f->restore_timeout,
-                  "a waiting open gives up with ETIMEDOUT after this (the restore goes on); "
-                  "auto: S3's upper bound for the class and tier chosen, plus a margin")
+                  "a waiting open gives up with ETIMEDOUT after this (e.g. 90s, 12h, 3d; the "
+                  "restore goes on); auto: S3's published upper bound for the object's class "
+                  "and the tier the engine chose, plus a quarter (at least 15 minutes)")
+      ->type_name("DURATION|auto")
       ->capture_default_str();
-  // Hidden (tests use small files); documented in README.
+  // Hidden (tests use small files); documented in docs/mount.md.
   cmd->add_option("--multipart-threshold", f->multipart_threshold,
                   "files of at least this size are uploaded in parts")
       ->capture_default_str()
       ->group("");
   cmd->add_option("--poll-interval", f->poll_interval,
-                  "check restores in progress at least this often (e.g. 30s; for fast endpoints)");
-  cmd->add_option("--log-file", f->log_file, "where the daemon logs (default: nowhere)");
+                  "check restores in progress at least this often (e.g. 30s; for fast "
+                  "endpoints such as thaw sim)")
+      ->type_name("DURATION");
+  cmd->add_option("--log-file", f->log_file, "where the daemon logs (default: nowhere)")
+      ->type_name("PATH");
   cmd->add_option("--cache-dir", f->cache_dir,
-                  "keep fetched data in this directory (LRU, files 0600; default: no disk cache)");
-  cmd->add_option("--cache-size", f->cache_size, "disk cache capacity")->capture_default_str();
+                  "keep fetched data on local disk in this directory (mode 0700, files 0600; "
+                  "default: no disk cache)")
+      ->type_name("DIR");
+  cmd->add_option("--cache-size", f->cache_size,
+                  "disk cache capacity; least recently used parts are removed first")
+      ->type_name("SIZE")
+      ->capture_default_str();
   cmd->add_option("--fetch-threads", f->fetch_threads,
-                  "ranged GETs in flight for read-ahead, all open files together")
+                  "ranged GETs in flight for read-ahead, all open files together (at most 256)")
+      ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--read-ahead", f->read_ahead,
-                  "kernel readahead of the mount (needs root; 0: the kernel's 128KiB)")
+                  "the kernel's readahead for the mount (at most 64MiB; 0 leaves the kernel's "
+                  "128KiB); needs root, else the mount logs that it keeps the default")
+      ->type_name("SIZE")
       ->capture_default_str();
+  cmd->add_option("--metrics-listen", f->metrics_listen,
+                  "serve Prometheus metrics on /metrics at HOST:PORT (e.g. 127.0.0.1:9465; "
+                  ":PORT is 127.0.0.1; port 0: any free port, shown in the mounted line)")
+      ->type_name("HOST:PORT");
   cmd->callback([f, &globals, &app] {
     if (app.get_option("--log-level")->count() == 0) globals.log_level = "info";
     // The daemon leaves the working directory: relative paths must not depend on it.

@@ -12,9 +12,11 @@
 #include "cli/context.h"
 #include "cli/engine_setup.h"
 #include "cli/event_setup.h"
+#include "common/metrics_server.h"
 #include "events/hooks.h"
-#include "events/metrics_server.h"
 #include "events/sqs_source.h"
+#include "restore/metrics.h"
+#include "s3/metered_client.h"
 
 namespace thaw::cli {
 namespace {
@@ -34,12 +36,14 @@ struct ServeFlags {
 };
 
 std::string RenderMetrics(const events::SqsSourceCounters& c, const restore::Engine& engine,
+                          const restore::RestoreMetrics& restore_metrics,
+                          const s3::ClientMetrics& client_metrics,
                           const events::HookRunner* hooks) {
   auto v = [](const std::atomic<uint64_t>& a) {
     return static_cast<double>(a.load(std::memory_order_relaxed));
   };
   std::string out;
-  using events::AppendMetric;
+
   AppendMetric(out, "thaw_serve_receives_total", "counter", "ReceiveMessage calls answered",
                v(c.receives));
   AppendMetric(out, "thaw_serve_messages_received_total", "counter", "SQS messages received",
@@ -69,17 +73,8 @@ std::string RenderMetrics(const events::SqsSourceCounters& c, const restore::Eng
                v(c.visibility_errors));
   AppendMetric(out, "thaw_serve_dead_letter_errors_total", "counter",
                "failed sends to the dead-letter queue", v(c.dead_letter_errors));
-  restore::EngineStats s = engine.Stats();
-  AppendMetric(out, "thaw_engine_requests_submitted_total", "counter",
-               "new restore requests (not de-duplicated)", s.submitted);
-  AppendMetric(out, "thaw_engine_requests_deduplicated_total", "counter",
-               "submits that joined a request in flight", s.deduplicated);
-  AppendMetric(out, "thaw_engine_restore_calls_total", "counter", "RestoreObject calls sent",
-               s.restore_calls);
-  AppendMetric(out, "thaw_engine_head_calls_total", "counter", "HeadObject calls sent",
-               s.head_calls);
-  AppendMetric(out, "thaw_engine_in_flight", "gauge", "restore requests not yet finished",
-               s.in_flight);
+  restore_metrics.AppendTo(out, engine.Stats());
+  client_metrics.AppendTo(out);
   if (hooks != nullptr) {
     events::HookStats h = hooks->Stats();
     AppendMetric(out, "thaw_hooks_run_total", "counter", "hook commands that succeeded",
@@ -136,7 +131,13 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
     eo.max_poll_interval = std::chrono::seconds(f.poll_interval);
     eo.min_poll_interval = std::min(eo.min_poll_interval, eo.max_poll_interval);
   }
-  auto setup = OpenEngineFor(globals, *config, eo);
+  // Counted for /metrics; declared before the engine, which reports to them until shut down.
+  restore::RestoreMetrics restore_metrics;
+  s3::ClientMetrics client_metrics;
+  eo.on_change = [&restore_metrics](const restore::RestoreRecord& r) {
+    restore_metrics.Observe(r);
+  };
+  auto setup = OpenEngineFor(globals, *config, eo, &client_metrics);
   if (!setup.ok()) return ReportError(setup.status());
   restore::Engine& engine = *setup->engine;
 
@@ -157,11 +158,13 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
   events::SqsSource source(**sqs, engine, Clock::Real(), so);
 
   const auto& counters = source.counters();
-  std::unique_ptr<events::MetricsServer> metrics;
+  std::unique_ptr<MetricsServer> metrics;
   if (!f.metrics_listen.empty()) {
     int stale_after = std::max(60, 3 * f.wait_time + 30);
-    metrics = std::make_unique<events::MetricsServer>(
-        [&] { return RenderMetrics(counters, engine, hook_runner); },
+    metrics = std::make_unique<MetricsServer>(
+        [&] {
+          return RenderMetrics(counters, engine, restore_metrics, client_metrics, hook_runner);
+        },
         [&, stale_after]() -> std::string {
           if (source.stopping()) return "stopping";
           int64_t last = counters.last_receive_unix.load();

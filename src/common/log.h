@@ -22,7 +22,16 @@ namespace thaw {
 // Accepts trace, debug, info, warn (warning), error, off. Defaults to warn for CLI commands.
 Status SetupLogging(std::string_view level);
 
+// "text" (the default) or "json". Applies to the logger set up already and to later setups.
+// json: one object per line, {"time":"2026-12-04T09:00:00.000Z","level":"info","msg":"...",
+// "pid":N,"thread":N}, for CloudWatch Logs and journald. The message is a JSON string in ASCII
+// (\uXXXX escapes; bytes that are not UTF-8 become U+FFFD), so a key holding a newline or ESC
+// stays inside its line and off the terminal, as with the text format's escaping.
+Status SetLogFormat(std::string_view format);
+
 // The formatter SetupLogging installs: "<UTC time> <level> <escaped message>".
 std::unique_ptr<spdlog::formatter> MakeLogFormatter();
+// The json one.
+std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter();
 
 }  // namespace thaw

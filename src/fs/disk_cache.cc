@@ -80,6 +80,13 @@ bool DiskCache::CoverLocked(const std::string& object, uint64_t first, uint64_t 
 }
 
 bool DiskCache::Read(const std::string& object, uint64_t first, uint64_t length, std::string* out) {
+  bool hit = ReadUncounted(object, first, length, out);
+  (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+  return hit;
+}
+
+bool DiskCache::ReadUncounted(const std::string& object, uint64_t first, uint64_t length,
+                              std::string* out) {
   if (length == 0) return true;
   std::vector<Piece> pieces;
   {

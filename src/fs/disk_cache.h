@@ -15,6 +15,7 @@
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -45,6 +46,9 @@ class DiskCache {
   void Put(const std::string& object, uint64_t first, std::string_view data);
   uint64_t used_bytes() const;
   size_t entries() const;
+  // Read calls that were served, and that were not (for /metrics).
+  uint64_t hits() const { return hits_.load(); }
+  uint64_t misses() const { return misses_.load(); }
 
  private:
   using Range = std::pair<uint64_t, uint64_t>;  // first, length
@@ -65,6 +69,7 @@ class DiskCache {
   bool CoverLocked(const std::string& object, uint64_t first, uint64_t end,
                    std::vector<Piece>* pieces);
   void EvictLocked();
+  bool ReadUncounted(const std::string& object, uint64_t first, uint64_t length, std::string* out);
 
   const std::string dir_;
   const uint64_t capacity_;
@@ -73,6 +78,8 @@ class DiskCache {
   std::map<std::string, std::map<Range, Entry>> index_;  // object -> entries by range
   uint64_t used_ = 0;
   uint64_t tmp_counter_ = 0;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
   uint64_t max_length_ = 0;  // of any entry ever stored: bounds the search for a covering one
 };
 

@@ -103,6 +103,7 @@ void ThawFs::OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode
   restore::SubmitOptions so;
   so.source = restore::Source::kMount;
   so.known_info = info;
+  options_.metrics->archived_opens.fetch_add(1);
   restore::ObjectRef object{options_.bucket, inode.key, ""};
   auto handle = engine_.Submit(object, so);
   if (!handle.ok()) {
@@ -183,6 +184,7 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
   std::vector<iovec> iov;
   iov.reserve(data->pieces.size());
   for (auto p : data->pieces) iov.push_back(iovec{const_cast<char*>(p.data()), p.size()});
+  options_.metrics->CountRead(data->pieces);
   fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 

@@ -6,8 +6,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "fs/metrics.h"
 
 namespace thaw::fs {
 
@@ -77,6 +80,8 @@ struct MountOptions {
   uint64_t cache_size_bytes = 10ull << 30;
   ReadOptions read;
   WriteOptions write;
+  // Where the mount counts (shared with whoever renders /metrics); never null.
+  std::shared_ptr<FsMetrics> metrics = std::make_shared<FsMetrics>();
 };
 
 }  // namespace thaw::fs

@@ -156,7 +156,13 @@ Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engi
   if (!options.cache_dir.empty()) {
     THAW_ASSIGN_OR_RETURN(cache, DiskCache::Open(options.cache_dir, options.cache_size_bytes));
   }
+  const DiskCache* cache_ptr = cache.get();
   ThawFs fs(options, client, engine, std::move(cache));
+  options.metrics->Attach(&fs.waiters(), cache_ptr);
+  struct DetachMetrics {
+    FsMetrics& m;
+    ~DetachMetrics() { m.Detach(); }
+  } detach_metrics{*options.metrics};
   std::vector<std::string> argv = {"thaw"};
   std::string opts = "fsname=thaw:" + options.bucket + ",subtype=thaw,default_permissions";
   if (options.allow_other) opts += ",allow_other";

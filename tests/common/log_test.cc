@@ -7,6 +7,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace thaw {
@@ -75,6 +76,55 @@ TEST(SetupLogging, InstallsTheEscapingFormatterOnStderr) {
   EXPECT_EQ(text.find('\x1B'), std::string::npos) << text;
   EXPECT_NE(text.find("key k\\n2030-01-01T00:00:00.000Z info forged\\033[2J"), std::string::npos)
       << text;
+  ASSERT_TRUE(SetupLogging("warn").ok());
+}
+
+TEST(JsonLogFormatter, OneObjectPerLineInAsciiThatParsesBackToTheMessage) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+  sink->set_formatter(MakeJsonLogFormatter());
+  spdlog::logger logger("t", sink);
+  logger.warn("GET s3://b/{} failed", kHostileKey);
+  logger.info("plain \"q\" \\ été 日本 \xF0\x9F\x98\x80 bad\xFF");
+  std::string text = out.str();
+  ASSERT_EQ(CountLines(text), 2) << text;
+  for (char c : text) {
+    ASSERT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7F)) << "not printable ASCII: " << text;
+  }
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);
+  auto first = nlohmann::json::parse(line);
+  EXPECT_EQ(first["level"], "warning");
+  EXPECT_EQ(first["msg"], "GET s3://b/" + std::string(kHostileKey) + " failed");
+  EXPECT_TRUE(first["pid"].is_number());
+  EXPECT_EQ(first["time"].get<std::string>().size(), 24u) << line;  // 2026-12-04T09:00:00.000Z
+  std::getline(lines, line);
+  auto second = nlohmann::json::parse(line);
+  EXPECT_EQ(second["level"], "info");
+  // Bytes that are not UTF-8 become U+FFFD; everything else comes back exactly.
+  EXPECT_EQ(second["msg"], "plain \"q\" \\ été 日本 \xF0\x9F\x98\x80 bad\xEF\xBF\xBD");
+}
+
+TEST(SetLogFormat, SwitchesTheInstalledLoggerAndRefusesUnknownFormats) {
+  ASSERT_TRUE(SetupLogging("info").ok());
+  ASSERT_TRUE(SetLogFormat("JSON").ok());
+  testing::internal::CaptureStderr();
+  spdlog::info("key {}", kHostileKey);
+  spdlog::default_logger()->flush();
+  std::string text = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(CountLines(text), 1) << text;
+  EXPECT_EQ(nlohmann::json::parse(text)["msg"], "key " + std::string(kHostileKey));
+  // A later setup (commands set up again) keeps the format.
+  ASSERT_TRUE(SetupLogging("info").ok());
+  testing::internal::CaptureStderr();
+  spdlog::info("again");
+  spdlog::default_logger()->flush();
+  EXPECT_EQ(nlohmann::json::parse(testing::internal::GetCapturedStderr())["msg"], "again");
+  Status bad = SetLogFormat("xml");
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("'xml'"), std::string::npos);
+  ASSERT_TRUE(SetLogFormat("text").ok());
   ASSERT_TRUE(SetupLogging("warn").ok());
 }
 

@@ -1,7 +1,7 @@
 // MetricsServer facing slow and hostile clients: loopback unless told otherwise, a header due
 // whole within the read timeout (silence and trickles alike get 408 and lose the connection),
 // oversized requests refused with 431, and scrapers served again once the slow client is gone.
-#include "events/metrics_server.h"
+#include "common/metrics_server.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-namespace thaw::events {
+namespace thaw {
 namespace {
 
 using std::chrono::milliseconds;
@@ -118,4 +118,4 @@ TEST_F(MetricsServerTest, RequestsOver8KiBAreRefused) {
 }
 
 }  // namespace
-}  // namespace thaw::events
+}  // namespace thaw

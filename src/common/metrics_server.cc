@@ -1,5 +1,5 @@
 // The /metrics and /healthz endpoint (see metrics_server.h), on plain POSIX sockets.
-#include "events/metrics_server.h"
+#include "common/metrics_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +15,7 @@
 
 #include "common/strings.h"
 
-namespace thaw::events {
+namespace thaw {
 namespace {
 
 void WriteAll(int fd, std::string_view data) {
@@ -161,15 +161,4 @@ void MetricsServer::Serve(int conn) {
   WriteAll(conn, answer);
 }
 
-void AppendMetric(std::string& out, const std::string& name, const std::string& type,
-                  const std::string& help, double value) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " ";
-  if (std::floor(value) == value && std::fabs(value) < 1e15) {
-    out += std::to_string(static_cast<int64_t>(value));
-  } else {
-    out += std::to_string(value);
-  }
-  out += "\n";
-}
-
-}  // namespace thaw::events
+}  // namespace thaw

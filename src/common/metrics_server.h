@@ -15,9 +15,10 @@
 #include <string>
 #include <thread>
 
+#include "common/metrics.h"
 #include "common/status.h"
 
-namespace thaw::events {
+namespace thaw {
 
 class MetricsServer {
  public:
@@ -60,8 +61,4 @@ class MetricsServer {
   std::thread thread_;
 };
 
-// Appends one metric in the text format: "# HELP", "# TYPE" and the sample line.
-void AppendMetric(std::string& out, const std::string& name, const std::string& type,
-                  const std::string& help, double value);
-
-}  // namespace thaw::events
+}  // namespace thaw
