@@ -191,11 +191,8 @@ Status Serve(const GlobalFlags& globals, const MountFlags& f, const fs::MountOpt
           return out;
         },
         [] { return std::string(); });
-    Status started = metrics->Start(f.metrics_listen);
-    if (!started.ok()) {
-      return Status(started.code(),
-                    "--metrics-listen " + f.metrics_listen + ": " + started.message());
-    }
+    // The message names --metrics-listen and the address.
+    THAW_RETURN_IF_ERROR(metrics->Start(f.metrics_listen));
     metrics_url = "http://" + metrics->host() + ":" + std::to_string(metrics->port());
   }
   Status s = fs::RunMount(options, *setup.client, *setup.engine, [&] { on_mounted(metrics_url); });

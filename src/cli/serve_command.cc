@@ -215,19 +215,22 @@ void RegisterServe(CLI::App& app, GlobalFlags& globals) {
       "serve", "consume S3/CloudTrail events from an SQS queue and restore what they ask for");
   cmd->add_option("--queue-url", f->queue_url, "the SQS queue to poll")->required();
   cmd->add_option("--dead-letter-url", f->dead_letter_url,
-                  "SQS queue for messages that cannot be handled (default: log them)");
+                  "SQS queue for messages that cannot be handled (default: log them and delete "
+                  "them)");
   cmd->add_option("--sqs-endpoint-url", f->sqs_endpoint_url,
-                  "SQS endpoint (default: AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, else AWS)");
+                  "SQS endpoint (default: AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, else AWS; "
+                  "--endpoint-url is S3's)");
   cmd->add_option("--max-receives", f->max_receives,
                   "deliveries of a failing message before it is dead-lettered (default 5)");
   cmd->add_option("--visibility-timeout", f->visibility_timeout,
-                  "seconds a received message stays hidden; renewed while working (default 60)");
+                  "seconds a received message stays hidden, 3-43200; renewed while worked on "
+                  "(default 60)");
   cmd->add_option("--wait-time", f->wait_time, "long-poll seconds, 0-20 (default 20)");
   cmd->add_option("--batch-size", f->batch_size, "messages per receive, 1-10 (default 10)");
   cmd->add_option("--workers", f->workers, "messages of a batch handled at once (default 4)");
   cmd->add_option("--metrics-listen", f->metrics_listen,
                   "serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9464; :PORT is "
-                  "127.0.0.1)");
+                  "127.0.0.1; port 0: any free port, printed on the first line)");
   cmd->add_option("--poll-interval", f->poll_interval,
                   "check restores in progress at least every this many seconds");
   AddHookOptions(*cmd, f->hooks);

@@ -102,6 +102,23 @@ class Observability(unittest.TestCase):
                     p.kill()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
+    def test_0_mount_with_a_busy_metrics_port_fails_before_mounting(self):
+        mnt = os.path.join(self.tmp, "busy")
+        os.makedirs(mnt)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            r = subprocess.run([THAW, "mount", "s3://obs", mnt, "--endpoint-url", self.endpoint,
+                                "--metrics-listen", f"127.0.0.1:{port}",
+                                "--state-dir", os.path.join(self.tmp, "busy-state")],
+                               capture_output=True, text=True, env=self.env, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"--metrics-listen 127.0.0.1:{port}", r.stderr)
+        self.assertIn("in use", r.stderr)
+        with open("/proc/mounts") as f:
+            self.assertNotIn(mnt, f.read())
+
     def test_1_mount_metrics_and_json_logs(self):
         mnt = os.path.join(self.tmp, "mnt")
         os.makedirs(mnt)
