@@ -21,8 +21,8 @@ struct GlobalFlags {
 };
 
 // Registers --endpoint-url, --region, --profile, --no-sign-request, --no-verify-ssl,
-// --max-attempts, --log-level, --config and --state-dir on `app` (and, through fallthrough, on its
-// subcommands).
+// --request-payer, --max-attempts, --log-level, --config and --state-dir on `app` (and, through
+// fallthrough, on its subcommands).
 void AddGlobalOptions(CLI::App& app, GlobalFlags& flags);
 
 // Builds the client for `flags` (credentials chain, region, endpoint).
