@@ -20,8 +20,10 @@ LISTING = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
            b'<IsTruncated>false</IsTruncated></ListBucketResult>')
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    # Not http.server.HTTPServer: its bind looks the host name up (getfqdn), slow without DNS.
     daemon_threads = True
+    allow_reuse_address = True
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
