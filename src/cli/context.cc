@@ -22,6 +22,9 @@ void AddGlobalOptions(CLI::App& app, GlobalFlags& flags) {
   app.add_flag("--no-sign-request", flags.s3.no_sign_request,
                "send requests unsigned (public buckets)");
   app.add_flag("--no-verify-ssl", flags.s3.no_verify_ssl, "do not verify TLS certificates");
+  app.add_option("--request-payer", flags.s3.request_payer,
+                 "'requester': pay for requests to requester-pays buckets (sends "
+                 "x-amz-request-payer on every S3 call)");
   app.add_option("--max-attempts", flags.s3.max_attempts,
                  "tries per S3 call including the first (default 3)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off")

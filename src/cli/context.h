@@ -22,7 +22,7 @@ struct GlobalFlags {
 };
 
 // Registers --endpoint-url, --region, --profile, --no-sign-request, --no-verify-ssl,
-// --max-attempts, --log-level, --log-format, --config and --state-dir on `app` (and, through
+// --request-payer, --max-attempts, --log-level, --log-format, --config and --state-dir on `app` (and, through
 // fallthrough, on its subcommands).
 void AddGlobalOptions(CLI::App& app, GlobalFlags& flags);
 

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "s3/config.h"
 #include "s3/credentials.h"
+#include "s3/endpoints.h"
 
 namespace thaw::cli {
 
@@ -22,7 +23,12 @@ Result<std::unique_ptr<s3::SqsClient>> MakeSqsClientFor(const GlobalFlags& globa
       !region_given && !from_url.empty()) {
     config.region = from_url;
   }
-  config.endpoint_url = s3::ResolveSqsEndpoint(sqs_endpoint_url, env);
+  // --sqs-endpoint-url, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, the profile's services section,
+  // its endpoint_url (s3/endpoints.h); else AWS's endpoint with FIPS / dual-stack as configured.
+  THAW_ASSIGN_OR_RETURN(s3::ProfileSettings profile, s3::LoadProfile(globals.s3.profile, env));
+  THAW_ASSIGN_OR_RETURN(config.endpoint_url,
+                        s3::ConfiguredEndpointUrl("sqs", sqs_endpoint_url, profile.values, env));
+  config.variant = s3::ResolveEndpointVariant("sqs", profile.values, env);
   config.transport = s3_config.transport;
   // A long poll holds the connection silent for up to 20 s.
   config.transport.stall_timeout =

@@ -9,6 +9,7 @@
 //   THAW_ON_RESTORED         a completion hook, as --on-restored (a /bin/sh command line), or
 //   THAW_ON_RESTORED_EXEC    as --on-restored-exec: a JSON array ["PROG", "ARG", ...]
 //   THAW_MAP                 --map LOCAL_DIR=s3://BUCKET/PREFIX entries separated by ';'
+//   THAW_REQUEST_PAYER       "requester" for requester-pays buckets, as --request-payer
 //   Hooks run for the objects that restore-completed events name, before the invocation is
 //   answered (Lambda freezes the process afterwards).
 //   AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN  set by Lambda (the
@@ -109,6 +110,7 @@ int RunLambda(GlobalFlags& globals, const LambdaFlags& f) {
     if (Status s = SetLogFormat(Env("THAW_LOG_FORMAT")); !s.ok()) return init_failed(s);
   }
   if (Status s = SetupLogging(globals.log_level); !s.ok()) return init_failed(s);
+  if (globals.s3.request_payer.empty()) globals.s3.request_payer = Env("THAW_REQUEST_PAYER");
   if (globals.state_dir.empty()) {
     globals.state_dir = Env("THAW_STATE_DIR").empty() ? "/tmp/thaw" : Env("THAW_STATE_DIR");
   }

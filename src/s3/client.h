@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "s3/credentials.h"
+#include "s3/endpoints.h"
 #include "s3/http.h"
 #include "s3/retry.h"
 #include "s3/types.h"
@@ -149,6 +150,9 @@ struct ClientConfig {
   // Path-style (https://host/bucket/key) instead of virtual-hosted (https://bucket.host/key).
   // Always used for custom endpoints and for bucket names that are not DNS-safe (dots).
   bool force_path_style = false;
+  EndpointVariant variant;  // FIPS / dual-stack host names on AWS
+  // "requester": every request carries x-amz-request-payer (requester-pays buckets).
+  std::string request_payer;
   TransportOptions transport;
   RetryPolicy retry;
 };

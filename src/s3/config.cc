@@ -18,28 +18,7 @@ std::string EnvOr(const EnvLookup& env, const char* name) {
   return v ? *v : "";
 }
 
-Status ValidateEndpoint(const std::string& url) {
-  if (!StartsWith(url, "http://") && !StartsWith(url, "https://")) {
-    return Status::InvalidArgument("endpoint URL '" + url +
-                                   "' must start with http:// or https://");
-  }
-  std::string_view rest = std::string_view(url).substr(url.find("://") + 3);
-  if (rest.empty() || rest.front() == '/') {
-    return Status::InvalidArgument("endpoint URL '" + url + "' names no host");
-  }
-  return Status::Ok();
-}
-
 }  // namespace
-
-bool IsVirtualHostableBucket(const std::string& bucket) {
-  if (bucket.size() < 3 || bucket.size() > 63) return false;
-  for (char c : bucket) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return false;
-  }
-  return bucket.front() != '-' && bucket.back() != '-';
-}
 
 Result<ClientConfig> ResolveClientConfig(const GlobalOptions& options, const EnvLookup& env) {
   ClientConfig config;
@@ -50,16 +29,19 @@ Result<ClientConfig> ResolveClientConfig(const GlobalOptions& options, const Env
   config.region =
       FirstNonEmpty({options.region, EnvOr(env, "AWS_REGION"), EnvOr(env, "AWS_DEFAULT_REGION"),
                      profile.Get("region"), "us-east-1"});
-  config.endpoint_url = FirstNonEmpty(
-      {options.endpoint_url, EnvOr(env, "AWS_ENDPOINT_URL_S3"), EnvOr(env, "AWS_ENDPOINT_URL"),
-       profile.Get("s3.endpoint_url"), profile.Get("endpoint_url")});
-  while (EndsWith(config.endpoint_url, "/")) config.endpoint_url.pop_back();
-  if (!config.endpoint_url.empty()) {
-    THAW_RETURN_IF_ERROR(ValidateEndpoint(config.endpoint_url));
-    // Custom endpoints (MinIO, moto, thaw sim) rarely have wildcard DNS for buckets.
-    config.force_path_style = true;
+  THAW_ASSIGN_OR_RETURN(config.endpoint_url,
+                        ConfiguredEndpointUrl("s3", options.endpoint_url, profile.values, env));
+  config.variant = ResolveEndpointVariant("s3", profile.values, env);
+  THAW_ASSIGN_OR_RETURN(AddressingStyle style,
+                        ParseAddressingStyle(profile.Get("s3.addressing_style")));
+  // auto: custom endpoints (MinIO, moto, thaw sim) rarely have wildcard DNS for buckets.
+  config.force_path_style = style == AddressingStyle::kPath ||
+                            (style == AddressingStyle::kAuto && !config.endpoint_url.empty());
+  if (!options.request_payer.empty() && options.request_payer != "requester") {
+    return Status::InvalidArgument("--request-payer must be 'requester', not '" +
+                                   options.request_payer + "'");
   }
-  if (profile.Get("s3.addressing_style") == "path") config.force_path_style = true;
+  config.request_payer = options.request_payer;
 
   config.transport.ca_bundle =
       FirstNonEmpty({EnvOr(env, "AWS_CA_BUNDLE"), profile.Get("ca_bundle")});
@@ -79,17 +61,17 @@ Result<ClientConfig> ResolveClientConfig(const GlobalOptions& options, const Env
   return config;
 }
 
-std::string BuildObjectUrl(const ClientConfig& config, const std::string& bucket,
-                           const std::string& key, const std::string& query) {
-  std::string scheme_host;
-  bool path_style = config.force_path_style || !IsVirtualHostableBucket(bucket);
-  if (!config.endpoint_url.empty()) {
-    scheme_host = config.endpoint_url;
-  } else {
-    scheme_host = "https://s3." + config.region + ".amazonaws.com";
-  }
+std::string BuildObjectUrl(const ClientConfig& config, const std::string& region,
+                           const std::string& bucket, const std::string& key,
+                           const std::string& query) {
+  std::string scheme_host = config.endpoint_url.empty()
+                                ? AwsEndpointUrl("s3", region, config.variant)
+                                : config.endpoint_url;
+  // A bucket that is not a DNS label (dots break the wildcard certificate, capitals and '_'
+  // are not host names) always goes in the path.
+  bool path_style = config.force_path_style || bucket.empty() || !IsVirtualHostableBucket(bucket);
   std::string url;
-  if (path_style || bucket.empty()) {
+  if (path_style) {
     url = scheme_host + "/" + (bucket.empty() ? "" : UriEncode(bucket));
     if (!key.empty()) url += "/" + UriEncode(key, /*keep_slash=*/true);
   } else {

@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "s3/endpoints.h"
 #include "s3/internal/credential_sources.h"
 #include "s3/internal/shared_config.h"
 #include "s3/sigv4.h"
@@ -115,29 +116,21 @@ Result<StsEndpoint> ResolveStsEndpoint(const std::string& region,
                                        const EnvLookup& env) {
   StsEndpoint ep;
   ep.signing_region = region.empty() ? "us-east-1" : region;
-  for (std::string url :
-       {EnvValue(env, "AWS_ENDPOINT_URL_STS"), EnvValue(env, "AWS_ENDPOINT_URL"),
-        Value(profile_values, "sts.endpoint_url"), Value(profile_values, "endpoint_url")}) {
-    if (url.empty()) continue;
-    while (EndsWith(url, "/")) url.pop_back();
-    if (!StartsWith(url, "http://") && !StartsWith(url, "https://")) {
-      return Status::InvalidArgument("STS endpoint URL '" + url +
-                                     "' must start with http:// or https://");
-    }
-    ep.url = url;
-    return ep;
-  }
+  THAW_ASSIGN_OR_RETURN(ep.url, ConfiguredEndpointUrl("sts", "", profile_values, env));
+  if (!ep.url.empty()) return ep;
   std::string mode = EnvValue(env, "AWS_STS_REGIONAL_ENDPOINTS");
   if (mode.empty()) mode = Value(profile_values, "sts_regional_endpoints");
   bool legacy_global = false;
   if (ToLower(mode) == "legacy") {
     for (const char* r : kLegacyGlobalRegions) legacy_global |= region == r;
   }
-  if (region.empty() || region == "aws-global" || legacy_global) {
+  EndpointVariant variant = ResolveEndpointVariant("sts", profile_values, env);
+  bool plain = !variant.fips && !variant.dualstack;  // FIPS and dual-stack are regional only
+  if (region.empty() || region == "aws-global" || (legacy_global && plain)) {
     ep.url = "https://sts.amazonaws.com";
     ep.signing_region = "us-east-1";
   } else {
-    ep.url = "https://sts." + region + ".amazonaws.com" + (StartsWith(region, "cn-") ? ".cn" : "");
+    ep.url = AwsEndpointUrl("sts", region, variant);
   }
   return ep;
 }

@@ -14,6 +14,7 @@
 
 #include "common/strings.h"
 #include "s3/http.h"
+#include "s3/internal/proxies.h"
 
 namespace thaw::s3 {
 namespace {
@@ -141,7 +142,8 @@ Status TransportError(CURLcode code, CURL* curl, const char* errbuf) {
 
 class CurlTransport : public HttpTransport {
  public:
-  explicit CurlTransport(const TransportOptions& options) : options_(options) {
+  explicit CurlTransport(const TransportOptions& options)
+      : options_(options), proxies_(internal::ProxiesFromEnv(ProcessEnv())) {
     GlobalInitOnce();
     share_ = curl_share_init();
     curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlTransport::Lock);
@@ -202,6 +204,12 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
     if (!options_.ca_bundle.empty())
       curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    // Set explicitly ("" : none) so that curl's own reading of the environment, which ignores
+    // HTTP_PROXY, does not apply: botocore's precedence does (s3/internal/proxies.h).
+    const std::string& proxy =
+        StartsWith(request.url, "https://") ? proxies_.https_proxy : proxies_.http_proxy;
+    curl_easy_setopt(curl, CURLOPT_PROXY, proxy.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, proxies_.no_proxy.c_str());
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
@@ -269,6 +277,7 @@ class CurlTransport : public HttpTransport {
   }
 
   TransportOptions options_;
+  internal::ProxySettings proxies_;  // from the environment when the transport was made
   CURLSH* share_ = nullptr;
   std::mutex share_mu_;
   std::mutex pool_mu_;  // guards idle_

@@ -8,6 +8,7 @@
 #include "s3/client.h"
 #include "s3/config.h"
 #include "s3/error.h"
+#include "s3/internal/region_redirect.h"
 #include "s3/sigv4.h"
 #include "s3/xml.h"
 
@@ -323,16 +324,58 @@ class HttpS3Client : public S3Client {
     return Status::Ok();
   }
 
-  // Sends `call` with retries. Returns a 2xx response, or the error.
+  // Sends `call` with retries. Returns a 2xx response, or the error. A bucket in another region
+  // than the configured one is found as botocore finds it: the wrong-region answer names the
+  // region (or a HeadBucket does), the call is re-signed for it and sent once more, and the
+  // region is remembered for the bucket.
   Result<HttpResponse> Execute(Call& call) {
     THAW_RETURN_IF_ERROR(CheckCall(call));
+    if (!config_.request_payer.empty()) {
+      call.headers.Set("x-amz-request-payer", config_.request_payer);
+    }
+    // CreateBucket creates in the configured region: nothing to discover (botocore neither).
+    bool discover = !call.bucket.empty() && call.operation != "CreateBucket";
+    std::string region = config_.region;
+    if (discover) {
+      if (std::optional<std::string> known = regions_.Get(call.bucket)) region = *known;
+    }
+    internal::RegionAnswer answer;
+    Result<HttpResponse> result = ExecuteIn(call, region, discover ? &answer : nullptr, nullptr);
+    if (result.ok() || !answer.wrong_region) return result;
+    std::string learnt = answer.region;
+    if (learnt.empty()) learnt = ProbeBucketRegion(call.bucket, region);
+    // The same region again (a 400 that was not about regions) would fail the same way; a 307
+    // in the same region is DNS still settling and worth its one retry.
+    if (learnt.empty() || (learnt == region && !answer.temporary)) return result;
+    regions_.Put(call.bucket, learnt);
+    return ExecuteIn(call, learnt, nullptr, nullptr);
+  }
+
+  // HeadBucket answers carry x-amz-bucket-region whatever their status (200, 301, 400, 403).
+  std::string ProbeBucketRegion(const std::string& bucket, const std::string& region) {
+    Call probe;
+    probe.operation = "HeadBucket";
+    probe.method = "HEAD";
+    probe.bucket = bucket;
+    if (!config_.request_payer.empty()) {
+      probe.headers.Set("x-amz-request-payer", config_.request_payer);
+    }
+    std::string seen;
+    (void)ExecuteIn(probe, region, nullptr, &seen);
+    return seen;
+  }
+
+  // One call (with retries) signed for and addressed to `region`. Classifies a failure's answer
+  // into *answer and copies the last answer's x-amz-bucket-region into *bucket_region.
+  Result<HttpResponse> ExecuteIn(Call& call, const std::string& region,
+                                 internal::RegionAnswer* answer, std::string* bucket_region) {
     std::function<Result<HttpResponse>()> attempt = [&]() -> Result<HttpResponse> {
       if (call.body.has_reader() && call.body.rewind && !call.body.rewind()) {
         return Status::Internal("cannot rewind the request body for a retry");
       }
       HttpRequest req;
       req.method = call.method;
-      req.url = BuildObjectUrl(config_, call.bucket, call.key, call.query);
+      req.url = BuildObjectUrl(config_, region, call.bucket, call.key, call.query);
       req.headers = call.headers;
       // The body moves into the request for this attempt and back afterwards (no copies of
       // large uploads).
@@ -342,7 +385,7 @@ class HttpS3Client : public S3Client {
       // any transport, before they are signed.
       Status signed_ok = CheckRequestSendable(req);
       if (signed_ok.ok()) {
-        signed_ok = Sign(req, call.payload_hash);
+        signed_ok = Sign(req, region, call.payload_hash);
       } else {
         signed_ok = signed_ok.WithContext(call.operation + " " + call.resource());
       }
@@ -351,11 +394,16 @@ class HttpS3Client : public S3Client {
       call.body = std::move(req.body);
       if (!signed_ok.ok()) return signed_ok;
       if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
+      if (bucket_region) *bucket_region = resp->headers.Get("x-amz-bucket-region");
       if (resp->status >= 300 || (call.error_in_ok_body && ParseErrorBody(resp->body))) {
+        if (answer && resp->status >= 300) {
+          *answer = internal::ClassifyRegionAnswer(*resp, call.operation);
+        }
         Status err = ErrorFromResponse(*resp, call.operation, call.resource());
         if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);
         return err;
       }
+      if (answer) *answer = {};
       return resp;
     };
     return WithRetries<HttpResponse>(config_.retry, call.idempotent, clock_, &Uniform01, attempt);
@@ -370,7 +418,7 @@ class HttpS3Client : public S3Client {
     return Status(err.code(), err.message(), copy);
   }
 
-  Status Sign(HttpRequest& req, std::string& payload_hash) {
+  Status Sign(HttpRequest& req, const std::string& region, std::string& payload_hash) {
     if (!credentials_) return Status::Ok();  // --no-sign-request
     THAW_ASSIGN_OR_RETURN(Credentials creds, credentials_->Get());
     if (payload_hash.empty()) {
@@ -382,7 +430,7 @@ class HttpS3Client : public S3Client {
       }
     }
     SigningParams params;
-    params.region = config_.region;
+    params.region = region;
     params.service = "s3";
     params.time = clock_.Now();
     params.s3_dialect = true;
@@ -394,6 +442,7 @@ class HttpS3Client : public S3Client {
   std::shared_ptr<CredentialsProvider> credentials_;
   Clock& clock_;
   std::shared_ptr<HttpTransport> transport_;
+  internal::BucketRegionCache regions_;  // regions learnt from wrong-region answers
 };
 
 }  // namespace

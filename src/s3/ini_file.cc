@@ -213,7 +213,18 @@ Result<std::optional<Section>> ReadSection(const std::string& path, bool config_
     auto it = file->sections.find(profile);
     if (it != file->sections.end()) section = &it->second;
   }
-  return section == nullptr ? std::optional<Section>() : std::optional<Section>(*section);
+  if (section == nullptr) return std::optional<Section>();
+  Section out = *section;
+  // `services = NAME` names a [services NAME] section of the same file whose nested entries
+  // (s3 = / endpoint_url = URL) configure one service each; they reach the profile's settings
+  // as "services:s3.endpoint_url" (see s3/endpoints.h).
+  if (auto it = out.find("services"); config_file && it != out.end()) {
+    auto services = file->sections.find("services " + std::string(Trim(it->second)));
+    if (services != file->sections.end()) {
+      for (const auto& [k, v] : services->second) out["services:" + k] = v;
+    }
+  }
+  return std::optional<Section>(std::move(out));
 }
 
 }  // namespace

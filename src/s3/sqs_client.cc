@@ -181,10 +181,7 @@ class HttpSqsClient : public SqsClient {
         clock_(clock),
         transport_(transport ? std::move(transport) : MakeCurlTransport(config_.transport)) {
     endpoint_ = config_.endpoint_url;
-    if (endpoint_.empty()) {
-      endpoint_ = "https://sqs." + config_.region + ".amazonaws.com";
-      if (StartsWith(config_.region, "cn-")) endpoint_ += ".cn";
-    }
+    if (endpoint_.empty()) endpoint_ = AwsEndpointUrl("sqs", config_.region, config_.variant);
     while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
     endpoint_ += "/";
   }
@@ -417,14 +414,6 @@ std::unique_ptr<SqsClient> MakeSqsClient(const SqsConfig& config,
 std::string SqsErrorCode(const Status& s) {
   const auto* d = GetS3Error(s);
   return d ? d->code : "";
-}
-
-std::string ResolveSqsEndpoint(const std::string& explicit_url, const EnvLookup& env) {
-  if (!explicit_url.empty()) return explicit_url;
-  for (const char* name : {"AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"}) {
-    if (auto v = env(name); v && !v->empty()) return *v;
-  }
-  return "";
 }
 
 std::string RegionFromQueueUrl(const std::string& queue_url) {

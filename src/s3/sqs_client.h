@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "s3/credentials.h"
+#include "s3/endpoints.h"
 #include "s3/http.h"
 #include "s3/retry.h"
 
@@ -44,6 +45,7 @@ struct SqsConfig {
   std::string region = "us-east-1";
   // Empty: AWS (https://sqs.REGION.amazonaws.com). Else e.g. http://127.0.0.1:5000 (moto).
   std::string endpoint_url;
+  EndpointVariant variant;  // FIPS / dual-stack host names when endpoint_url is empty
   TransportOptions transport;
   RetryPolicy retry;
 };
@@ -158,10 +160,6 @@ std::unique_ptr<SqsClient> MakeSqsClient(const SqsConfig& config,
 
 // SQS's short error code of `s` ("" when none), e.g. "QueueDoesNotExist".
 std::string SqsErrorCode(const Status& s);
-
-// The endpoint for SQS: `explicit_url` (--sqs-endpoint-url), else AWS_ENDPOINT_URL_SQS, else
-// AWS_ENDPOINT_URL, else "" (AWS's endpoint for the region).
-std::string ResolveSqsEndpoint(const std::string& explicit_url, const EnvLookup& env);
 
 // The region in an AWS queue URL (https://sqs.eu-west-1.amazonaws.com/123/q -> "eu-west-1");
 // "" for other hosts (moto, localstack) and the legacy queue.amazonaws.com.

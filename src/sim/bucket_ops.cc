@@ -80,8 +80,15 @@ Result<Response> Service::ListBuckets(Call&) {
 Result<Response> Service::CreateBucket(Call& call) {
   const std::string& name = call.route.bucket;
   if (!ValidBucketName(name)) return S3Err("InvalidBucketName");
-  Status s = store_.CreateBucket({name, region_, clock_.Now()});
-  if (s.code() == StatusCode::kAlreadyExists) return S3Err("BucketAlreadyOwnedByYou");
+  THAW_ASSIGN_OR_RETURN(std::string region, CreateBucketRegion(call));
+  Status s = store_.CreateBucket({name, region, clock_.Now()});
+  if (s.code() == StatusCode::kAlreadyExists) {
+    // S3's legacy answer in N. Virginia: re-creating your own bucket there succeeds.
+    if (region != "us-east-1" || BucketRegion(name) != "us-east-1") {
+      return S3Err("BucketAlreadyOwnedByYou");
+    }
+    s = Status::Ok();
+  }
   THAW_RETURN_IF_ERROR(s);
   Response r;
   r.headers.Set("Location", "/" + name);
@@ -91,7 +98,7 @@ Result<Response> Service::CreateBucket(Call& call) {
 Result<Response> Service::HeadBucket(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   Response r;
-  r.headers.Set("x-amz-bucket-region", region_);
+  r.headers.Set("x-amz-bucket-region", BucketRegion(call.route.bucket));
   return r;
 }
 
@@ -100,6 +107,7 @@ Result<Response> Service::DeleteBucket(Call& call) {
   if (s.IsNotFound()) return S3Err("NoSuchBucket");
   if (s.IsFailedPrecondition()) return S3Err("BucketNotEmpty");
   THAW_RETURN_IF_ERROR(s);
+  ForgetRequestPayment(call.route.bucket);
   Response r;
   r.status = 204;
   return r;
@@ -107,11 +115,12 @@ Result<Response> Service::DeleteBucket(Call& call) {
 
 Result<Response> Service::GetBucketLocation(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
+  std::string region = BucketRegion(call.route.bucket);
   XmlWriter w;
   // us-east-1 is reported as an empty LocationConstraint, as S3 does.
   w.Open("LocationConstraint", true);
   std::string body =
-      w.Finish() + XmlEscape(region_ == "us-east-1" ? "" : region_) + "</LocationConstraint>";
+      w.Finish() + XmlEscape(region == "us-east-1" ? "" : region) + "</LocationConstraint>";
   return XmlResponse(body);
 }
 

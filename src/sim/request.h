@@ -60,6 +60,7 @@ struct Route {
   std::string op;
   std::string bucket;
   std::string key;
+  bool virtual_hosted = false;  // the bucket came from the Host header (BUCKET.localhost)
 };
 
 }  // namespace thaw::sim

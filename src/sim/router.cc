@@ -42,6 +42,7 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
   if (!virtual_host_suffix.empty() && EndsWith(host, suffix) && host.size() > suffix.size()) {
     r.bucket = host.substr(0, host.size() - suffix.size());
     r.key = std::string(p);
+    r.virtual_hosted = true;
   } else {
     size_t slash = p.find('/');
     r.bucket = std::string(p.substr(0, slash));
@@ -64,6 +65,15 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
         r.op = "GetBucketLifecycleConfiguration";
       else if (m == "DELETE")
         r.op = "DeleteBucketLifecycle";
+      else
+        return bad_method();
+      return r;
+    }
+    if (req.HasQuery("requestPayment")) {
+      if (m == "PUT")
+        r.op = "PutBucketRequestPayment";
+      else if (m == "GET")
+        r.op = "GetBucketRequestPayment";
       else
         return bad_method();
       return r;

@@ -81,6 +81,15 @@ const std::map<std::string, CodeInfo>& Codes() {
        {400, "The provided 'x-amz-content-sha256' header does not match what was computed."}},
       {"AuthorizationHeaderMalformed", {400, "The authorization header is malformed."}},
       {"AuthorizationQueryParametersError", {400, "Query-string authentication is malformed."}},
+      {"PermanentRedirect",
+       {301,
+        "The bucket you are attempting to access must be addressed using the specified endpoint. "
+        "Please send all future requests to this endpoint."}},
+      {"IllegalLocationConstraintException",
+       {400,
+        "The unspecified location constraint is incompatible for the region specific endpoint "
+        "this request was sent to."}},
+      {"InvalidLocationConstraint", {400, "The specified location-constraint is not valid"}},
       {"InvalidObjectName", {400, "The specified object name is not valid."}},
       {"InvalidURI", {400, "Couldn't parse the specified URI."}},
       {"KeyTooLongError", {400, "Your key is too long"}},
@@ -118,6 +127,13 @@ Status S3ErrWithStatus(int http_status, const std::string& code, std::string mes
   e->http_status = http_status;
   std::string text = s.message();
   return Status(s.code(), std::move(text), std::move(e));
+}
+
+Status WithErrorHeader(const Status& s, const std::string& name, const std::string& value) {
+  auto e = std::make_shared<S3Error>(ToS3Error(s));
+  e->headers.emplace_back(name, value);
+  std::string text = s.message();
+  return Status(s.ok() ? StatusCode::kFailedPrecondition : s.code(), std::move(text), std::move(e));
 }
 
 S3Error ToS3Error(const Status& s) {

@@ -21,6 +21,8 @@ class S3Error : public StatusDetail {
   std::string message;
   // Extra elements of the error body, e.g. {"StorageClass", "GLACIER"}, in order.
   std::vector<std::pair<std::string, std::string>> extra;
+  // Response headers that come with the error (e.g. x-amz-bucket-region on a redirect).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // The HTTP status S3 uses for `code` (500 for codes it does not know).
@@ -31,6 +33,9 @@ Status S3Err(const std::string& code, std::string message = "",
              std::vector<std::pair<std::string, std::string>> extra = {});
 // Same with an explicit HTTP status (for codes whose status depends on context).
 Status S3ErrWithStatus(int http_status, const std::string& code, std::string message = "");
+
+// A copy of the S3 error `s` that also sends header `name: value`.
+Status WithErrorHeader(const Status& s, const std::string& name, const std::string& value);
 
 // The S3Error of `s`, or an InternalError built from its message.
 S3Error ToS3Error(const Status& s);

@@ -118,11 +118,13 @@ std::unique_ptr<Call> Service::Begin(Request req) {
                               : S3Err(call->faults.error, "Injected fault (thaw sim --faults)");
     }
   }
+  if (s.ok()) s = CheckBucketRegion(*call);
   if (s.ok()) {
     auto auth = auth_.Verify(call->req);
     if (auth.ok()) call->auth = *auth;
     s = auth.status();
   }
+  if (s.ok()) s = CheckRequestPayer(*call);
   if (s.ok() && StreamsBody(call->route.op)) {
     auto spec = UploadSpecFromHeaders(call->req.headers, store_.NewTempPath());
     if (spec.ok()) {
@@ -261,6 +263,13 @@ Response Service::ErrorResponse(const Call& call, const Status& status) {
   resp.headers.Set("x-amz-id-2", call.request_id);
   resp.error_code = e.code;
   resp.error_message = e.message;
+  for (const auto& [name, value] : e.headers) resp.headers.Set(name, value);
+  // HeadBucket tells the bucket's region even when it refuses (403, 400, 301), as S3 does.
+  if (call.route.op == "HeadBucket" && !resp.headers.Has("x-amz-bucket-region")) {
+    if (std::string region = BucketRegion(call.route.bucket); !region.empty()) {
+      resp.headers.Set("x-amz-bucket-region", region);
+    }
+  }
   if (call.req.method == "HEAD") {
     resp.head = true;  // HEAD errors carry no body
     resp.headers.Set("Content-Length", "0");
@@ -282,6 +291,8 @@ Result<Response> Service::Dispatch(Call& call) {
   if (op == "HeadBucket") return HeadBucket(call);
   if (op == "DeleteBucket") return DeleteBucket(call);
   if (op == "GetBucketLocation") return GetBucketLocation(call);
+  if (op == "PutBucketRequestPayment") return PutBucketRequestPayment(call);
+  if (op == "GetBucketRequestPayment") return GetBucketRequestPayment(call);
   if (op == "GetBucketVersioning") {
     THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
     Response r;

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,21 @@ class Service {
   // restore_ops.cc
   Result<Response> RestoreObject(Call& call);
 
+  // region_check.cc: S3's answers to a request signed for another region than its bucket's,
+  // and the region a CreateBucket asks for.
+  Status CheckBucketRegion(const Call& call);
+  Result<std::string> CreateBucketRegion(const Call& call);
+  // The bucket's region, "" when there is no such bucket.
+  std::string BucketRegion(const std::string& bucket);
+
+  // request_payment.cc: requester-pays buckets (PUT/GET ?requestPayment). The sim has one
+  // identity, so every caller is treated as someone else's: a request to a requester-pays
+  // bucket without x-amz-request-payer: requester is 403 AccessDenied.
+  Result<Response> PutBucketRequestPayment(Call& call);
+  Result<Response> GetBucketRequestPayment(Call& call);
+  Status CheckRequestPayer(const Call& call);
+  void ForgetRequestPayment(const std::string& bucket);
+
   // lifecycle_ops.cc
   Result<Response> PutBucketLifecycle(Call& call);
   Result<Response> GetBucketLifecycle(Call& call);
@@ -137,6 +153,9 @@ class Service {
   std::mutex lifecycle_mu_;
   std::map<std::string, std::shared_ptr<const std::vector<LifecycleRule>>> lifecycles_;
   std::atomic<bool> any_lifecycle_{false};
+  // Requester-pays buckets (in memory: a restarted sim forgets them).
+  std::mutex payer_mu_;
+  std::set<std::string> requester_pays_;  // guarded by payer_mu_
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.

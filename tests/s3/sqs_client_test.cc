@@ -285,13 +285,15 @@ TEST(SqsEndpoint, ExplicitThenServiceVariableThenGeneric) {
       return it->second;
     };
   };
-  EXPECT_EQ(ResolveSqsEndpoint("http://a", env({{"AWS_ENDPOINT_URL_SQS", "http://b"}})),
-            "http://a");
-  EXPECT_EQ(ResolveSqsEndpoint(
-                "", env({{"AWS_ENDPOINT_URL_SQS", "http://b"}, {"AWS_ENDPOINT_URL", "http://c"}})),
+  // The shared resolution of s3/endpoints.h, for SQS (no profile here).
+  auto sqs = [](const std::string& explicit_url, const EnvLookup& e) {
+    return *ConfiguredEndpointUrl("sqs", explicit_url, {}, e);
+  };
+  EXPECT_EQ(sqs("http://a", env({{"AWS_ENDPOINT_URL_SQS", "http://b"}})), "http://a");
+  EXPECT_EQ(sqs("", env({{"AWS_ENDPOINT_URL_SQS", "http://b"}, {"AWS_ENDPOINT_URL", "http://c"}})),
             "http://b");
-  EXPECT_EQ(ResolveSqsEndpoint("", env({{"AWS_ENDPOINT_URL", "http://c"}})), "http://c");
-  EXPECT_EQ(ResolveSqsEndpoint("", env({})), "");
+  EXPECT_EQ(sqs("", env({{"AWS_ENDPOINT_URL", "http://c"}})), "http://c");
+  EXPECT_EQ(sqs("", env({})), "");
 }
 
 TEST(SqsEndpoint, RegionFromQueueUrl) {

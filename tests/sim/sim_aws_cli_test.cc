@@ -188,6 +188,36 @@ TEST_P(SimAwsCli, AdditionalChecksumsPresignedUrlsAndWrongCredentials) {
   EXPECT_NE(out.find("InvalidAccessKeyId"), std::string::npos) << out;
 }
 
+// The CLI configured for us-east-1 reaches a bucket made in eu-west-1: the sim answers the
+// us-east-1 signature as S3 does and the CLI's redirect handling (botocore's, v1 and v2) learns
+// the region by itself.
+TEST_P(SimAwsCli, FindsABucketOfAnotherRegion) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  std::string aws = Aws(sim);
+  std::string out;
+  ASSERT_EQ(RunCommand(aws + "s3api create-bucket --bucket euro --region eu-west-1 "
+                             "--create-bucket-configuration LocationConstraint=eu-west-1 2>&1",
+                       &out),
+            0)
+      << out;
+  ASSERT_EQ(RunCommand(aws + "s3api get-bucket-location --bucket euro --output text", &out), 0);
+  EXPECT_EQ(out, "eu-west-1\n");
+  std::string file = dir.path() + "/f.txt";
+  ASSERT_EQ(RunCommand("echo hello-eu > " + file), 0);
+  ASSERT_EQ(RunCommand(aws + "s3 cp --only-show-errors " + file + " s3://euro/f.txt 2>&1", &out), 0)
+      << out;
+  ASSERT_EQ(RunCommand(aws + "s3 ls s3://euro/ 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("f.txt"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(aws + "s3 cp s3://euro/f.txt - 2>&1", &out), 0) << out;
+  EXPECT_EQ(out, "hello-eu\n");
+  // No LocationConstraint from eu-west-1: S3's IllegalLocationConstraintException.
+  EXPECT_NE(RunCommand(aws + "s3api create-bucket --bucket euro2 --region eu-west-1 2>&1", &out),
+            0);
+  EXPECT_NE(out.find("IllegalLocationConstraintException"), std::string::npos) << out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, SimAwsCli, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return "v" + std::to_string(info.param);
