@@ -450,7 +450,7 @@ TEST(RefreshingProvider, ManyThreadsDuringARefreshCauseOneFetchAndNeverAnExpired
   auto p = MakeRefreshingProvider(std::move(inner), clock, seconds(300));
   ASSERT_EQ(p->Get()->access_key_id, "KEY1");
   counting->delay = std::chrono::milliseconds(100);  // a slow STS
-  clock.Advance(minutes(56));                         // inside the margin
+  clock.Advance(minutes(56));                        // inside the margin
   std::vector<std::thread> threads;
   std::atomic<int> ok{0}, expired{0};
   for (int t = 0; t < 16; ++t) {
