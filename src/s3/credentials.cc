@@ -134,6 +134,8 @@ class RefreshingProvider : public CredentialsProvider {
   // After a failed refresh, or when fetched credentials are already inside the margin, wait this
   // long before asking again (a failing metadata service is not asked on every request).
   static constexpr std::chrono::seconds kRetryInterval{10};
+  // The shortest time between two fetches of credentials that were fetched fine.
+  static constexpr std::chrono::milliseconds kMinRefreshInterval{100};
 
   static bool Expired(const Credentials& c, Clock::TimePoint now) {
     return c.expiration && *c.expiration <= now;
@@ -151,9 +153,13 @@ class RefreshingProvider : public CredentialsProvider {
     if (!c.expiration) return Clock::TimePoint::max();
     Clock::TimePoint at = *c.expiration - margin_;
     if (at > now) return at;
-    // Shorter-lived than the margin: refresh halfway to expiry, but not in a tight loop.
+    // Shorter-lived than the margin (a role session of 15 minutes under a 20-minute margin, or
+    // the sim's STS at --time-scale): refresh halfway to expiry, so that readers keep signing
+    // with live credentials while one thread fetches. Never later than the expiry itself (that
+    // would sign requests with dead credentials), and not in a tight loop for credentials that
+    // come back already (nearly) expired.
     Clock::Duration half = (*c.expiration - now) / 2;
-    return now + std::max<Clock::Duration>(half, kRetryInterval);
+    return now + std::max<Clock::Duration>(half, kMinRefreshInterval);
   }
 
   // Called with fetch_mu_ held.

@@ -5,8 +5,9 @@
 //      (~/.aws/credentials then ~/.aws/config; AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), in
 //      botocore's order: role_arn with source_profile / credential_source (STS AssumeRole),
 //      web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or the profile's
-//      web_identity_token_file + role_arn: STS AssumeRoleWithWebIdentity), static keys of the
-//      credentials file, credential_process, static keys of the config file
+//      web_identity_token_file + role_arn: STS AssumeRoleWithWebIdentity), IAM Identity Center
+//      (the token `aws sso login` cached, then the SSO portal's GetRoleCredentials), static keys
+//      of the credentials file, credential_process, static keys of the config file
 //      (credentials_profile.cc)
 //   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2, or
 //      AWS_CONTAINER_CREDENTIALS_FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN or
@@ -19,7 +20,7 @@
 // As in botocore, a source is consulted only when its trigger is there (AWS_ACCESS_KEY_ID, a
 // profile's aws_access_key_id, a container variable, an answering IMDS); a triggered source that
 // is incomplete or broken is an error, never a reason to fall through to another identity. So is
-// a profile that asks for a way of getting credentials thaw does not implement (SSO, aws login):
+// a profile that asks for a way of getting credentials thaw does not implement (aws login):
 // kUnimplemented, naming the key.
 //
 // Secrets never leave this module except into the signer: Credentials has no operator<< and
@@ -110,7 +111,7 @@ struct CredentialsOptions {
 // call STS; credential_source Ec2InstanceMetadata / EcsContainer call the metadata endpoints;
 // credential_process runs a program. Pointers are borrowed and must outlive the provider.
 struct ProfileProviderOptions {
-  HttpTransport* sts_http = nullptr;       // nullptr: STS-based profiles are kUnimplemented
+  HttpTransport* sts_http = nullptr;       // STS and SSO portal; nullptr: those are kUnimplemented
   HttpTransport* metadata_http = nullptr;  // nullptr: sts_http
   Clock* clock = nullptr;                  // nullptr: Clock::Real()
   std::string region;                      // as CredentialsOptions::region

@@ -6,7 +6,9 @@
 //   2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE / AWS_ROLE_ARN / AWS_ROLE_SESSION_NAME (unless
 //      the profile was named with --profile) or the profile's web_identity_token_file /
 //      role_arn / role_session_name: AssumeRoleWithWebIdentity, the token re-read every time;
-//   3. SSO (sso_session, sso_start_url): not supported, an error naming the key;
+//   3. IAM Identity Center (sso_account_id / sso_role_name, with sso_session or the legacy
+//      sso_start_url): the token `aws sso login` cached, then the portal's GetRoleCredentials
+//      (credentials_sso.cc);
 //   4. static keys of the credentials file;
 //   5. credential_process;
 //   6. static keys of the config file.
@@ -82,10 +84,9 @@ class ProfileProvider : public CredentialsProvider {
     if (role && !(as_source && has_static)) return AssumeRole(src, merged, chain);
     THAW_ASSIGN_OR_RETURN(std::optional<Credentials> web, WebIdentity(name, merged, disable_env));
     if (web) return *web;
-    for (const char* key : {"sso_session", "sso_start_url"}) {
-      if (merged.count(key) != 0)
-        return Unsupported(name, std::string(key) + " (IAM Identity Center)");
-    }
+    THAW_ASSIGN_OR_RETURN(std::optional<internal::SsoProfile> sso,
+                          internal::LoadSsoProfile(name, merged, src.config_path));
+    if (sso) return Sso(*sso);
     if (HasKeyId(src.credentials)) return FromSection(name, *src.credentials, src.credentials_path);
     if (merged.count("login_session") != 0) return Unsupported(name, "login_session (aws login)");
     std::string process = Value(merged, "credential_process");
@@ -240,6 +241,16 @@ class ProfileProvider : public CredentialsProvider {
     return internal::ResolveStsEndpoint(region, top_, env_);
   }
 
+  // --- IAM Identity Center --------------------------------------------------------------------
+
+  Result<Credentials> Sso(const internal::SsoProfile& sso) {
+    if (options_.sts_http == nullptr) {
+      return Status::Unimplemented("profile '" + sso.profile +
+                                   "' (IAM Identity Center): no transport for the SSO portal");
+    }
+    return internal::SsoGetRoleCredentials(*options_.sts_http, clock_, sso, env_);
+  }
+
   // --- Web identity ----------------------------------------------------------------------------
 
   std::string Setting(const Section& merged, const char* env_name, const char* key,
@@ -281,7 +292,7 @@ class ProfileProvider : public CredentialsProvider {
       return Status::Unimplemented(where + ": no transport for STS");
     THAW_ASSIGN_OR_RETURN(internal::StsEndpoint endpoint, Endpoint());
     Result<Credentials> creds =
-        internal::StsAssumeRoleWithWebIdentity(*options_.sts_http, endpoint, params, token);
+        internal::StsAssumeRoleWithWebIdentity(*options_.sts_http, endpoint, clock_, params, token);
     if (!creds.ok()) return creds.status().WithContext(where);
     return std::optional<Credentials>(*std::move(creds));
   }

@@ -3,13 +3,17 @@
 // STS's Query API (form-encoded POST, XML answer), and where STS is.
 //
 // Error messages name the role and STS's error code and message; never a credential or token.
+#include <spdlog/spdlog.h>
+
 #include <pugixml.hpp>
+#include <random>
 
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "s3/endpoints.h"
 #include "s3/internal/credential_sources.h"
 #include "s3/internal/shared_config.h"
+#include "s3/retry.h"
 #include "s3/sigv4.h"
 
 namespace thaw::s3::internal {
@@ -98,6 +102,19 @@ HttpRequest FormPost(const StsEndpoint& endpoint,
   return req;
 }
 
+// Worth another attempt: the call never got an answer, or the answer says "later".
+bool Retryable(const Result<HttpResponse>& resp) {
+  if (!resp.ok()) return resp.status().detail_as<HttpErrorDetail>() != nullptr;
+  if (resp->status >= 500 || resp->status == 429) return true;
+  if (resp->status != 400) return false;
+  for (const char* code : {"<Code>Throttling</Code>", "<Code>ThrottlingException</Code>",
+                           "<Code>RequestLimitExceeded</Code>",
+                           "<Code>IDPCommunicationError</Code>", "TooManyRequestsException"}) {
+    if (resp->body.find(code) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::vector<std::pair<std::string, std::string>> CommonParams(const char* action,
                                                               const AssumeRoleParams& p) {
   std::vector<std::pair<std::string, std::string>> params = {{"Action", action},
@@ -140,33 +157,52 @@ std::string DefaultSessionName(Clock& clock) {
   return "thaw-session-" + std::to_string(secs.count());
 }
 
+Result<HttpResponse> SendWithRetries(HttpTransport& http, Clock& clock,
+                                     const std::function<Result<HttpRequest>()>& make) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto uniform = [] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); };
+  RetryPolicy policy;
+  for (int attempt = 1;; ++attempt) {
+    Result<HttpRequest> req = make();
+    if (!req.ok()) return req.status();
+    Result<HttpResponse> resp = http.Send(*req);
+    if (attempt >= policy.max_attempts || !Retryable(resp)) return resp;
+    spdlog::debug("credentials: {} answered {}; retrying", req->url.substr(0, req->url.find('?')),
+                  resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.status().message());
+    clock.SleepFor(BackoffDelay(policy, attempt, uniform));
+  }
+}
+
 Result<Credentials> StsAssumeRole(HttpTransport& http, const StsEndpoint& endpoint, Clock& clock,
                                   const Credentials& source_credentials,
                                   const AssumeRoleParams& params) {
   std::string what = "AssumeRole of " + params.role_arn;
   auto form = CommonParams("AssumeRole", params);
   if (!params.external_id.empty()) form.emplace_back("ExternalId", params.external_id);
-  HttpRequest req = FormPost(endpoint, form);
-  SigningParams sp;
-  sp.region = endpoint.signing_region;
-  sp.service = "sts";
-  sp.time = clock.Now();
-  sp.s3_dialect = false;
-  sp.add_content_sha256_header = false;
-  THAW_RETURN_IF_ERROR(SignRequest(req, source_credentials, sp));
-  Result<HttpResponse> resp = http.Send(req);
+  Result<HttpResponse> resp = SendWithRetries(http, clock, [&]() -> Result<HttpRequest> {
+    HttpRequest req = FormPost(endpoint, form);
+    SigningParams sp;
+    sp.region = endpoint.signing_region;
+    sp.service = "sts";
+    sp.time = clock.Now();
+    sp.s3_dialect = false;
+    sp.add_content_sha256_header = false;
+    THAW_RETURN_IF_ERROR(SignRequest(req, source_credentials, sp));
+    return req;
+  });
   if (!resp.ok()) return resp.status().WithContext(what + " at " + endpoint.url);
   if (resp->status != 200) return StsError(*resp, what);
   return ParseStsCredentials(*resp, "AssumeRole", what, params.source);
 }
 
 Result<Credentials> StsAssumeRoleWithWebIdentity(HttpTransport& http, const StsEndpoint& endpoint,
-                                                 const AssumeRoleParams& params,
+                                                 Clock& clock, const AssumeRoleParams& params,
                                                  const std::string& web_identity_token) {
   std::string what = "AssumeRoleWithWebIdentity of " + params.role_arn;
   auto form = CommonParams("AssumeRoleWithWebIdentity", params);
   form.emplace_back("WebIdentityToken", web_identity_token);
-  Result<HttpResponse> resp = http.Send(FormPost(endpoint, form));
+  Result<HttpResponse> resp = SendWithRetries(
+      http, clock, [&]() -> Result<HttpRequest> { return FormPost(endpoint, form); });
   if (!resp.ok()) return resp.status().WithContext(what + " at " + endpoint.url);
   if (resp->status != 200) return StsError(*resp, what);
   return ParseStsCredentials(*resp, "AssumeRoleWithWebIdentity", what, params.source);

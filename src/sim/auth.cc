@@ -15,6 +15,7 @@
 #include "s3/sigv4.h"
 #include "sim/checksums.h"
 #include "sim/s3_error.h"
+#include "sim/sts_sessions.h"
 
 namespace thaw::sim {
 namespace {
@@ -125,14 +126,30 @@ std::string HmacSha1Base64(const std::string& key, const std::string& data) {
 
 }  // namespace
 
-Authenticator::Authenticator(AuthOptions options, Clock& clock)
-    : options_(std::move(options)), clock_(clock) {}
+Authenticator::Authenticator(AuthOptions options, Clock& clock, const StsSessions* sessions)
+    : options_(std::move(options)), clock_(clock), sessions_(sessions) {}
 
-Result<AuthResult> Authenticator::Verify(const Request& req) const {
+Result<std::string> Authenticator::SecretFor(const std::string& access_key,
+                                             const std::string& token) const {
+  if (sessions_ != nullptr) {
+    if (std::optional<StsSession> s = sessions_->Find(access_key)) {
+      // Without its token a temporary key is unknown to S3; with another one, invalid.
+      if (token.empty()) return S3Err("InvalidAccessKeyId");
+      if (!ConstantTimeEquals(token, s->session_token)) return S3Err("InvalidToken");
+      if (sessions_->Expired(*s)) return S3Err("ExpiredToken");
+      return s->secret_key;
+    }
+  }
+  if (!token.empty()) return S3Err("InvalidToken");
+  if (access_key != options_.access_key) return S3Err("InvalidAccessKeyId");
+  return options_.secret_key;
+}
+
+Result<AuthResult> Authenticator::Verify(const Request& req, const std::string* signed_body) const {
   if (options_.anonymous) return AuthResult{};
   if (const std::string* authz = req.headers.Find("Authorization")) {
     if (StartsWith(Trim(*authz), "AWS ")) return VerifySigV2Header(req, *authz);
-    return VerifyHeader(req, *authz);
+    return VerifyHeader(req, *authz, signed_body);
   }
   if (req.HasQuery("AWSAccessKeyId") && req.HasQuery("Signature")) return VerifySigV2Query(req);
   if (req.HasQuery("X-Amz-Signature") || req.HasQuery("X-Amz-Credential")) {
@@ -141,7 +158,8 @@ Result<AuthResult> Authenticator::Verify(const Request& req) const {
   return S3Err("AccessDenied", "Anonymous access is not allowed (start thaw sim with --anonymous)");
 }
 
-Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::string& authz) const {
+Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::string& authz,
+                                               const std::string* signed_body) const {
   std::string_view a = Trim(authz);
   if (!StartsWith(a, kAlgorithm)) {
     return S3Err("AuthorizationHeaderMalformed", "only AWS4-HMAC-SHA256 is supported");
@@ -164,7 +182,8 @@ Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::st
   if (!cred || signed_headers.empty() || signature.empty()) {
     return S3Err("AuthorizationHeaderMalformed");
   }
-  if (cred->access_key != options_.access_key) return S3Err("InvalidAccessKeyId");
+  THAW_ASSIGN_OR_RETURN(std::string secret,
+                        SecretFor(cred->access_key, req.headers.Get("x-amz-security-token")));
   std::string amz_date = req.headers.Get("x-amz-date");
   std::optional<Clock::TimePoint> t =
       amz_date.empty() ? ParseHttpDate(req.headers.Get("Date")) : ParseIso8601(amz_date);
@@ -174,19 +193,21 @@ Result<AuthResult> Authenticator::VerifyHeader(const Request& req, const std::st
   if (*t > now + kMaxSkew || *t < now - kMaxSkew) return S3Err("RequestTimeTooSkewed");
   if (amz_date.empty()) amz_date = FormatAmzDate(*t);
   std::string payload = req.headers.Get("x-amz-content-sha256");
-  if (payload.empty()) payload = std::string(s3::kUnsignedPayload);
+  if (payload.empty()) {
+    payload = signed_body ? s3::Sha256Hex(*signed_body) : std::string(s3::kUnsignedPayload);
+  }
   std::vector<std::string> names = Split(signed_headers, ';');
   std::string canonical =
       s3::CanonicalRequest(req.method, req.target, req.headers, names, payload, true);
   std::string key;
-  std::string expected = Signature(options_.secret_key, *cred, amz_date, canonical, &key);
+  std::string expected = Signature(secret, *cred, amz_date, canonical, &key);
   if (!ConstantTimeEquals(expected, signature) && !req.headers.Has("x-amz-content-sha256") &&
       req.headers.Get("Content-Length").empty() && !req.headers.Has("Transfer-Encoding")) {
     // Generic SigV4 signers (curl --aws-sigv4 before 8.x) send no x-amz-content-sha256 and sign
     // the hash of the (empty) body: accept that for requests without a body.
     canonical =
         s3::CanonicalRequest(req.method, req.target, req.headers, names, s3::Sha256Hex(""), true);
-    expected = Signature(options_.secret_key, *cred, amz_date, canonical, &key);
+    expected = Signature(secret, *cred, amz_date, canonical, &key);
   }
   if (!ConstantTimeEquals(expected, signature)) return S3Err("SignatureDoesNotMatch");
   AuthResult r;
@@ -210,7 +231,8 @@ Result<AuthResult> Authenticator::VerifyPresigned(const Request& req) const {
   if (!cred || !t || !expires || signature.empty() || signed_headers.empty()) {
     return S3Err("AuthorizationQueryParametersError");
   }
-  if (cred->access_key != options_.access_key) return S3Err("InvalidAccessKeyId");
+  THAW_ASSIGN_OR_RETURN(std::string secret,
+                        SecretFor(cred->access_key, req.Query("X-Amz-Security-Token")));
   auto now = clock_.Now();
   if (now > *t + std::chrono::seconds(*expires))
     return S3Err("AccessDenied", "Request has expired");
@@ -227,7 +249,7 @@ Result<AuthResult> Authenticator::VerifyPresigned(const Request& req) const {
   if (payload.empty()) payload = std::string(s3::kUnsignedPayload);
   std::string canonical = s3::CanonicalRequest(req.method, target, req.headers,
                                                Split(signed_headers, ';'), payload, true);
-  std::string expected = Signature(options_.secret_key, *cred, amz_date, canonical, nullptr);
+  std::string expected = Signature(secret, *cred, amz_date, canonical, nullptr);
   if (!ConstantTimeEquals(expected, signature)) return S3Err("SignatureDoesNotMatch");
   return AuthResult{cred->access_key, std::nullopt};
 }
@@ -243,7 +265,8 @@ Result<AuthResult> Authenticator::VerifySigV2Header(const Request& req,
   size_t colon = a.rfind(':');
   if (colon == std::string_view::npos) return S3Err("AuthorizationHeaderMalformed");
   std::string key(a.substr(0, colon)), signature(a.substr(colon + 1));
-  if (key != options_.access_key) return S3Err("InvalidAccessKeyId");
+  THAW_ASSIGN_OR_RETURN(std::string secret,
+                        SecretFor(key, req.headers.Get("x-amz-security-token")));
   std::string amz_date = req.headers.Get("x-amz-date");
   std::string date = req.headers.Get("Date");
   auto t = ParseHttpDate(amz_date.empty() ? date : amz_date);
@@ -252,7 +275,7 @@ Result<AuthResult> Authenticator::VerifySigV2Header(const Request& req,
   if (*t > now + kMaxSkew || *t < now - kMaxSkew) return S3Err("RequestTimeTooSkewed");
   // With x-amz-date the Date line is empty and x-amz-date is signed among the x-amz headers.
   std::string sts = SigV2StringToSign(req, amz_date.empty() ? date : "");
-  if (!ConstantTimeEquals(HmacSha1Base64(options_.secret_key, sts), signature)) {
+  if (!ConstantTimeEquals(HmacSha1Base64(secret, sts), signature)) {
     return S3Err("SignatureDoesNotMatch");
   }
   return AuthResult{key, std::nullopt};
@@ -262,11 +285,11 @@ Result<AuthResult> Authenticator::VerifySigV2Query(const Request& req) const {
   std::string key = req.Query("AWSAccessKeyId");
   auto expires = ParseInt64(req.Query("Expires"));
   if (!expires) return S3Err("AuthorizationQueryParametersError", "Expires must be a number");
-  if (key != options_.access_key) return S3Err("InvalidAccessKeyId");
+  THAW_ASSIGN_OR_RETURN(std::string secret, SecretFor(key, req.Query("x-amz-security-token")));
   auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch());
   if (now.count() > *expires) return S3Err("AccessDenied", "Request has expired");
   std::string sts = SigV2StringToSign(req, std::to_string(*expires));
-  if (!ConstantTimeEquals(HmacSha1Base64(options_.secret_key, sts), req.Query("Signature"))) {
+  if (!ConstantTimeEquals(HmacSha1Base64(secret, sts), req.Query("Signature"))) {
     return S3Err("SignatureDoesNotMatch");
   }
   return AuthResult{key, std::nullopt};

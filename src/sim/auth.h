@@ -7,6 +7,11 @@
 // presigned URL 403 AccessDenied, no credentials at all 403 AccessDenied. With `anonymous`
 // everything is accepted (signatures are not checked).
 //
+// Besides the one long-term key, the temporary credentials the sim's STS issued (StsSessions)
+// are accepted with their session token (x-amz-security-token) until they expire on the sim
+// clock: then 400 ExpiredToken. A session token the sim did not issue, or the wrong one for the
+// key, is 400 InvalidToken (S3's codes).
+//
 // Thread safety: immutable after construction; Verify may run on any thread.
 #pragma once
 
@@ -32,14 +37,23 @@ struct AuthResult {
   std::optional<ChunkSigningContext> chunk_signing;
 };
 
+class StsSessions;
+
 class Authenticator {
  public:
   // `clock` is real time: clients sign with their wall clock, not the sim's scaled one.
-  Authenticator(AuthOptions options, Clock& clock);
-  Result<AuthResult> Verify(const Request& req) const;
+  // `sessions` (may be null: long-term key only) must outlive the authenticator.
+  Authenticator(AuthOptions options, Clock& clock, const StsSessions* sessions = nullptr);
+  // `signed_body`: the request's body when the signer hashed it without saying so in
+  // x-amz-content-sha256 (every service but S3: the STS Query API).
+  Result<AuthResult> Verify(const Request& req, const std::string* signed_body = nullptr) const;
 
  private:
-  Result<AuthResult> VerifyHeader(const Request& req, const std::string& authorization) const;
+  // The secret of `access_key`, or the error AWS answers for it (unknown key, token missing,
+  // foreign or expired). `token` is the request's session token ("" when none).
+  Result<std::string> SecretFor(const std::string& access_key, const std::string& token) const;
+  Result<AuthResult> VerifyHeader(const Request& req, const std::string& authorization,
+                                  const std::string* signed_body) const;
   Result<AuthResult> VerifyPresigned(const Request& req) const;
   // SigV2 (HMAC-SHA1): `Authorization: AWS key:signature` and query-string auth
   // (AWSAccessKeyId, Signature, Expires), which botocore still uses by default for presigned
@@ -49,6 +63,7 @@ class Authenticator {
 
   AuthOptions options_;
   Clock& clock_;
+  const StsSessions* sessions_;
 };
 
 }  // namespace thaw::sim

@@ -51,6 +51,14 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
   const std::string& m = req.method;
   auto bad_method = [] { return S3Err("MethodNotAllowed"); };
   if (r.bucket.empty()) {
+    // The STS Query API on the same port (sts_ops.cc): a form POST (or a GET with Action=) to
+    // "/", which no S3 operation is.
+    bool form =
+        StartsWith(ToLower(req.headers.Get("Content-Type")), "application/x-www-form-urlencoded");
+    if ((m == "POST" && form) || (m == "GET" && req.HasQuery("Action"))) {
+      r.op = "STS";
+      return r;
+    }
     if (m == "GET")
       r.op = "ListBuckets";
     else

@@ -24,6 +24,7 @@ const std::map<std::string, CodeInfo>& Codes() {
       {"BucketNotEmpty", {409, "The bucket you tried to delete is not empty"}},
       {"EntityTooSmall",
        {400, "Your proposed upload is smaller than the minimum allowed object size."}},
+      {"ExpiredToken", {400, "The provided token has expired."}},
       {"GlacierExpeditedRetrievalNotAvailable",
        {503, "Glacier expedited retrievals are currently not available, please try again later"}},
       {"IncompleteBody",
@@ -44,6 +45,7 @@ const std::map<std::string, CodeInfo>& Codes() {
       {"InvalidRange", {416, "The requested range is not satisfiable"}},
       {"InvalidRequest", {400, "Invalid Request"}},
       {"InvalidStorageClass", {400, "The storage class you specified is not valid"}},
+      {"InvalidToken", {400, "The provided token is malformed or otherwise invalid."}},
       {"MalformedXML",
        {400,
         "The XML you provided was not well-formed or did not validate against our published "

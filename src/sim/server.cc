@@ -505,8 +505,11 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   ScaledClock clock(real, options.time_scale, saved ? std::max(*saved, real.Now()) : real.Now());
   FaultInjector faults;
   THAW_RETURN_IF_ERROR(faults.SetSpec(options.faults).WithContext("--faults"));
-  Authenticator auth({options.access_key, options.secret_key, options.anonymous}, real);
+  StsSessions sts(clock,
+                  options.account_id);  // the STS endpoint's credentials expire on the sim clock
+  Authenticator auth({options.access_key, options.secret_key, options.anonymous}, real, &sts);
   Service service(*store, clock, auth, faults, options.region);
+  service.SetSts(&sts);
   THAW_ASSIGN_OR_RETURN(double expedited, ParseExpeditedSetting(options.expedited));
   service.SetExpeditedUnavailableRate(expedited);
   THAW_RETURN_IF_ERROR(service.LoadLifecycles());

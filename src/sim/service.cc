@@ -119,7 +119,8 @@ std::unique_ptr<Call> Service::Begin(Request req) {
     }
   }
   if (s.ok()) s = CheckBucketRegion(*call);
-  if (s.ok()) {
+  // STS signs the form body without x-amz-content-sha256: verified once the body is in.
+  if (s.ok() && call->route.op != "STS") {
     auto auth = auth_.Verify(call->req);
     if (auth.ok()) call->auth = *auth;
     s = auth.status();
@@ -144,8 +145,10 @@ std::unique_ptr<Call> Service::Begin(Request req) {
 }
 
 Response Service::Finish(Call& call) {
+  // STS calls are no S3 data events: they stay out of the CloudTrail-style output.
+  bool s3_event = events_ && call.route.op != "Admin" && call.route.op != "STS";
   if (call.early) {
-    if (events_ && call.route.op != "Admin") PostApiCall(call, *call.early);
+    if (s3_event) PostApiCall(call, *call.early);
     return *call.early;
   }
   Result<Response> r = Status::Internal("unreachable");
@@ -179,7 +182,7 @@ Response Service::Finish(Call& call) {
   resp.head = resp.head || call.req.method == "HEAD";
   spdlog::debug("{} {} {}/{} -> {}", call.request_id, call.route.op, call.route.bucket,
                 call.route.key, resp.status);
-  if (events_ && call.route.op != "Admin") PostApiCall(call, resp);
+  if (s3_event) PostApiCall(call, resp);
   return resp;
 }
 
@@ -286,6 +289,7 @@ Response Service::ErrorResponse(const Call& call, const Status& status) {
 Result<Response> Service::Dispatch(Call& call) {
   const std::string& op = call.route.op;
   if (op == "Admin") return Admin(call);
+  if (op == "STS") return Sts(call);
   if (op == "ListBuckets") return ListBuckets(call);
   if (op == "CreateBucket") return CreateBucket(call);
   if (op == "HeadBucket") return HeadBucket(call);
@@ -333,6 +337,7 @@ Result<Response> Service::Dispatch(Call& call) {
 //   POST /_thaw/time?advance=D jumps the sim clock forward by D (90s, 48h, 30d)
 //   GET /_thaw/expedited       the probability that Expedited restores answer 503
 //   PUT /_thaw/expedited       body available | unavailable | rate in [0,1]
+//   GET /_thaw/sts             STS calls per action ("AssumeRole 3") and "sessions N" issued
 Result<Response> Service::Admin(Call& call) {
   Response r;
   r.headers.Set("Content-Type", "text/plain");
@@ -371,6 +376,15 @@ Result<Response> Service::Admin(Call& call) {
     }
     clock_.Advance(std::chrono::duration_cast<Clock::Duration>(*d));
     r.body = FormatIso8601(clock_.Now()) + " scale " + std::to_string(clock_.scale()) + "\n";
+    return r;
+  }
+  if (call.route.key == "sts" && m == "GET") {
+    // Calls per STS action and the sessions issued, e.g. to see a client refresh.
+    if (sts_ != nullptr) {
+      for (const auto& [action, n] : sts_->counts())
+        r.body += action + " " + std::to_string(n) + "\n";
+      r.body += "sessions " + std::to_string(sts_->size()) + "\n";
+    }
     return r;
   }
   if (call.route.key == "time" && m == "GET") {

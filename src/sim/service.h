@@ -27,6 +27,7 @@
 #include "sim/request.h"
 #include "sim/scaled_clock.h"
 #include "sim/store.h"
+#include "sim/sts_sessions.h"
 
 namespace thaw::sim {
 
@@ -62,6 +63,9 @@ class Service {
 
   // Where request records and restore events go (null: nowhere). Not owned.
   void SetEvents(EventWriter* events) { events_ = events; }
+  // The STS endpoint's sessions (null: no STS, requests to it are refused). Not owned; the
+  // Authenticator must accept the same sessions.
+  void SetSts(StsSessions* sessions) { sts_ = sessions; }
 
   // Probability that an Expedited restore answers 503 GlacierExpeditedRetrievalNotAvailable.
   void SetExpeditedUnavailableRate(double rate) { expedited_unavailable_ = rate; }
@@ -113,6 +117,8 @@ class Service {
   Result<Response> GetBucketRequestPayment(Call& call);
   Status CheckRequestPayer(const Call& call);
   void ForgetRequestPayment(const std::string& bucket);
+  // sts_ops.cc: the STS Query API (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity).
+  Result<Response> Sts(Call& call);
 
   // lifecycle_ops.cc
   Result<Response> PutBucketLifecycle(Call& call);
@@ -149,6 +155,7 @@ class Service {
   std::mt19937_64 rng_;
   std::atomic<double> expedited_unavailable_{0.0};
   EventWriter* events_ = nullptr;
+  StsSessions* sts_ = nullptr;
   // Parsed lifecycle rules per bucket; any_lifecycle_ keeps reads lock-free when there are none.
   std::mutex lifecycle_mu_;
   std::map<std::string, std::shared_ptr<const std::vector<LifecycleRule>>> lifecycles_;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -122,8 +123,10 @@ inline void Put(s3::S3Client& client, const std::string& bucket, const std::stri
 // `thaw mount URI <tmp mountpoint> --foreground ...` against `endpoint`.
 class MountProcess {
  public:
+  // `env` is added to (and overrides) TestAwsEnv, e.g. to mount with a profile.
   MountProcess(const std::string& endpoint, const std::string& uri,
-               const std::vector<std::string>& extra = {}, const std::string& state_dir = "") {
+               const std::vector<std::string>& extra = {}, const std::string& state_dir = "",
+               const std::map<std::string, std::string>& env = {}) {
     mountpoint_ = dir_.path() + "/mnt";
     std::string home = dir_.path() + "/home";
     RunCommand("mkdir -p " + mountpoint_ + " " + home);
@@ -140,7 +143,9 @@ class MountProcess {
                                      "--state-dir",
                                      state_dir.empty() ? dir_.path() + "/state" : state_dir};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    proc_ = std::make_unique<ChildProcess>(argv, TestAwsEnv(home), log_);
+    std::map<std::string, std::string> full_env = TestAwsEnv(home);
+    for (const auto& [name, value] : env) full_env[name] = value;
+    proc_ = std::make_unique<ChildProcess>(argv, full_env, log_);
     mounted_ =
         PollFor(
             [&] {

@@ -232,16 +232,18 @@ TEST_F(ProfileProviderTest, MalformedFileIsAnErrorThatHidesTheSecret) {
 
 TEST_F(ProfileProviderTest, UnsupportedCredentialSourcesAreErrors) {
   WriteConfig(
-      "[profile sso]\nsso_session = corp\n"
-      "[profile start]\nsso_start_url = https://corp.awsapps.com/start\n"
+      "[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n"
+      "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+      "sso_region = eu-west-1\n"
+      "[profile login]\nlogin_session = arn:aws:iam::1:user/u\n"
       "[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = src\n"
       "[profile src]\naws_access_key_id = SRC\naws_secret_access_key = s\n");
-  EXPECT_EQ(Get("sso").status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(Get("sso").status().message().find("sso_session"), std::string::npos);
-  EXPECT_EQ(Get("start").status().code(), StatusCode::kUnimplemented);
-  // SSO comes before static keys of the credentials file (botocore's order).
+  // SSO comes before static keys of the credentials file (botocore's order); without a
+  // transport for the portal it is an error, never a fall-through to the static keys.
   WriteCredentials("[sso]\n" + Keys("STATIC", "s"));
   EXPECT_EQ(Get("sso").status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(Get("login").status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(Get("login").status().message().find("login_session"), std::string::npos);
   // Without an STS transport a role profile cannot work; it is an error, never a fall-through
   // to the profile's static keys.
   WriteCredentials("[role]\n" + Keys("STATIC", "s"));
@@ -439,6 +441,51 @@ TEST(RefreshingProvider, ConcurrentCallersShareOneFetch) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 400);
   EXPECT_EQ(counting->calls, 1);
+}
+
+TEST(RefreshingProvider, ManyThreadsDuringARefreshCauseOneFetchAndNeverAnExpiredCredential) {
+  FakeClock clock;
+  auto inner = std::make_unique<CountingProvider>(clock, minutes(60));
+  CountingProvider* counting = inner.get();
+  auto p = MakeRefreshingProvider(std::move(inner), clock, seconds(300));
+  ASSERT_EQ(p->Get()->access_key_id, "KEY1");
+  counting->delay = std::chrono::milliseconds(100);  // a slow STS
+  clock.Advance(minutes(56));                        // inside the margin
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, expired{0};
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        Result<Credentials> c = p->Get();
+        if (c.ok()) ++ok;
+        if (c.ok() && c->expiration && *c->expiration <= clock.Now()) ++expired;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 320);
+  EXPECT_EQ(expired, 0);
+  EXPECT_EQ(counting->calls, 2) << "one refresh for all sixteen threads";
+  EXPECT_EQ(p->Get()->access_key_id, "KEY2");
+}
+
+TEST(RefreshingProvider, CredentialsShorterThanTheMarginAreRefreshedBeforeTheyExpire) {
+  // The sim's STS at --time-scale hands out sessions of a second or two.
+  FakeClock clock;
+  auto inner = std::make_unique<CountingProvider>(clock, seconds(2));
+  CountingProvider* counting = inner.get();
+  auto p = MakeRefreshingProvider(std::move(inner), clock, seconds(300));
+  for (int i = 0; i < 100; ++i) {
+    Result<Credentials> c = p->Get();
+    ASSERT_TRUE(c.ok());
+    ASSERT_GT(*c->expiration, clock.Now()) << "step " << i;
+    // Refreshed halfway: never used in the last half of their life.
+    EXPECT_GE(*c->expiration - clock.Now(), std::chrono::milliseconds(900)) << "step " << i;
+    clock.Advance(std::chrono::milliseconds(100));
+  }
+  // 10 s of 2-second credentials refreshed at half-life: about 10 fetches, not 100.
+  EXPECT_GE(counting->calls, 9);
+  EXPECT_LE(counting->calls, 12);
 }
 
 // Blocks in Get() until released, to hold a refresh in flight.

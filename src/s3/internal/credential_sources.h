@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,10 +67,54 @@ Result<Credentials> StsAssumeRole(HttpTransport& http, const StsEndpoint& endpoi
 
 // AssumeRoleWithWebIdentity: unsigned, the token in the form body.
 Result<Credentials> StsAssumeRoleWithWebIdentity(HttpTransport& http, const StsEndpoint& endpoint,
-                                                 const AssumeRoleParams& params,
+                                                 Clock& clock, const AssumeRoleParams& params,
                                                  const std::string& web_identity_token);
+
+// Sends the request `make` builds (called again for every attempt, so a signature is made at
+// the time of its attempt) and retries what the S3 client retries, with its backoff
+// (RetryPolicy's defaults, full jitter, sleeping on `clock`): network errors, HTTP 5xx and 429,
+// and throttling codes in the body (Throttling, ThrottlingException, RequestLimitExceeded,
+// TooManyRequestsException, IDPCommunicationError). The credential calls this serves
+// (AssumeRole, AssumeRoleWithWebIdentity, GetRoleCredentials) only hand out credentials, so a
+// repeat is harmless even when the first attempt reached the server. Returns the last answer.
+Result<HttpResponse> SendWithRetries(HttpTransport& http, Clock& clock,
+                                     const std::function<Result<HttpRequest>()>& make);
 
 // The default RoleSessionName: "thaw-session-<unix seconds>" (botocore: botocore-session-<ts>).
 std::string DefaultSessionName(Clock& clock);
+
+// --- IAM Identity Center (SSO) -----------------------------------------------------------------
+
+struct SsoProfile {
+  std::string profile;       // the profile holding the settings (named in error messages)
+  std::string session_name;  // its sso_session; empty for a legacy profile
+  std::string start_url;     // sso_start_url
+  std::string region;        // sso_region: where the portal and the OIDC service are
+  std::string account_id;    // sso_account_id
+  std::string role_name;     // sso_role_name
+};
+
+// The SSO settings of `profile` (its merged keys `values`), as botocore's SSOProvider reads them:
+// the profile uses SSO when it has sso_account_id or sso_role_name (nullopt otherwise); with
+// sso_session the start URL and region come from the config file's [sso-session NAME] section
+// (`config_path`), and a profile value that contradicts the session's is an error; a legacy
+// profile has all four sso_* keys itself. Anything missing is kInvalidArgument naming the keys.
+Result<std::optional<SsoProfile>> LoadSsoProfile(const std::string& profile,
+                                                 const std::map<std::string, std::string>& values,
+                                                 const std::string& config_path);
+
+// The file `aws sso login` caches the access token in: ~/.aws/sso/cache/<sha1 hex>.json, the
+// SHA-1 of the session name (sso_session profiles) or of the start URL (legacy profiles).
+std::string SsoTokenCachePath(const SsoProfile& sso, const EnvLookup& env);
+
+// Reads the cached token (refreshing it through SSO OIDC CreateToken when it expires within 15
+// minutes and the cache holds a refresh token and a live client registration, as botocore does
+// for sso_session profiles; the refreshed token is written back) and calls the portal's
+// GetRoleCredentials. The portal is https://portal.sso.REGION.amazonaws.com unless
+// AWS_ENDPOINT_URL_SSO (or AWS_ENDPOINT_URL) says otherwise; OIDC likewise with
+// AWS_ENDPOINT_URL_SSO_OIDC. A missing, unreadable or expired token, or one the portal refuses,
+// is kUnauthenticated saying "run aws sso login --profile PROFILE".
+Result<Credentials> SsoGetRoleCredentials(HttpTransport& http, Clock& clock, const SsoProfile& sso,
+                                          const EnvLookup& env);
 
 }  // namespace thaw::s3::internal
