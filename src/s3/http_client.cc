@@ -1,5 +1,6 @@
 // The real S3Client: builds each operation's HTTP request, signs it with SigV4, sends it over
 // the pooled transport with retries, and turns the answer into typed results or S3 errors.
+#include <atomic>
 #include <random>
 #include <set>
 
@@ -90,6 +91,8 @@ class HttpS3Client : public S3Client {
         credentials_(std::move(credentials)),
         clock_(clock),
         transport_(transport ? std::move(transport) : MakeCurlTransport(config_.transport)) {}
+
+  double EndpointTimeScale() const override { return time_scale_; }
 
   Result<ListObjectsPage> ListObjectsV2(const ListObjectsRequest& r) override {
     Call call;
@@ -351,6 +354,9 @@ class HttpS3Client : public S3Client {
       call.body = std::move(req.body);
       if (!signed_ok.ok()) return signed_ok;
       if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
+      if (const std::string* scale = resp->headers.Find(kTimeScaleHeader)) {
+        time_scale_ = ParseTimeScale(*scale).value_or(1.0);
+      }
       if (resp->status >= 300 || (call.error_in_ok_body && ParseErrorBody(resp->body))) {
         Status err = ErrorFromResponse(*resp, call.operation, call.resource());
         if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);
@@ -394,6 +400,7 @@ class HttpS3Client : public S3Client {
   std::shared_ptr<CredentialsProvider> credentials_;
   Clock& clock_;
   std::shared_ptr<HttpTransport> transport_;
+  std::atomic<double> time_scale_{1.0};
 };
 
 }  // namespace

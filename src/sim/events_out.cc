@@ -176,6 +176,7 @@ std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& 
     identity = {{"type", "AWSAccount"}, {"principalId", ""}, {"accountId", "anonymous"}};
   json params = {{"bucketName", r.bucket}, {"Host", r.host}, {"key", r.key}};
   if (r.op == "RestoreObject") params["restore"] = "";
+  if (!r.version_id.empty()) params["versionId"] = r.version_id;
   json rec = {
       {"eventVersion", "1.09"},
       {"userIdentity", identity},
@@ -298,6 +299,7 @@ std::string RenderS3Notification(const RestoreEventRecord& e, const EventsOption
           {"size", e.size},
           {"eTag", Unquoted(e.etag)},
           {"sequencer", Sequencer(e.time)}}}}}};
+  if (!e.version_id.empty()) rec["s3"]["object"]["versionId"] = e.version_id;
   if (e.kind != RestoreEventRecord::Kind::kPost) {
     json data = {{"lifecycleRestoreStorageClass", e.storage_class}};
     if (e.expiry) data["lifecycleRestorationExpiryTime"] = FormatIso8601(*e.expiry, true);
@@ -320,6 +322,7 @@ std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOp
                  {"request-id", e.request_id},
                  {"requester", "s3.amazonaws.com"},
                  {"source-storage-class", e.storage_class}};
+  if (!e.version_id.empty()) detail["object"]["version-id"] = e.version_id;
   if (e.expiry) detail["restore-expiry-time"] = IsoSeconds(*e.expiry);
   json ev = {{"version", "0"},          {"id", Uuid()},
              {"detail-type", type},     {"source", "aws.s3"},
