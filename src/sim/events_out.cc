@@ -247,7 +247,9 @@ std::string RenderAccessLogLine(const ApiCallRecord& r, const EventsOptions& o) 
   line += (r.bytes_sent ? std::to_string(r.bytes_sent) : "-") + " ";
   line += (r.object_size ? std::to_string(*r.object_size) : "-") + " ";
   line += std::to_string(r.total_ms) + " " + std::to_string(r.total_ms) + " ";
-  line += Quoted("") + " " + Quoted(r.user_agent) + " - " + r.request_id + " ";
+  // Referer, User-Agent, Version Id (of the request's ?versionId=), Host Id.
+  line +=
+      Quoted("") + " " + Quoted(r.user_agent) + " " + Dash(r.version_id) + " " + r.request_id + " ";
   line += (r.access_key.empty() ? "-" : "SigV4") + std::string(" - ");
   line += (r.access_key.empty() ? "-" : (r.presigned ? "QueryString" : "AuthHeader"));
   line += " " + Dash(r.host) + " - - -";

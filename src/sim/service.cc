@@ -214,7 +214,8 @@ void Service::PostApiCall(const Call& call, const Response& resp) {
   r.user_agent = call.req.headers.Get("User-Agent");
   r.remote_ip = call.req.remote_ip;
   r.access_key = call.auth.access_key;
-  r.version_id = call.req.Query("versionId");
+  // Only ids of the sim's own form: the access log line is space-separated.
+  if (ValidVersionId(call.req.Query("versionId"))) r.version_id = call.req.Query("versionId");
   r.presigned = call.req.HasQuery("X-Amz-Signature") || call.req.HasQuery("Signature");
   r.status = resp.status;
   r.error_code = resp.error_code;

@@ -20,17 +20,17 @@ TEST(SimTimeScale, RestoreWaitNoticesCompletionOnTheSimsClockWithoutFlags) {
   int rc = -1;
   std::string out =
       RunBoto3(sim.endpoint(),
-               "s3.create_bucket(Bucket='ts')\n"
-               "s3.put_object(Bucket='ts', Key='cold', Body=b'x' * 100,"
+               "s3.create_bucket(Bucket='ts-bucket')\n"
+               "s3.put_object(Bucket='ts-bucket', Key='cold', Body=b'x' * 100,"
                " StorageClass='GLACIER')\n"
-               "h = s3.head_object(Bucket='ts', Key='cold')\n"
+               "h = s3.head_object(Bucket='ts-bucket', Key='cold')\n"
                "print(h['ResponseMetadata']['HTTPHeaders'].get('x-thaw-time-scale'))\n",
                &rc);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(out, "36000\n");  // announced to every client (boto3 ignores it)
 
   auto start = std::chrono::steady_clock::now();
-  ThawRun r = RunThaw("restore s3://ts/cold --tier Standard --wait --timeout 2m --state-dir " +
+  ThawRun r = RunThaw("restore s3://ts-bucket/cold --tier Standard --wait --timeout 2m --state-dir " +
                           home.path() + "/state",
                       sim.endpoint(), home.path());
   auto took = std::chrono::steady_clock::now() - start;
@@ -40,8 +40,8 @@ TEST(SimTimeScale, RestoreWaitNoticesCompletionOnTheSimsClockWithoutFlags) {
   EXPECT_LT(took, std::chrono::seconds(60)) << r.out << r.err;
 
   out = RunBoto3(sim.endpoint(),
-                 "print(s3.head_object(Bucket='ts', Key='cold').get('Restore'))\n"
-                 "print(len(s3.get_object(Bucket='ts', Key='cold')['Body'].read()))\n",
+                 "print(s3.head_object(Bucket='ts-bucket', Key='cold').get('Restore'))\n"
+                 "print(len(s3.get_object(Bucket='ts-bucket', Key='cold')['Body'].read()))\n",
                  &rc);
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("ongoing-request=\"false\""), std::string::npos) << out;

@@ -15,30 +15,35 @@ TEST(SimVersionedRestore, RestoreVersionIdRestoresTheNoncurrentArchivedVersionOn
   TempDir home;
   int rc = -1;
   std::string v1 = RunBoto3(sim.endpoint(),
-                            "s3.create_bucket(Bucket='vr')\n"
-                            "s3.put_bucket_versioning(Bucket='vr',"
+                            "s3.create_bucket(Bucket='vr-bucket')\n"
+                            "s3.put_bucket_versioning(Bucket='vr-bucket',"
                             " VersioningConfiguration={'Status': 'Enabled'})\n"
-                            "v = s3.put_object(Bucket='vr', Key='doc', Body=b'old' * 10,"
+                            "v = s3.put_object(Bucket='vr-bucket', Key='doc', Body=b'old' * 10,"
                             " StorageClass='GLACIER')['VersionId']\n"
-                            "s3.put_object(Bucket='vr', Key='doc', Body=b'new', "
+                            "s3.put_object(Bucket='vr-bucket', Key='doc', Body=b'new', "
                             "StorageClass='GLACIER')\n"
                             "print(v, end='')\n",
                             &rc);
   ASSERT_EQ(rc, 0) << v1;
-  ThawRun r = RunThaw("restore s3://vr/doc --version-id " + v1 +
+  ThawRun r = RunThaw("restore s3://vr-bucket/doc --version-id " + v1 +
                           " --tier Standard --wait --timeout 2m --json --state-dir " + home.path() +
                           "/state",
                       sim.endpoint(), home.path());
   ASSERT_EQ(r.rc, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(v1), std::string::npos) << r.out;  // the journal names the version
+  ThawRun status =
+      RunThaw("status --json --state-dir " + home.path() + "/state", sim.endpoint(), home.path());
+  ASSERT_EQ(status.rc, 0) << status.err;
+  std::vector<nlohmann::json> journal = JsonLines(status.out);
+  ASSERT_EQ(journal.size(), 1u) << status.out;
+  EXPECT_EQ(journal[0]["version_id"], v1);  // the journal names the version
 
   std::string out = RunBoto3(sim.endpoint(),
-                             "old = s3.head_object(Bucket='vr', Key='doc', VersionId='" + v1 +
+                             "old = s3.head_object(Bucket='vr-bucket', Key='doc', VersionId='" + v1 +
                                  "')\n"
-                                 "cur = s3.head_object(Bucket='vr', Key='doc')\n"
+                                 "cur = s3.head_object(Bucket='vr-bucket', Key='doc')\n"
                                  "print(old.get('Restore'))\n"
                                  "print(cur.get('Restore'))\n"
-                                 "print(s3.get_object(Bucket='vr', Key='doc', VersionId='" +
+                                 "print(s3.get_object(Bucket='vr-bucket', Key='doc', VersionId='" +
                                  v1 + "')['Body'].read().decode())\n",
                              &rc);
   ASSERT_EQ(rc, 0) << out;
@@ -55,14 +60,14 @@ TEST(SimVersionedRestore, ScanOfAFailedVersionedGetRestoresThatVersion) {
   SimServer sim({"--time-scale", "3600", "--events-dir", events});
   int rc = -1;
   std::string v1 = RunBoto3(sim.endpoint(),
-                            "s3.create_bucket(Bucket='vs')\n"
-                            "s3.put_bucket_versioning(Bucket='vs',"
+                            "s3.create_bucket(Bucket='vs-bucket')\n"
+                            "s3.put_bucket_versioning(Bucket='vs-bucket',"
                             " VersioningConfiguration={'Status': 'Enabled'})\n"
-                            "v = s3.put_object(Bucket='vs', Key='data', Body=b'old',"
+                            "v = s3.put_object(Bucket='vs-bucket', Key='data', Body=b'old',"
                             " StorageClass='GLACIER')['VersionId']\n"
-                            "s3.put_object(Bucket='vs', Key='data', Body=b'new')\n"
+                            "s3.put_object(Bucket='vs-bucket', Key='data', Body=b'new')\n"
                             "try:\n"
-                            "    s3.get_object(Bucket='vs', Key='data', VersionId=v)\n"
+                            "    s3.get_object(Bucket='vs-bucket', Key='data', VersionId=v)\n"
                             "except s3.exceptions.ClientError as e:\n"
                             "    assert e.response['Error']['Code'] == 'InvalidObjectState'\n"
                             "print(v, end='')\n",
@@ -86,7 +91,7 @@ TEST(SimVersionedRestore, ScanOfAFailedVersionedGetRestoresThatVersion) {
   EXPECT_EQ(journal[0]["key"], "data");
   EXPECT_EQ(journal[0]["version_id"], v1);
   std::string out = RunBoto3(sim.endpoint(),
-                             "print(s3.head_object(Bucket='vs', Key='data', VersionId='" + v1 +
+                             "print(s3.head_object(Bucket='vs-bucket', Key='data', VersionId='" + v1 +
                                  "').get('Restore') is not None)\n",
                              &rc);
   EXPECT_EQ(out, "True\n");
