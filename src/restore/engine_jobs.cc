@@ -310,11 +310,14 @@ void EngineImpl::StartTracking(const std::shared_ptr<Task>& task, RestoreRecord 
       ExpectedRestoreDuration(KindOf(rec), rec.tier.value_or(s3::RestoreTier::kStandard));
   rec.state = State::kInProgress;
   if (!rec.requested_at) rec.requested_at = now;
-  rec.eta = *rec.requested_at + d.latest;
+  // An endpoint with a faster clock (thaw sim --time-scale) finishes sooner in our time.
+  double scale = client_.EndpointTimeScale();
+  rec.eta = *rec.requested_at + ScaleToEndpoint(d.latest, scale);
   Clock::Duration delay =
       fresh ? FirstPollDelay(d, options_.min_poll_interval, options_.jitter, Uniform())
             : NextPollDelay(d, std::max(1, task->polls), options_.min_poll_interval,
                             options_.jitter, Uniform());
+  delay = ScaleToEndpoint(delay, scale);
   if (options_.max_poll_interval.count() > 0) {
     delay = std::min<Clock::Duration>(delay, options_.max_poll_interval);
   }

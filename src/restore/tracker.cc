@@ -34,6 +34,11 @@ Clock::Duration NextPollDelay(const ExpectedDuration& d, int polls_done,
   return std::max(min_interval, Scale(base, Jitter(jitter, u01)));
 }
 
+Clock::Duration ScaleToEndpoint(Clock::Duration delay, double scale) {
+  if (!(scale > 1.0)) return delay;
+  return std::max(std::min(delay, kMinScaledPoll), Scale(delay, 1.0 / scale));
+}
+
 Clock::Duration RetryDelay(Clock::Duration base, int attempt, double jitter, double u01) {
   int doublings = std::clamp(attempt - 1, 0, 6);
   return Scale(base * (int64_t{1} << doublings), Jitter(jitter, u01));

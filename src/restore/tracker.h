@@ -27,6 +27,13 @@ Clock::Duration FirstPollDelay(const ExpectedDuration& d, Clock::Duration min_in
 // Delay after poll number `polls_done` (>= 1) found the restore still running.
 Clock::Duration NextPollDelay(const ExpectedDuration& d, int polls_done,
                               Clock::Duration min_interval, double jitter, double u01);
+// A poll delay on the schedule above, for an endpoint whose clock runs `scale` times faster
+// than ours (thaw sim --time-scale announces it; AWS's scale is 1, which changes nothing): the
+// delay divided by scale, but never below kMinScaledPoll, so a sim at --time-scale 36000 is
+// HEADed about every quarter second rather than thousands of times a second.
+inline constexpr Clock::Duration kMinScaledPoll = std::chrono::milliseconds(250);
+Clock::Duration ScaleToEndpoint(Clock::Duration delay, double scale);
+
 // Backoff before retry number `attempt` (>= 1) of a failed call: base * 2^(attempt-1),
 // capped at 64 * base, jittered by +-jitter.
 Clock::Duration RetryDelay(Clock::Duration base, int attempt, double jitter, double u01);

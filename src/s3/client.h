@@ -141,6 +141,10 @@ class S3Client {
   // Removes the upload and its parts. NoSuchUpload (already gone) is kNotFound.
   virtual Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                                       const std::string& upload_id) = 0;
+
+  // The time scale the endpoint announced on its latest answer (x-thaw-time-scale, see
+  // types.h): 1 for AWS and every endpoint that never sent one.
+  virtual double EndpointTimeScale() const { return 1.0; }
 };
 
 // Where and how the client talks to S3. Resolve it with ResolveClientConfig (config.h).

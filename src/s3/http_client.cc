@@ -1,5 +1,6 @@
 // The real S3Client: builds each operation's HTTP request, signs it with SigV4, sends it over
 // the pooled transport with retries, and turns the answer into typed results or S3 errors.
+#include <atomic>
 #include <random>
 #include <set>
 
@@ -91,6 +92,8 @@ class HttpS3Client : public S3Client {
         credentials_(std::move(credentials)),
         clock_(clock),
         transport_(transport ? std::move(transport) : MakeCurlTransport(config_.transport)) {}
+
+  double EndpointTimeScale() const override { return time_scale_; }
 
   Result<ListObjectsPage> ListObjectsV2(const ListObjectsRequest& r) override {
     Call call;
@@ -395,6 +398,9 @@ class HttpS3Client : public S3Client {
       if (!signed_ok.ok()) return signed_ok;
       if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
       if (bucket_region) *bucket_region = resp->headers.Get("x-amz-bucket-region");
+      if (const std::string* scale = resp->headers.Find(kTimeScaleHeader)) {
+        time_scale_ = ParseTimeScale(*scale).value_or(1.0);
+      }
       if (resp->status >= 300 || (call.error_in_ok_body && ParseErrorBody(resp->body))) {
         if (answer && resp->status >= 300) {
           *answer = internal::ClassifyRegionAnswer(*resp, call.operation);
@@ -443,6 +449,7 @@ class HttpS3Client : public S3Client {
   Clock& clock_;
   std::shared_ptr<HttpTransport> transport_;
   internal::BucketRegionCache regions_;  // regions learnt from wrong-region answers
+  std::atomic<double> time_scale_{1.0};
 };
 
 }  // namespace

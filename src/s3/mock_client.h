@@ -10,6 +10,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -55,8 +56,11 @@ class MockS3Client : public S3Client {
       const CompleteMultipartUploadRequest& request) override;
   Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
                               const std::string& upload_id) override;
+  double EndpointTimeScale() const override { return time_scale_; }
 
   // --- test setup ---
+  // What EndpointTimeScale reports, as a `thaw sim --time-scale` endpoint would announce it.
+  void SetEndpointTimeScale(double scale) { time_scale_ = scale; }
   // Stores an object directly (no counters). Creates the bucket if needed.
   void AddObject(const std::string& bucket, const std::string& key, std::string data,
                  std::string storage_class = "STANDARD", std::string archive_status = "",
@@ -108,6 +112,7 @@ class MockS3Client : public S3Client {
     int http_status;
     std::string code;
   };
+  std::atomic<double> time_scale_{1.0};
 
   Status Enter(Operation op, const std::string& resource);
   void Refresh(Object& o) const;  // applies completion and expiry on clock_.Now()

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <limits>
 
 #include "common/strings.h"
@@ -228,6 +229,15 @@ std::optional<RestoreTier> ParseRestoreTier(std::string_view s) {
     if (EqualsIgnoreCase(s, RestoreTierName(t))) return t;
   }
   return std::nullopt;
+}
+
+std::optional<double> ParseTimeScale(std::string_view value) {
+  std::string s(Trim(value));
+  if (s.empty() || s.size() > 32) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !(v >= 1.0 && v <= 1e7)) return std::nullopt;
+  return v;
 }
 
 std::string_view RestoreOutcomeName(RestoreOutcome o) {

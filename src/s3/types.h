@@ -113,4 +113,12 @@ enum class RestoreOutcome {
 };
 std::string_view RestoreOutcomeName(RestoreOutcome o);
 
+// How many times faster than real time an endpoint's clock runs, as `thaw sim --time-scale N`
+// announces it on every answer. AWS never sends it. What to do with it is the caller's business
+// (the restore tracker shortens its schedule); the client only reports it.
+inline constexpr std::string_view kTimeScaleHeader = "x-thaw-time-scale";
+// The header's value when it is a finite number in [1, 1e7]; nullopt otherwise (a slower
+// clock or nonsense changes nothing).
+std::optional<double> ParseTimeScale(std::string_view value);
+
 }  // namespace thaw::s3

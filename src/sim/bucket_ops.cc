@@ -57,8 +57,36 @@ struct ListOutcome {
 
 }  // namespace
 
-Result<Response> Service::ListBuckets(Call&) {
-  THAW_ASSIGN_OR_RETURN(auto buckets, store_.ListBuckets());
+Result<Response> Service::ListBuckets(Call& call) {
+  THAW_ASSIGN_OR_RETURN(auto all, store_.ListBuckets());
+  // Paging as S3 has it since 2024: max-buckets (1..10000), an opaque continuation-token,
+  // prefix. Without max-buckets everything comes in one answer, as before.
+  const Request& req = call.req;
+  size_t max = all.size();
+  if (req.HasQuery("max-buckets")) {
+    auto n = ParseInt64(req.Query("max-buckets"));
+    if (!n || *n < 1 || *n > 10000) {
+      return S3Err("InvalidArgument", "max-buckets must be an integer from 1 to 10000");
+    }
+    max = static_cast<size_t>(*n);
+  }
+  std::string prefix = req.Query("prefix");
+  std::string after;
+  if (req.HasQuery("continuation-token")) {
+    auto decoded = Base64Decode(req.Query("continuation-token"));
+    if (!decoded) return S3Err("InvalidArgument", "The continuation token provided is incorrect");
+    after = *decoded;
+  }
+  std::vector<BucketRecord> buckets;
+  std::string next;
+  for (BucketRecord& b : all) {
+    if (!StartsWith(b.name, prefix) || b.name <= after) continue;
+    if (buckets.size() == max) {
+      next = buckets.back().name;
+      break;
+    }
+    buckets.push_back(std::move(b));
+  }
   XmlWriter w;
   w.Open("ListAllMyBucketsResult", true);
   w.Open("Owner");
@@ -73,6 +101,8 @@ Result<Response> Service::ListBuckets(Call&) {
     w.Close("Bucket");
   }
   w.Close("Buckets");
+  if (!next.empty()) w.Element("ContinuationToken", Base64Encode(next));
+  if (req.HasQuery("prefix")) w.Element("Prefix", prefix);
   w.Close("ListAllMyBucketsResult");
   return XmlResponse(w.Finish());
 }

@@ -176,6 +176,7 @@ std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& 
     identity = {{"type", "AWSAccount"}, {"principalId", ""}, {"accountId", "anonymous"}};
   json params = {{"bucketName", r.bucket}, {"Host", r.host}, {"key", r.key}};
   if (r.op == "RestoreObject") params["restore"] = "";
+  if (!r.version_id.empty()) params["versionId"] = r.version_id;
   json rec = {
       {"eventVersion", "1.09"},
       {"userIdentity", identity},
@@ -246,7 +247,9 @@ std::string RenderAccessLogLine(const ApiCallRecord& r, const EventsOptions& o) 
   line += (r.bytes_sent ? std::to_string(r.bytes_sent) : "-") + " ";
   line += (r.object_size ? std::to_string(*r.object_size) : "-") + " ";
   line += std::to_string(r.total_ms) + " " + std::to_string(r.total_ms) + " ";
-  line += Quoted("") + " " + Quoted(r.user_agent) + " - " + r.request_id + " ";
+  // Referer, User-Agent, Version Id (of the request's ?versionId=), Host Id.
+  line +=
+      Quoted("") + " " + Quoted(r.user_agent) + " " + Dash(r.version_id) + " " + r.request_id + " ";
   line += (r.access_key.empty() ? "-" : "SigV4") + std::string(" - ");
   line += (r.access_key.empty() ? "-" : (r.presigned ? "QueryString" : "AuthHeader"));
   line += " " + Dash(r.host) + " - - -";
@@ -298,6 +301,7 @@ std::string RenderS3Notification(const RestoreEventRecord& e, const EventsOption
           {"size", e.size},
           {"eTag", Unquoted(e.etag)},
           {"sequencer", Sequencer(e.time)}}}}}};
+  if (!e.version_id.empty()) rec["s3"]["object"]["versionId"] = e.version_id;
   if (e.kind != RestoreEventRecord::Kind::kPost) {
     json data = {{"lifecycleRestoreStorageClass", e.storage_class}};
     if (e.expiry) data["lifecycleRestorationExpiryTime"] = FormatIso8601(*e.expiry, true);
@@ -320,6 +324,7 @@ std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOp
                  {"request-id", e.request_id},
                  {"requester", "s3.amazonaws.com"},
                  {"source-storage-class", e.storage_class}};
+  if (!e.version_id.empty()) detail["object"]["version-id"] = e.version_id;
   if (e.expiry) detail["restore-expiry-time"] = IsoSeconds(*e.expiry);
   json ev = {{"version", "0"},          {"id", Uuid()},
              {"detail-type", type},     {"source", "aws.s3"},

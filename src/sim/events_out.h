@@ -49,6 +49,7 @@ struct ApiCallRecord {
   std::string user_agent;
   std::string remote_ip;
   std::string access_key;  // "" when anonymous
+  std::string version_id;  // the request's ?versionId= ("" when none)
   bool presigned = false;
   int status = 200;
   std::string error_code;  // "" on success
@@ -70,6 +71,7 @@ struct RestoreEventRecord {
   uint64_t size = 0;
   std::string etag;  // with quotes
   std::string storage_class;
+  std::string version_id;                  // "" for an object of an unversioned bucket
   std::optional<Clock::TimePoint> expiry;  // Completed
   std::string request_id;
   Clock::TimePoint time{};  // sim time

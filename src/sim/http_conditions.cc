@@ -34,6 +34,20 @@ int64_t Seconds(Clock::TimePoint t) {
 
 }  // namespace
 
+Status CheckWriteConditions(const s3::HttpHeaders& headers, const std::string* current_etag) {
+  if (const std::string* none_match = headers.Find("If-None-Match")) {
+    if (Trim(*none_match) != "*") {
+      return S3Err("NotImplemented", "If-None-Match on a write accepts only *");
+    }
+    if (current_etag) return S3Err("PreconditionFailed");
+  }
+  if (const std::string* match = headers.Find("If-Match")) {
+    if (!current_etag) return S3Err("NoSuchKey");
+    if (!EtagListMatches(*match, *current_etag)) return S3Err("PreconditionFailed");
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
   std::string_view h = Trim(header);
   if (h.empty() || !StartsWith(h, "bytes=")) return std::optional<ByteRange>();

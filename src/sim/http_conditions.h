@@ -34,4 +34,10 @@ enum class ConditionResult { kProceed, kNotModified, kPreconditionFailed };
 ConditionResult EvaluateConditions(const s3::HttpHeaders& headers, std::string_view etag,
                                    Clock::TimePoint last_modified);
 
+// Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` fails with 412
+// PreconditionFailed when the key has a current object; `If-Match: "etag"` fails with 404
+// NoSuchKey when it has none and 412 when the ETag differs. `current_etag` is null when the
+// key has no current object. Other If-None-Match values are 501, as S3 supports only "*".
+Status CheckWriteConditions(const s3::HttpHeaders& headers, const std::string* current_etag);
+
 }  // namespace thaw::sim

@@ -7,6 +7,7 @@
 #include "s3/types.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
+#include "sim/xml_reader.h"
 
 namespace thaw::sim {
 namespace {
@@ -48,9 +49,7 @@ Status ParseFilter(pugi::xml_node filter, LifecycleRule& rule) {
 
 Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size())) return S3Err("MalformedXML");
-  pugi::xml_node root = doc.child("LifecycleConfiguration");
-  if (!root) return S3Err("MalformedXML");
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node root, LoadXmlBody(doc, xml, "LifecycleConfiguration"));
   std::vector<LifecycleRule> rules;
   for (pugi::xml_node r : root.children("Rule")) {
     LifecycleRule rule;
@@ -62,6 +61,12 @@ Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
     rule.enabled = status == "Enabled";
     if (pugi::xml_node p = r.child("Prefix")) rule.prefix = p.child_value();  // legacy form
     if (pugi::xml_node f = r.child("Filter")) THAW_RETURN_IF_ERROR(ParseFilter(f, rule));
+    // Honest rather than silently ignored: a rule the sim would not apply is refused.
+    for (const char* action : {"NoncurrentVersionTransition", "NoncurrentVersionExpiration"}) {
+      if (r.child(action)) {
+        return S3Err("NotImplemented", std::string(action) + " is not implemented by thaw sim");
+      }
+    }
     for (pugi::xml_node t : r.children("Transition")) {
       LifecycleTransition tr;
       tr.storage_class = std::string(Trim(t.child_value("StorageClass")));

@@ -108,6 +108,11 @@ Status Service::Sweep() {
     auto rec = LoadObject(bucket, key);  // advances and persists
     if (!rec.ok() && !rec.status().detail_as<S3Error>()) return rec.status();
   }
+  // Noncurrent versions restore and expire on the same clock.
+  THAW_ASSIGN_OR_RETURN(auto versions, store_.ListRestoringVersions());
+  for (ObjectRecord& rec : versions) {
+    if (Advance(rec)) THAW_RETURN_IF_ERROR(store_.UpdateObject(rec));
+  }
   return Status::Ok();
 }
 

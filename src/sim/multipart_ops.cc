@@ -15,6 +15,7 @@
 #include "sim/http_conditions.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
+#include "sim/xml_reader.h"
 #include "sim/xml_writer.h"
 
 namespace thaw::sim {
@@ -165,10 +166,10 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
     return S3Err("NoSuchUpload");
   }
   if (!upload.ok()) return upload.status();
+  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call));
   pugi::xml_document doc;
-  if (!doc.load_buffer(call.req.body.data(), call.req.body.size())) return S3Err("MalformedXML");
-  pugi::xml_node root = doc.child("CompleteMultipartUpload");
-  if (!root) return S3Err("MalformedXML");
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node root,
+                        LoadXmlBody(doc, call.req.body, "CompleteMultipartUpload"));
   THAW_ASSIGN_OR_RETURN(auto stored, store_.ListParts(upload->upload_id));
   std::map<int, PartRecord> by_number;
   for (PartRecord& p : stored) by_number[p.number] = p;
@@ -230,7 +231,9 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
   w.Element("Key", rec.key);
   w.Element("ETag", rec.etag);
   w.Close("CompleteMultipartUploadResult");
-  return Xml(w.Finish());
+  Response r = Xml(w.Finish());
+  if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
+  return r;
 }
 
 Result<Response> Service::AbortMultipartUpload(Call& call) {

@@ -8,6 +8,7 @@
 #include "sim/http_conditions.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
+#include "sim/xml_reader.h"
 #include "sim/xml_writer.h"
 
 namespace thaw::sim {
@@ -28,11 +29,21 @@ void SetChecksumHeader(ObjectRecord& rec, const UploadResult& up) {
 
 }  // namespace
 
+Status Service::CheckConditionalWrite(const Call& call) {
+  if (!call.req.headers.Has("If-None-Match") && !call.req.headers.Has("If-Match")) {
+    return Status::Ok();
+  }
+  auto current = store_.GetObject(call.route.bucket, call.route.key);
+  if (!current.ok() && !current.status().IsNotFound()) return current.status();
+  return CheckWriteConditions(call.req.headers, current.ok() ? &current->etag : nullptr);
+}
+
 Result<Response> Service::PutObject(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   if (call.route.key.size() > 1024) return S3Err("KeyTooLongError");
   THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
                         ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call));
   const UploadResult& up = *call.req.upload;
   rec.size = up.size_bytes;
   rec.etag = QuotedEtag(up.md5);
@@ -40,6 +51,7 @@ Result<Response> Service::PutObject(Call& call) {
   THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
   Response r;
   r.headers.Set("ETag", rec.etag);
+  if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
   if (up.checksum) {
     r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
   }
@@ -48,7 +60,25 @@ Result<Response> Service::PutObject(Call& call) {
 }
 
 Result<Response> Service::GetObject(Call& call, bool head) {
-  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(call.route.bucket, call.route.key));
+  auto loaded = LoadObject(call.route.bucket, call.route.key, call.req.Query("versionId"));
+  if (!loaded.ok()) {
+    // A key whose newest version is a delete marker reads as deleted, and says so.
+    S3Error e = ToS3Error(loaded.status());
+    bool by_id = call.req.HasQuery("versionId");
+    if (e.code == "NoSuchKey" || (by_id && e.code == "MethodNotAllowed")) {
+      auto marker = by_id ? store_.GetObjectVersion(call.route.bucket, call.route.key,
+                                                    call.req.Query("versionId"))
+                          : store_.GetLatestDeleteMarker(call.route.bucket, call.route.key);
+      if (marker.ok() && marker->delete_marker) {
+        Response err = ErrorResponse(call, loaded.status());
+        err.headers.Set("x-amz-delete-marker", "true");
+        err.headers.Set("x-amz-version-id", marker->version_id);
+        return err;
+      }
+    }
+    return loaded.status();
+  }
+  ObjectRecord rec = std::move(*loaded);
   // HEAD works on archived objects; GET needs a restored copy.
   if (!head && !rec.archive.readable()) return ArchivedError(rec);
   Response r;
@@ -65,6 +95,12 @@ Result<Response> Service::GetObject(Call& call, bool head) {
       break;
   }
   AddObjectHeaders(rec, call.req, r);
+  // Presigned links choose how a browser treats the download (S3's response-* parameters).
+  for (const char* header : {"Cache-Control", "Content-Disposition", "Content-Encoding",
+                             "Content-Language", "Content-Type", "Expires"}) {
+    std::string param = "response-" + ToLower(header);
+    if (call.req.HasQuery(param)) r.headers.Set(header, call.req.Query(param));
+  }
   FileBody body{store_.ObjectPath(rec.file), 0, rec.size};
   if (const std::string* range = call.req.headers.Find("Range")) {
     auto parsed = ParseRange(*range, rec.size);
@@ -99,18 +135,26 @@ Result<Response> Service::GetObject(Call& call, bool head) {
 
 Result<Response> Service::DeleteObject(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
-  THAW_RETURN_IF_ERROR(store_.DeleteObject(call.route.bucket, call.route.key));
+  std::string version_id = call.req.Query("versionId");
+  bool by_id = call.req.HasQuery("versionId");
+  if (by_id && !ValidVersionId(version_id)) {
+    return S3Err("InvalidArgument", "Invalid version id specified",
+                 {{"ArgumentName", "versionId"}, {"ArgumentValue", version_id}});
+  }
+  DeleteOutcome done;
+  THAW_RETURN_IF_ERROR(store_.DeleteObject(call.route.bucket, call.route.key,
+                                           by_id ? &version_id : nullptr, &done, clock_.Now()));
   Response r;
   r.status = 204;
+  if (done.delete_marker) r.headers.Set("x-amz-delete-marker", "true");
+  if (!done.version_id.empty()) r.headers.Set("x-amz-version-id", done.version_id);
   return r;
 }
 
 Result<Response> Service::DeleteObjects(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   pugi::xml_document doc;
-  if (!doc.load_buffer(call.req.body.data(), call.req.body.size())) return S3Err("MalformedXML");
-  pugi::xml_node del = doc.child("Delete");
-  if (!del) return S3Err("MalformedXML");
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node del, LoadXmlBody(doc, call.req.body, "Delete"));
   bool quiet = std::string(del.child_value("Quiet")) == "true";
   XmlWriter w;
   w.Open("DeleteResult", true);
@@ -118,11 +162,22 @@ Result<Response> Service::DeleteObjects(Call& call) {
   for (pugi::xml_node obj : del.children("Object")) {
     if (++n > 1000) return S3Err("MalformedXML", "at most 1000 keys per DeleteObjects");
     std::string key = obj.child_value("Key");
-    Status s = store_.DeleteObject(call.route.bucket, key);
+    pugi::xml_node version = obj.child("VersionId");
+    std::string version_id = version.child_value();
+    DeleteOutcome done;
+    Status s = version && !ValidVersionId(version_id)
+                   ? S3Err("NoSuchVersion", "The specified version does not exist.")
+                   : store_.DeleteObject(call.route.bucket, key, version ? &version_id : nullptr,
+                                         &done, clock_.Now());
     if (s.ok()) {
       if (quiet) continue;
       w.Open("Deleted");
       w.Element("Key", key);
+      if (version) w.Element("VersionId", version_id);
+      if (done.delete_marker) {
+        w.Bool("DeleteMarker", true);
+        if (!version) w.Element("DeleteMarkerVersionId", done.version_id);
+      }
       w.Close("Deleted");
     } else {
       S3Error e = ToS3Error(s);
@@ -172,12 +227,16 @@ Result<Response> Service::CopyObject(Call& call) {
   rec.size = source.size;
   rec.etag = source.etag;
   THAW_RETURN_IF_ERROR(store_.CopyObject(source, rec));
+  Response r;
+  if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
+  if (call.req.headers.Get("x-amz-copy-source").find("?versionId=") != std::string::npos) {
+    r.headers.Set("x-amz-copy-source-version-id", VersionIdOrNull(source.version_id));
+  }
   XmlWriter w;
   w.Open("CopyObjectResult", true);
   w.Element("LastModified", FormatIso8601(rec.last_modified));
   w.Element("ETag", rec.etag);
   w.Close("CopyObjectResult");
-  Response r;
   r.headers.Set("Content-Type", "application/xml");
   r.body = w.Finish();
   return r;

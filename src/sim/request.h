@@ -58,6 +58,7 @@ struct Response {
 // bucket and key, both decoded.
 struct Route {
   std::string op;
+  std::string subresource;  // the query key that selected op ("" for none)
   std::string bucket;
   std::string key;
   bool virtual_hosted = false;  // the bucket came from the Host header (BUCKET.localhost)

@@ -6,6 +6,7 @@
 #include "sim/archive.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
+#include "sim/xml_reader.h"
 
 namespace thaw::sim {
 namespace {
@@ -14,9 +15,7 @@ Result<RestoreParams> ParseRestoreRequest(const std::string& body) {
   RestoreParams p;
   if (Trim(body).empty()) return p;
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return S3Err("MalformedXML");
-  pugi::xml_node root = doc.child("RestoreRequest");
-  if (!root) return S3Err("MalformedXML");
+  THAW_ASSIGN_OR_RETURN(pugi::xml_node root, LoadXmlBody(doc, body, "RestoreRequest"));
   if (pugi::xml_node days = root.child("Days")) {
     auto n = ParseInt64(Trim(days.child_value()));
     if (!n) return S3Err("MalformedXML", "Days must be an integer");
@@ -46,7 +45,8 @@ Result<Response> Service::RestoreObject(Call& call) {
   // Restores are serialized (rng_mu_ over read-modify-write) so that two clients racing to
   // restore one object get 202 and 409, as from S3, never two 202s.
   std::lock_guard<std::mutex> lock(rng_mu_);
-  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(call.route.bucket, call.route.key));
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
+                        LoadObject(call.route.bucket, call.route.key, call.req.Query("versionId")));
   // Expedited capacity (--expedited, PUT /_thaw/expedited): only a restore that would start or
   // speed up needs capacity; classes without Expedited get their own error from RequestRestore.
   bool deep = rec.archive.storage_class == s3::kDeepArchive ||
@@ -65,6 +65,7 @@ Result<Response> Service::RestoreObject(Call& call) {
   }
   Response r;
   r.status = *answer == RestoreAnswer::kAccepted ? 202 : 200;
+  if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
   return r;
 }
 

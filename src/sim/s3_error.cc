@@ -56,6 +56,7 @@ const std::map<std::string, CodeInfo>& Codes() {
       {"NoSuchBucket", {404, "The specified bucket does not exist"}},
       {"NoSuchKey", {404, "The specified key does not exist."}},
       {"NoSuchLifecycleConfiguration", {404, "The lifecycle configuration does not exist"}},
+      {"NoSuchVersion", {404, "The specified version does not exist."}},
       {"NoSuchUpload",
        {404,
         "The specified upload does not exist. The upload ID may be invalid, or the upload "

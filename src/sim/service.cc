@@ -4,12 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "s3/sigv4.h"
 #include "sim/checksums.h"
+#include "sim/http_conditions.h"
 #include "sim/router.h"
 #include "sim/s3_error.h"
 #include "sim/xml_writer.h"
@@ -71,6 +73,19 @@ Result<double> ParseExpeditedSetting(std::string_view s) {
         str + "'");
   }
   return rate;
+}
+
+std::string FormatTimeScale(double scale) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.10g", scale);
+  return buf;
+}
+
+bool ValidVersionId(const std::string& id) {
+  if (id == "null") return true;
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string QuotedEtag(const std::string& md5_raw) {
@@ -179,11 +194,18 @@ Response Service::Finish(Call& call) {
   Response resp = r.ok() ? std::move(*r) : ErrorResponse(call, r.status());
   resp.headers.Set("x-amz-request-id", call.request_id);
   resp.headers.Set("x-amz-id-2", call.request_id);
+  AnnounceTimeScale(resp);
   resp.head = resp.head || call.req.method == "HEAD";
   spdlog::debug("{} {} {}/{} -> {}", call.request_id, call.route.op, call.route.bucket,
                 call.route.key, resp.status);
   if (s3_event) PostApiCall(call, resp);
   return resp;
+}
+
+void Service::AnnounceTimeScale(Response& resp) const {
+  // Clients that know the header (thaw's restore tracker) poll restores on the sim's time
+  // instead of AWS's hours; every other client ignores an unknown x- header.
+  resp.headers.Set(std::string(s3::kTimeScaleHeader), FormatTimeScale(clock_.scale()));
 }
 
 void Service::PostApiCall(const Call& call, const Response& resp) {
@@ -197,6 +219,8 @@ void Service::PostApiCall(const Call& call, const Response& resp) {
   r.user_agent = call.req.headers.Get("User-Agent");
   r.remote_ip = call.req.remote_ip;
   r.access_key = call.auth.access_key;
+  // Only ids of the sim's own form: the access log line is space-separated.
+  if (ValidVersionId(call.req.Query("versionId"))) r.version_id = call.req.Query("versionId");
   r.presigned = call.req.HasQuery("X-Amz-Signature") || call.req.HasQuery("Signature");
   r.status = resp.status;
   r.error_code = resp.error_code;
@@ -221,6 +245,7 @@ void Service::PostRestoreEvent(RestoreEventRecord::Kind kind, const ObjectRecord
   e.key = rec.key;
   e.size = rec.size;
   e.etag = rec.etag;
+  e.version_id = rec.version_id;
   e.storage_class =
       rec.archive.archive_status.empty() ? rec.archive.storage_class : rec.archive.archive_status;
   if (kind == RestoreEventRecord::Kind::kCompleted && rec.archive.expiry != Clock::TimePoint{})
@@ -251,7 +276,8 @@ bool Service::Advance(ObjectRecord& rec) {
       PostRestoreEvent(Kind::kDelete, was, before.expiry, "");
     }
   }
-  changed = ApplyLifecycle(rec) || changed;
+  // Transition rules move current versions only (noncurrent ones have rules of their own).
+  if (!rec.noncurrent) changed = ApplyLifecycle(rec) || changed;
   return changed;
 }
 
@@ -264,6 +290,7 @@ Response Service::ErrorResponse(const Call& call, const Status& status) {
   resp.status = e.http_status;
   resp.headers.Set("x-amz-request-id", call.request_id);
   resp.headers.Set("x-amz-id-2", call.request_id);
+  AnnounceTimeScale(resp);
   resp.error_code = e.code;
   resp.error_message = e.message;
   for (const auto& [name, value] : e.headers) resp.headers.Set(name, value);
@@ -297,14 +324,10 @@ Result<Response> Service::Dispatch(Call& call) {
   if (op == "GetBucketLocation") return GetBucketLocation(call);
   if (op == "PutBucketRequestPayment") return PutBucketRequestPayment(call);
   if (op == "GetBucketRequestPayment") return GetBucketRequestPayment(call);
-  if (op == "GetBucketVersioning") {
-    THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
-    Response r;
-    r.headers.Set("Content-Type", "application/xml");
-    r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VersioningConfiguration xmlns=\"" +
-             std::string(kS3Namespace) + "\"/>";
-    return r;
-  }
+  if (op == "GetBucketVersioning") return GetBucketVersioning(call);
+  if (op == "PutBucketVersioning") return PutBucketVersioning(call);
+  if (op == "ListObjectVersions") return ListObjectVersions(call);
+  if (op == "GetObjectAttributes") return GetObjectAttributes(call);
   if (op == "ListObjects") return ListObjects(call, false);
   if (op == "ListObjectsV2") return ListObjects(call, true);
   if (op == "ListMultipartUploads") return ListMultipartUploads(call);
@@ -324,7 +347,11 @@ Result<Response> Service::Dispatch(Call& call) {
   if (op == "PutBucketLifecycleConfiguration") return PutBucketLifecycle(call);
   if (op == "GetBucketLifecycleConfiguration") return GetBucketLifecycle(call);
   if (op == "DeleteBucketLifecycle") return DeleteBucketLifecycle(call);
-  return S3Err("NotImplemented", op + " is not implemented by thaw sim");
+  // Every other operation of S3's API (the router knows them all): say which one, so that a
+  // client never mistakes this for another operation's answer.
+  std::string how = call.req.method + " " + (call.route.key.empty() ? "/bucket" : "/bucket/key");
+  if (!call.route.subresource.empty()) how += "?" + call.route.subresource;
+  return S3Err("NotImplemented", op + " (" + how + ") is not implemented by thaw sim");
 }
 
 // Admin endpoint. Signed like any S3 request with the sim's credentials (Begin() verifies it),
@@ -400,11 +427,24 @@ Status Service::CheckBucket(const std::string& bucket) {
   return b.status();
 }
 
-Result<ObjectRecord> Service::LoadObject(const std::string& bucket, const std::string& key) {
+Result<ObjectRecord> Service::LoadObject(const std::string& bucket, const std::string& key,
+                                         const std::string& version_id) {
   THAW_RETURN_IF_ERROR(CheckBucket(bucket));
-  auto rec = store_.GetObject(bucket, key);
-  if (rec.status().IsNotFound()) return S3Err("NoSuchKey");
+  if (!version_id.empty() && !ValidVersionId(version_id)) {
+    return S3Err("InvalidArgument", "Invalid version id specified",
+                 {{"ArgumentName", "versionId"}, {"ArgumentValue", version_id}});
+  }
+  auto rec = version_id.empty() ? store_.GetObject(bucket, key)
+                                : store_.GetObjectVersion(bucket, key, version_id);
+  if (rec.status().IsNotFound()) {
+    if (!version_id.empty()) {
+      return S3Err("NoSuchVersion", "The specified version does not exist.",
+                   {{"Key", key}, {"VersionId", version_id}});
+    }
+    return S3Err("NoSuchKey");
+  }
   if (!rec.ok()) return rec.status();
+  if (rec->delete_marker) return S3Err("MethodNotAllowed");
   if (Advance(*rec)) THAW_RETURN_IF_ERROR(store_.UpdateObject(*rec));
   return rec;
 }
@@ -466,6 +506,7 @@ void Service::AddObjectHeaders(const ObjectRecord& rec, const Request& req, Resp
   resp.headers.Set("ETag", rec.etag);
   resp.headers.Set("Last-Modified", FormatHttpDate(rec.last_modified));
   resp.headers.Set("Content-Type", rec.content_type);
+  if (!rec.version_id.empty()) resp.headers.Set("x-amz-version-id", rec.version_id);
   resp.headers.Set("Accept-Ranges", "bytes");
   if (rec.archive.storage_class != s3::kStandard) {
     resp.headers.Set("x-amz-storage-class", rec.archive.storage_class);
@@ -491,7 +532,17 @@ void Service::AddObjectHeaders(const ObjectRecord& rec, const Request& req, Resp
 
 Result<ObjectRecord> Service::LoadCopySource(const Request& req) {
   std::string source = req.headers.Get("x-amz-copy-source");
-  source = source.substr(0, source.find('?'));  // versionId: the sim keeps one version
+  std::string version_id;
+  if (size_t q = source.find('?'); q != std::string::npos) {
+    std::string query = source.substr(q + 1);
+    source.resize(q);
+    if (!StartsWith(query, "versionId=")) {
+      return S3Err("InvalidArgument", "x-amz-copy-source may only carry ?versionId=");
+    }
+    auto v = UriDecode(query.substr(10));
+    if (!v) return S3Err("InvalidArgument", "bad x-amz-copy-source versionId");
+    version_id = *v;
+  }
   auto decoded = UriDecode(source);
   if (!decoded) return S3Err("InvalidArgument", "bad x-amz-copy-source");
   std::string_view s = *decoded;
@@ -501,7 +552,17 @@ Result<ObjectRecord> Service::LoadCopySource(const Request& req) {
     return S3Err("InvalidArgument", "x-amz-copy-source must name a bucket and a key");
   }
   THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(std::string(s.substr(0, slash)),
-                                                     std::string(s.substr(slash + 1))));
+                                                     std::string(s.substr(slash + 1)), version_id));
+  // x-amz-copy-source-if-* are GET's conditions on the source; any that fails is 412.
+  s3::HttpHeaders conditions;
+  for (const char* h : {"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"}) {
+    if (const std::string* v = req.headers.Find("x-amz-copy-source-" + ToLower(h))) {
+      conditions.Set(h, *v);
+    }
+  }
+  if (EvaluateConditions(conditions, rec.etag, rec.last_modified) != ConditionResult::kProceed) {
+    return S3Err("PreconditionFailed");
+  }
   if (!rec.archive.readable()) {
     return S3Err("InvalidObjectState",
                  "The source object of the COPY action is not in the active tier and is only "

@@ -119,6 +119,13 @@ class Service {
   void ForgetRequestPayment(const std::string& bucket);
   // sts_ops.cc: the STS Query API (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity).
   Result<Response> Sts(Call& call);
+  // attributes_ops.cc
+  Result<Response> GetObjectAttributes(Call& call);
+
+  // versioning_ops.cc
+  Result<Response> PutBucketVersioning(Call& call);
+  Result<Response> GetBucketVersioning(Call& call);
+  Result<Response> ListObjectVersions(Call& call);
 
   // lifecycle_ops.cc
   Result<Response> PutBucketLifecycle(Call& call);
@@ -134,15 +141,23 @@ class Service {
   void PostRestoreEvent(RestoreEventRecord::Kind kind, const ObjectRecord& rec,
                         Clock::TimePoint when, const std::string& request_id);
   void PostApiCall(const Call& call, const Response& resp);
+  // Sets x-thaw-time-scale on every answer, errors included.
+  void AnnounceTimeScale(Response& resp) const;
   Status CheckBucket(const std::string& bucket);  // NoSuchBucket
-  // The object with its archive state advanced to now (persisted when it changed).
-  Result<ObjectRecord> LoadObject(const std::string& bucket, const std::string& key);
+  // The object with its archive state advanced to now (persisted when it changed): the current
+  // version, or the one named by `version_id` ("null" for the null version). NoSuchKey,
+  // NoSuchVersion; a delete marker named by id is MethodNotAllowed, as in S3.
+  Result<ObjectRecord> LoadObject(const std::string& bucket, const std::string& key,
+                                  const std::string& version_id = "");
   // Content-Type, user metadata, stored headers, storage class and archive tier from a
   // PutObject / CreateMultipartUpload / CopyObject(REPLACE) request.
   Result<ObjectRecord> ObjectFromHeaders(const Request& req, const std::string& bucket,
                                          const std::string& key);
   // Object headers of GET/HEAD (ETag, Last-Modified, class, restore state, metadata).
   void AddObjectHeaders(const ObjectRecord& rec, const Request& req, Response& resp);
+  // If-None-Match / If-Match of PutObject and CompleteMultipartUpload against the current
+  // object (checked before the write; two racing writers may both pass).
+  Status CheckConditionalWrite(const Call& call);
   // The source object of CopyObject / UploadPartCopy (x-amz-copy-source), readable.
   Result<ObjectRecord> LoadCopySource(const Request& req);
 
@@ -168,8 +183,13 @@ class Service {
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.
 Result<double> ParseExpeditedSetting(std::string_view s);
 
+// The time scale as the x-thaw-time-scale header writes it ("36000", "0.5").
+std::string FormatTimeScale(double scale);
+
 // Validates a storage class name (InvalidStorageClass otherwise).
 Status ValidateStorageClass(const std::string& storage_class);
+// A version id of this sim's form (32 hex digits) or "null".
+bool ValidVersionId(const std::string& id);
 // "\"<hex md5>\"" for a raw MD5.
 std::string QuotedEtag(const std::string& md5_raw);
 

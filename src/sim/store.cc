@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <unordered_map>
@@ -109,7 +110,16 @@ CREATE TABLE IF NOT EXISTS objects(
   bucket TEXT NOT NULL, key TEXT NOT NULL, file TEXT, size INTEGER, etag TEXT,
   last_modified INTEGER, content_type TEXT, user_metadata TEXT, headers TEXT,
   storage_class TEXT, archive_status TEXT, restore INTEGER, tier INTEGER, days INTEGER,
-  ready_at INTEGER, expiry INTEGER, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+  ready_at INTEGER, expiry INTEGER, version_id TEXT NOT NULL DEFAULT '',
+  seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions(
+  bucket TEXT NOT NULL, key TEXT NOT NULL, file TEXT, size INTEGER, etag TEXT,
+  last_modified INTEGER, content_type TEXT, user_metadata TEXT, headers TEXT,
+  storage_class TEXT, archive_status TEXT, restore INTEGER, tier INTEGER, days INTEGER,
+  ready_at INTEGER, expiry INTEGER, version_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  marker INTEGER NOT NULL, noncurrent_since INTEGER,
+  PRIMARY KEY(bucket, key, version_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versioning(bucket TEXT PRIMARY KEY, status TEXT);
 CREATE TABLE IF NOT EXISTS uploads(upload_id TEXT PRIMARY KEY, bucket TEXT, key TEXT,
   initiated INTEGER, object TEXT);
 CREATE TABLE IF NOT EXISTS parts(upload_id TEXT, number INTEGER, file TEXT, size INTEGER,
@@ -121,7 +131,12 @@ CREATE INDEX IF NOT EXISTS objects_restoring ON objects(restore) WHERE restore !
 
 constexpr const char* kObjectColumns =
     "bucket, key, file, size, etag, last_modified, content_type, user_metadata, headers, "
-    "storage_class, archive_status, restore, tier, days, ready_at, expiry";
+    "storage_class, archive_status, restore, tier, days, ready_at, expiry, version_id, seq";
+
+// A version id given by a client matches the stored one; "null" names the null version, which
+// is stored as "" (put before versioning) or "null" (put while suspended).
+constexpr const char* kVersionMatch =
+    "(version_id=?3 OR (?3='null' AND version_id IN ('','null')))";
 
 ObjectRecord ReadObject(const Stmt& s) {
   ObjectRecord r;
@@ -143,6 +158,16 @@ ObjectRecord ReadObject(const Stmt& s) {
   r.archive.days = static_cast<int>(s.Int(13));
   r.archive.ready_at = FromNanos(s.Int(14));
   r.archive.expiry = FromNanos(s.Int(15));
+  r.version_id = s.Text(16);
+  r.seq = s.Int(17);
+  return r;
+}
+
+// ReadObject plus the delete-marker column that follows the object columns.
+ObjectRecord ReadVersion(const Stmt& s) {
+  ObjectRecord r = ReadObject(s);
+  r.delete_marker = s.Int(18) != 0;
+  r.noncurrent = true;
   return r;
 }
 
@@ -184,8 +209,32 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<Store> store(new Store(dir, db));
-  THAW_RETURN_IF_ERROR(store->Exec(kSchema));
+  THAW_RETURN_IF_ERROR(store->Migrate());
   return store;
+}
+
+// Stores of earlier sims lack the version columns of `objects`: added before the schema (whose
+// CREATE TABLE IF NOT EXISTS leaves an existing table as it is).
+Status Store::Migrate() {
+  bool has_objects = false, has_version = false;
+  {
+    Stmt s(*stmts_, "SELECT name FROM pragma_table_info('objects')");
+    while (s.Step() == SQLITE_ROW) {
+      has_objects = true;
+      if (s.Text(0) == "version_id") has_version = true;
+    }
+  }
+  if (has_objects && !has_version) {
+    THAW_RETURN_IF_ERROR(
+        Exec("ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '';"
+             "ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"));
+  }
+  THAW_RETURN_IF_ERROR(Exec(kSchema));
+  Stmt s(*stmts_,
+         "SELECT max(coalesce((SELECT max(seq) FROM objects), 0), "
+         "coalesce((SELECT max(seq) FROM versions), 0))");
+  if (s.Step() == SQLITE_ROW) next_seq_ = s.Int(0) + 1;
+  return Status::Ok();
 }
 
 Store::Store(std::string dir, sqlite3* db)
@@ -271,6 +320,10 @@ Status Store::DeleteBucket(const std::string& name) {
     Stmt s(*stmts_, "SELECT 1 FROM objects WHERE bucket=? LIMIT 1");
     s.Bind(1, name);
     if (s.Step() == SQLITE_ROW) return Status::FailedPrecondition("bucket not empty");
+    // Noncurrent versions and delete markers keep a bucket from being deleted, as in S3.
+    Stmt v(*stmts_, "SELECT 1 FROM versions WHERE bucket=? LIMIT 1");
+    v.Bind(1, name);
+    if (v.Step() == SQLITE_ROW) return Status::FailedPrecondition("bucket not empty");
   }
   Stmt s(*stmts_, "DELETE FROM buckets WHERE name=?");
   s.Bind(1, name);
@@ -278,7 +331,10 @@ Status Store::DeleteBucket(const std::string& name) {
   if (sqlite3_changes(db_) == 0) return Status::NotFound("bucket " + name);
   Stmt l(*stmts_, "DELETE FROM lifecycle WHERE bucket=?");
   l.Bind(1, name);
-  return l.Run();
+  THAW_RETURN_IF_ERROR(l.Run());
+  Stmt v(*stmts_, "DELETE FROM versioning WHERE bucket=?");
+  v.Bind(1, name);
+  return v.Run();
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Store::ListRestoring() {
@@ -340,7 +396,7 @@ Result<ObjectRecord> Store::GetObject(const std::string& bucket, const std::stri
 // Caller holds mu_. Returns the file of the row it replaced in *old_file.
 Status Store::WriteObjectRow(const ObjectRecord& r) {
   std::string sql = std::string("INSERT OR REPLACE INTO objects(") + kObjectColumns +
-                    ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+                    ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   Stmt s(*stmts_, sql.c_str());
   s.Bind(1, r.bucket).Bind(2, r.key).Bind(3, r.file).Bind(4, static_cast<int64_t>(r.size));
   s.Bind(5, r.etag).Bind(6, ToNanos(r.last_modified)).Bind(7, r.content_type);
@@ -353,32 +409,105 @@ Status Store::WriteObjectRow(const ObjectRecord& r) {
   s.Bind(12, static_cast<int64_t>(r.archive.restore))
       .Bind(13, static_cast<int64_t>(r.archive.tier));
   s.Bind(14, static_cast<int64_t>(r.archive.days)).Bind(15, ToNanos(r.archive.ready_at));
-  s.Bind(16, ToNanos(r.archive.expiry));
+  s.Bind(16, ToNanos(r.archive.expiry)).Bind(17, r.version_id).Bind(18, r.seq);
   return s.Run();
+}
+
+// Caller holds mu_. A delete marker (no file) as a noncurrent-or-latest version row.
+Status Store::WriteVersionRow(const ObjectRecord& r) {
+  std::string sql = std::string("INSERT OR REPLACE INTO versions(") + kObjectColumns +
+                    ", marker, noncurrent_since) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  Stmt s(*stmts_, sql.c_str());
+  s.Bind(1, r.bucket).Bind(2, r.key).Bind(3, r.file).Bind(4, static_cast<int64_t>(r.size));
+  s.Bind(5, r.etag).Bind(6, ToNanos(r.last_modified)).Bind(7, r.content_type);
+  s.Bind(8, std::string("{}")).Bind(9, std::string("{}"));
+  s.Bind(10, r.archive.storage_class).Bind(11, r.archive.archive_status);
+  s.Bind(12, int64_t{0}).Bind(13, int64_t{0}).Bind(14, int64_t{0}).Bind(15, int64_t{0});
+  s.Bind(16, int64_t{0}).Bind(17, r.version_id).Bind(18, r.seq);
+  s.Bind(19, int64_t{r.delete_marker ? 1 : 0}).Bind(20, ToNanos(r.last_modified));
+  return s.Run();
+}
+
+std::string Store::VersioningLocked(const std::string& bucket) {
+  Stmt s(*stmts_, "SELECT status FROM versioning WHERE bucket=?");
+  s.Bind(1, bucket);
+  return s.Step() == SQLITE_ROW ? s.Text(0) : "";
+}
+
+// Caller holds mu_. The current version (if any) becomes noncurrent, its file kept.
+Status Store::ArchiveCurrentLocked(const std::string& bucket, const std::string& key) {
+  std::string sql = std::string("INSERT OR REPLACE INTO versions(") + kObjectColumns +
+                    ", marker, noncurrent_since) SELECT " + kObjectColumns +
+                    ", 0, ?3 FROM objects WHERE bucket=?1 AND key=?2";
+  Stmt a(*stmts_, sql.c_str());
+  a.Bind(1, bucket).Bind(2, key).Bind(3, ToNanos(Clock::TimePoint{}));
+  THAW_RETURN_IF_ERROR(a.Run());
+  Stmt d(*stmts_, "DELETE FROM objects WHERE bucket=? AND key=?");
+  d.Bind(1, bucket).Bind(2, key);
+  return d.Run();
+}
+
+// Caller holds mu_. Removes the noncurrent "null" version (versioning suspended: a new null
+// version replaces it); its file goes to *garbage.
+Status Store::DropNullVersionLocked(const std::string& bucket, const std::string& key,
+                                    std::vector<std::string>* garbage) {
+  {
+    Stmt s(*stmts_,
+           "SELECT file FROM versions WHERE bucket=? AND key=? AND version_id IN ('','null')");
+    s.Bind(1, bucket).Bind(2, key);
+    while (s.Step() == SQLITE_ROW) {
+      if (!s.Text(0).empty()) garbage->push_back(s.Text(0));
+    }
+  }
+  Stmt d(*stmts_, "DELETE FROM versions WHERE bucket=? AND key=? AND version_id IN ('','null')");
+  d.Bind(1, bucket).Bind(2, key);
+  return d.Run();
 }
 
 Status Store::PutObject(ObjectRecord& rec, const std::string& temp_path) {
   rec.file = NewFileId();
   THAW_RETURN_IF_ERROR(RenameInto(temp_path, ObjectPath(rec.file)));
-  std::string old_file;
+  std::vector<std::string> garbage;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    {
-      Stmt s(*stmts_, "SELECT file FROM objects WHERE bucket=? AND key=?");
+    Status st = Exec("BEGIN IMMEDIATE");
+    std::string versioning = st.ok() ? VersioningLocked(rec.bucket) : "";
+    std::string old_file, old_version;
+    if (st.ok()) {
+      Stmt s(*stmts_, "SELECT file, version_id FROM objects WHERE bucket=? AND key=?");
       s.Bind(1, rec.bucket).Bind(2, rec.key);
-      if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
+      if (s.Step() == SQLITE_ROW) {
+        old_file = s.Text(0);
+        old_version = s.Text(1);
+      }
     }
-    Status st = WriteObjectRow(rec);
+    bool old_is_null = old_version.empty() || old_version == "null";
+    if (st.ok() && versioning == "Enabled") {
+      rec.version_id = NewFileId();
+      if (!old_file.empty()) st = ArchiveCurrentLocked(rec.bucket, rec.key);
+    } else if (st.ok() && versioning == "Suspended") {
+      rec.version_id = "null";
+      if (!old_file.empty() && !old_is_null) st = ArchiveCurrentLocked(rec.bucket, rec.key);
+      if (!old_file.empty() && old_is_null) garbage.push_back(old_file);
+      if (st.ok()) st = DropNullVersionLocked(rec.bucket, rec.key, &garbage);
+    } else if (st.ok()) {
+      rec.version_id.clear();
+      if (!old_file.empty()) garbage.push_back(old_file);
+    }
+    rec.seq = next_seq_++;
+    if (st.ok()) st = WriteObjectRow(rec);
+    if (st.ok()) st = Exec("COMMIT");
     if (!st.ok()) {
+      (void)Exec("ROLLBACK");
       std::error_code ec;
       fs::remove(ObjectPath(rec.file), ec);
       return st;
     }
   }
   // A GET that opened the old file keeps reading it: unlink only removes the name.
-  if (!old_file.empty()) {
+  for (const std::string& file : garbage) {
     std::error_code ec;
-    fs::remove(ObjectPath(old_file), ec);
+    fs::remove(ObjectPath(file), ec);
   }
   return Status::Ok();
 }
@@ -394,7 +523,16 @@ Status Store::UpdateObject(const ObjectRecord& r) {
   s.Bind(3, static_cast<int64_t>(r.archive.restore)).Bind(4, static_cast<int64_t>(r.archive.tier));
   s.Bind(5, static_cast<int64_t>(r.archive.days)).Bind(6, ToNanos(r.archive.ready_at));
   s.Bind(7, ToNanos(r.archive.expiry)).Bind(8, r.bucket).Bind(9, r.key).Bind(10, r.file);
-  return s.Run();
+  THAW_RETURN_IF_ERROR(s.Run());
+  // A noncurrent version is restored (and expires) like a current one; data file ids are unique.
+  Stmt v(*stmts_,
+         "UPDATE versions SET storage_class=?, archive_status=?, restore=?, tier=?, days=?, "
+         "ready_at=?, expiry=? WHERE bucket=? AND key=? AND file=? AND marker=0");
+  v.Bind(1, r.archive.storage_class).Bind(2, r.archive.archive_status);
+  v.Bind(3, static_cast<int64_t>(r.archive.restore)).Bind(4, static_cast<int64_t>(r.archive.tier));
+  v.Bind(5, static_cast<int64_t>(r.archive.days)).Bind(6, ToNanos(r.archive.ready_at));
+  v.Bind(7, ToNanos(r.archive.expiry)).Bind(8, r.bucket).Bind(9, r.key).Bind(10, r.file);
+  return v.Run();
 }
 
 Status Store::CopyObject(const ObjectRecord& source, ObjectRecord& rec) {
@@ -405,23 +543,220 @@ Status Store::CopyObject(const ObjectRecord& source, ObjectRecord& rec) {
   return PutObject(rec, temp);
 }
 
-Status Store::DeleteObject(const std::string& bucket, const std::string& key) {
-  std::string old_file;
+Status Store::DeleteObject(const std::string& bucket, const std::string& key,
+                           const std::string* version_id, DeleteOutcome* outcome,
+                           Clock::TimePoint now) {
+  DeleteOutcome done;
+  std::vector<std::string> garbage;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    {
-      Stmt s(*stmts_, "SELECT file FROM objects WHERE bucket=? AND key=?");
-      s.Bind(1, bucket).Bind(2, key);
-      if (s.Step() == SQLITE_ROW) old_file = s.Text(0);
+    THAW_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status st = version_id ? DeleteVersionLocked(bucket, key, *version_id, &done, &garbage)
+                           : DeleteCurrentLocked(bucket, key, now, &done, &garbage);
+    if (st.ok()) st = Exec("COMMIT");
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st;
     }
-    if (old_file.empty()) return Status::Ok();
-    Stmt s(*stmts_, "DELETE FROM objects WHERE bucket=? AND key=?");
-    s.Bind(1, bucket).Bind(2, key);
-    THAW_RETURN_IF_ERROR(s.Run());
   }
-  std::error_code ec;
-  fs::remove(ObjectPath(old_file), ec);
+  for (const std::string& file : garbage) {
+    std::error_code ec;
+    fs::remove(ObjectPath(file), ec);
+  }
+  if (outcome) *outcome = done;
   return Status::Ok();
+}
+
+// Caller holds mu_ in a transaction. DELETE without a version id.
+Status Store::DeleteCurrentLocked(const std::string& bucket, const std::string& key,
+                                  Clock::TimePoint now, DeleteOutcome* done,
+                                  std::vector<std::string>* garbage) {
+  std::string versioning = VersioningLocked(bucket);
+  std::string old_file, old_version;
+  {
+    Stmt s(*stmts_, "SELECT file, version_id FROM objects WHERE bucket=? AND key=?");
+    s.Bind(1, bucket).Bind(2, key);
+    if (s.Step() == SQLITE_ROW) {
+      old_file = s.Text(0);
+      old_version = s.Text(1);
+    }
+  }
+  bool old_is_null = old_version.empty() || old_version == "null";
+  if (versioning.empty() || (versioning == "Suspended" && old_is_null && !old_file.empty())) {
+    if (!old_file.empty()) {
+      garbage->push_back(old_file);
+      Stmt d(*stmts_, "DELETE FROM objects WHERE bucket=? AND key=?");
+      d.Bind(1, bucket).Bind(2, key);
+      THAW_RETURN_IF_ERROR(d.Run());
+    }
+    if (versioning.empty()) return Status::Ok();
+  } else if (!old_file.empty()) {
+    THAW_RETURN_IF_ERROR(ArchiveCurrentLocked(bucket, key));
+  }
+  if (versioning == "Suspended") THAW_RETURN_IF_ERROR(DropNullVersionLocked(bucket, key, garbage));
+  ObjectRecord marker;
+  marker.bucket = bucket;
+  marker.key = key;
+  marker.last_modified = now;
+  marker.delete_marker = true;
+  marker.version_id = versioning == "Enabled" ? NewFileId() : "null";
+  marker.seq = next_seq_++;
+  THAW_RETURN_IF_ERROR(WriteVersionRow(marker));
+  *done = {true, marker.version_id};
+  return Status::Ok();
+}
+
+// Caller holds mu_ in a transaction. DELETE ?versionId=: that version goes for good; when it
+// was the newest, the next newer object version becomes current (a delete marker stays a
+// marker: the key then reads as deleted).
+Status Store::DeleteVersionLocked(const std::string& bucket, const std::string& key,
+                                  const std::string& version_id, DeleteOutcome* done,
+                                  std::vector<std::string>* garbage) {
+  std::string sql = std::string(
+                        "SELECT file, version_id, 0 FROM objects WHERE bucket=?1 AND "
+                        "key=?2 AND ") +
+                    kVersionMatch +
+                    " UNION ALL SELECT file, version_id, marker FROM versions WHERE bucket=?1 "
+                    "AND key=?2 AND " +
+                    kVersionMatch;
+  std::string file, stored_id;
+  bool found = false, marker = false;
+  {
+    Stmt s(*stmts_, sql.c_str());
+    s.Bind(1, bucket).Bind(2, key).Bind(3, version_id);
+    if (s.Step() == SQLITE_ROW) {
+      found = true;
+      file = s.Text(0);
+      stored_id = s.Text(1);
+      marker = s.Int(2) != 0;
+    }
+  }
+  *done = {marker, version_id};
+  if (!found) return Status::Ok();
+  if (!marker && !file.empty()) garbage->push_back(file);
+  for (const char* table : {"objects", "versions"}) {
+    std::string del =
+        std::string("DELETE FROM ") + table + " WHERE bucket=? AND key=? AND version_id=?";
+    Stmt d(*stmts_, del.c_str());
+    d.Bind(1, bucket).Bind(2, key).Bind(3, stored_id);
+    THAW_RETURN_IF_ERROR(d.Run());
+  }
+  // Without a current version, the newest noncurrent object version (not a marker) is current.
+  {
+    Stmt c(*stmts_, "SELECT 1 FROM objects WHERE bucket=? AND key=?");
+    c.Bind(1, bucket).Bind(2, key);
+    if (c.Step() == SQLITE_ROW) return Status::Ok();
+  }
+  std::string newest;
+  {
+    Stmt n(*stmts_,
+           "SELECT version_id, marker FROM versions WHERE bucket=? AND key=? ORDER BY seq DESC "
+           "LIMIT 1");
+    n.Bind(1, bucket).Bind(2, key);
+    if (n.Step() != SQLITE_ROW || n.Int(1) != 0) return Status::Ok();
+    newest = n.Text(0);
+  }
+  std::string promote = std::string("INSERT INTO objects(") + kObjectColumns + ") SELECT " +
+                        kObjectColumns +
+                        " FROM versions WHERE bucket=?1 AND key=?2 AND version_id=?3";
+  Stmt p(*stmts_, promote.c_str());
+  p.Bind(1, bucket).Bind(2, key).Bind(3, newest);
+  THAW_RETURN_IF_ERROR(p.Run());
+  Stmt d(*stmts_, "DELETE FROM versions WHERE bucket=? AND key=? AND version_id=?");
+  d.Bind(1, bucket).Bind(2, key).Bind(3, newest);
+  return d.Run();
+}
+
+Result<ObjectRecord> Store::GetObjectVersion(const std::string& bucket, const std::string& key,
+                                             const std::string& version_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string sql = std::string("SELECT ") + kObjectColumns +
+                    ", 0, 1 FROM objects WHERE bucket=?1 AND key=?2 AND " + kVersionMatch +
+                    " UNION ALL SELECT " + kObjectColumns +
+                    ", marker, 0 FROM versions WHERE bucket=?1 AND key=?2 AND " + kVersionMatch;
+  Stmt s(*stmts_, sql.c_str());
+  s.Bind(1, bucket).Bind(2, key).Bind(3, version_id);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return Status::NotFound("version " + version_id + " of " + key);
+  if (rc != SQLITE_ROW) return s.Error();
+  ObjectRecord r = ReadVersion(s);
+  r.noncurrent = s.Int(19) == 0;
+  return r;
+}
+
+Result<ObjectRecord> Store::GetLatestDeleteMarker(const std::string& bucket,
+                                                  const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string sql = std::string("SELECT ") + kObjectColumns +
+                    ", marker FROM versions WHERE bucket=?1 AND key=?2 AND NOT EXISTS (SELECT 1 "
+                    "FROM objects o WHERE o.bucket=?1 AND o.key=?2) ORDER BY seq DESC LIMIT 1";
+  Stmt s(*stmts_, sql.c_str());
+  s.Bind(1, bucket).Bind(2, key);
+  int rc = s.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return s.Error();
+  if (rc == SQLITE_DONE || s.Int(18) == 0) return Status::NotFound("no delete marker");
+  return ReadVersion(s);
+}
+
+Result<std::vector<ObjectRecord>> Store::ListVersions(const std::string& bucket,
+                                                      const std::string& prefix,
+                                                      const std::string& key_marker,
+                                                      const std::string& version_marker,
+                                                      int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Resume inside key_marker's versions only after version_marker (newest first).
+  int64_t below = std::numeric_limits<int64_t>::min();
+  if (!key_marker.empty() && !version_marker.empty()) {
+    std::string sql =
+        std::string("SELECT seq FROM objects WHERE bucket=?1 AND key=?2 AND ") + kVersionMatch +
+        " UNION ALL SELECT seq FROM versions WHERE bucket=?1 AND key=?2 AND " + kVersionMatch;
+    Stmt s(*stmts_, sql.c_str());
+    s.Bind(1, bucket).Bind(2, key_marker).Bind(3, version_marker);
+    if (s.Step() == SQLITE_ROW) below = s.Int(0);
+  }
+  std::string sql =
+      std::string("SELECT * FROM (SELECT ") + kObjectColumns +
+      ", 0 AS marker, 1 AS latest FROM objects WHERE bucket=?1 UNION ALL SELECT " + kObjectColumns +
+      ", marker, (NOT EXISTS (SELECT 1 FROM objects o WHERE o.bucket=v.bucket AND o.key=v.key) "
+      "AND seq=(SELECT max(w.seq) FROM versions w WHERE w.bucket=v.bucket AND w.key=v.key)) "
+      "FROM versions v WHERE bucket=?1) WHERE key>=?2 AND key<?3 AND (key>?4 OR (key=?4 AND "
+      "seq<?5)) ORDER BY key, seq DESC LIMIT ?6";
+  Stmt s(*stmts_, sql.c_str());
+  s.Bind(1, bucket).Bind(2, prefix).Bind(3, prefix + "\xff\xff\xff\xff").Bind(4, key_marker);
+  s.Bind(5, below).Bind(6, static_cast<int64_t>(limit));
+  std::vector<ObjectRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(ReadVersion(s));
+    out.back().latest = s.Int(19) != 0;
+    out.back().noncurrent = !out.back().latest;
+  }
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Result<std::vector<ObjectRecord>> Store::ListRestoringVersions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string sql = std::string("SELECT ") + kObjectColumns +
+                    ", marker FROM versions WHERE restore != 0 AND marker=0";
+  Stmt s(*stmts_, sql.c_str());
+  std::vector<ObjectRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadVersion(s));
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Status Store::SetVersioning(const std::string& bucket, const std::string& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(*stmts_, "INSERT OR REPLACE INTO versioning(bucket, status) VALUES(?,?)");
+  s.Bind(1, bucket).Bind(2, status);
+  return s.Run();
+}
+
+Result<std::string> Store::GetVersioning(const std::string& bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return VersioningLocked(bucket);
 }
 
 Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,

@@ -46,6 +46,26 @@ struct ObjectRecord {
   // Content-Language, Expires, x-amz-checksum-<algo>.
   std::map<std::string, std::string> headers;
   ArchiveState archive;
+  // Versioning: "" for an object put while the bucket never had versioning (S3's "null"
+  // version, as is "null" itself, written while versioning was suspended); a delete marker has
+  // no data. `seq` orders the versions of a key (higher is newer); `latest`, set by
+  // ListVersions, marks the current version.
+  std::string version_id;
+  int64_t seq = 0;
+  bool delete_marker = false;
+  bool latest = false;      // ListVersions: the current version (or the latest delete marker)
+  bool noncurrent = false;  // read from the noncurrent versions (lifecycle's rules skip it)
+};
+
+// S3 calls an object without a version id the "null" version.
+inline std::string VersionIdOrNull(const std::string& id) {
+  return id.empty() ? "null" : id;
+}
+
+// What DeleteObject did: removed a version (its id), or added a delete marker (its id).
+struct DeleteOutcome {
+  bool delete_marker = false;  // the version removed or added is a delete marker
+  std::string version_id;      // "" when the bucket never had versioning
 };
 
 struct UploadRecord {
@@ -81,15 +101,43 @@ class Store {
   Result<std::vector<BucketRecord>> ListBuckets();
   Status DeleteBucket(const std::string& name);  // NotFound; FailedPrecondition when not empty
 
+  // The current version (NotFound when there is none, or when it is a delete marker).
   Result<ObjectRecord> GetObject(const std::string& bucket, const std::string& key);
-  // Moves `temp_path` into place as rec.file (assigned here) and commits rec.
+  // One version by id ("null" for the null version), delete markers included; NotFound.
+  Result<ObjectRecord> GetObjectVersion(const std::string& bucket, const std::string& key,
+                                        const std::string& version_id);
+  // The newest version of a key when it is a delete marker (GET then says so), else NotFound.
+  Result<ObjectRecord> GetLatestDeleteMarker(const std::string& bucket, const std::string& key);
+  // Moves `temp_path` into place as rec.file (assigned here) and commits rec as the current
+  // version. With versioning Enabled the bucket keeps the previous version (noncurrent) and rec
+  // gets a new version id; Suspended: rec is the "null" version, replacing an older "null";
+  // never enabled: rec replaces the object.
   Status PutObject(ObjectRecord& rec, const std::string& temp_path);
   // Updates the archive state (storage class, restore) of an existing object; a no-op when the
   // object was replaced (another data file) or deleted meanwhile.
   Status UpdateObject(const ObjectRecord& rec);
   // Copies the data file of `source` to a new file for `rec` and commits rec.
   Status CopyObject(const ObjectRecord& source, ObjectRecord& rec);
-  Status DeleteObject(const std::string& bucket, const std::string& key);  // OK when absent
+  // Without a version id: removes the object, or with versioning Enabled/Suspended makes a
+  // delete marker the current version. With one: removes that version for good (the next
+  // newer one becomes current). OK when absent.
+  // `now` dates a new delete marker.
+  Status DeleteObject(const std::string& bucket, const std::string& key,
+                      const std::string* version_id = nullptr, DeleteOutcome* outcome = nullptr,
+                      Clock::TimePoint now = {});
+  // Every version and delete marker with key >= prefix, in key order and newest first, after
+  // (key_marker, version_marker) as ListObjectVersions pages them, at most `limit`; `latest`
+  // is set.
+  Result<std::vector<ObjectRecord>> ListVersions(const std::string& bucket,
+                                                 const std::string& prefix,
+                                                 const std::string& key_marker,
+                                                 const std::string& version_marker, int limit);
+  // Noncurrent versions with a restore running or a restored copy.
+  Result<std::vector<ObjectRecord>> ListRestoringVersions();
+
+  // Bucket versioning status: "" (never set), "Enabled" or "Suspended".
+  Status SetVersioning(const std::string& bucket, const std::string& status);
+  Result<std::string> GetVersioning(const std::string& bucket);
   // Keys > after and starting with prefix, in key order, at most `limit`.
   Result<std::vector<ObjectRecord>> ListObjects(const std::string& bucket,
                                                 const std::string& prefix, const std::string& after,
@@ -120,12 +168,26 @@ class Store {
  private:
   Store(std::string dir, sqlite3* db);
   Status Exec(const std::string& sql);
+  Status Migrate();
   Status WriteObjectRow(const ObjectRecord& rec);
+  // Versioning helpers; the caller holds mu_. Files to remove after commit go to *garbage.
+  std::string VersioningLocked(const std::string& bucket);
+  Status ArchiveCurrentLocked(const std::string& bucket, const std::string& key);
+  Status DropNullVersionLocked(const std::string& bucket, const std::string& key,
+                               std::vector<std::string>* garbage);
+  Status WriteVersionRow(const ObjectRecord& rec);
+  Status DeleteCurrentLocked(const std::string& bucket, const std::string& key,
+                             Clock::TimePoint now, DeleteOutcome* done,
+                             std::vector<std::string>* garbage);
+  Status DeleteVersionLocked(const std::string& bucket, const std::string& key,
+                             const std::string& version_id, DeleteOutcome* done,
+                             std::vector<std::string>* garbage);
   std::string NewFileId();
 
   const std::string dir_;
-  std::mutex mu_;  // guards db_, stmts_ and rng state in NewFileId
+  std::mutex mu_;  // guards db_, stmts_, next_seq_ and rng state in NewFileId
   sqlite3* db_;
+  int64_t next_seq_ = 1;
   std::unique_ptr<StmtCache> stmts_;
 };
 

@@ -67,6 +67,23 @@ TEST_F(EngineTracker, FirstHeadNearEarliestThenBackingOffWithJitter) {
   }
 }
 
+TEST_F(EngineTracker, AnEndpointsAnnouncedTimeScaleShortensTheSchedule) {
+  // A `thaw sim --time-scale 3600` endpoint: the 3-5 h GLACIER Standard window is 3-5 s.
+  s3_.AddObject("b", "k", "x", "GLACIER");
+  s3_.SetRestoreDuration("GLACIER", RestoreTier::kStandard, 10h);
+  s3_.SetEndpointTimeScale(3600);
+  auto e = Open(Options());
+  auto h = MustSubmit(*e, {"b", "k", ""});
+  ASSERT_TRUE(StateIs(h, State::kInProgress));
+  RestoreRecord rec = h->Snapshot();
+  ASSERT_TRUE(rec.requested_at && rec.next_check_at && rec.eta);
+  EXPECT_EQ(*rec.next_check_at - *rec.requested_at, 3s);
+  EXPECT_EQ(*rec.eta - *rec.requested_at, 5s);
+  RestoreRecord after = RunNextCheck(h);
+  ASSERT_EQ(after.state, State::kInProgress);
+  EXPECT_EQ(*after.next_check_at - *rec.next_check_at, 250ms);  // 15 min / 3600, at the floor
+}
+
 TEST_F(EngineTracker, NeverPollsMoreOftenThanTheFloor) {
   s3_.AddObject("b", "k", "x", "GLACIER");
   s3_.SetRestoreDuration("GLACIER", RestoreTier::kExpedited, 20min);

@@ -40,6 +40,19 @@ TEST(Tracker, BacksOffThenCaps) {
   }
 }
 
+TEST(Tracker, EndpointTimeScaleDividesTheScheduleAboveAFloor) {
+  // AWS (scale 1, or no header at all): unchanged.
+  EXPECT_EQ(ScaleToEndpoint(hours(3), 1.0), hours(3));
+  EXPECT_EQ(ScaleToEndpoint(hours(3), 0.5), hours(3));  // a slower clock never stretches it
+  // thaw sim --time-scale 3600: three hours take three seconds.
+  EXPECT_EQ(ScaleToEndpoint(hours(3), 3600), seconds(3));
+  // --time-scale 36000: 0.3 s; 15 minutes would be 25 ms, held at the floor.
+  EXPECT_EQ(ScaleToEndpoint(hours(3), 36000), milliseconds(300));
+  EXPECT_EQ(ScaleToEndpoint(minutes(15), 36000), kMinScaledPoll);
+  // A delay already below the floor is not lengthened.
+  EXPECT_EQ(ScaleToEndpoint(milliseconds(100), 36000), milliseconds(100));
+}
+
 TEST(Tracker, NeverMoreOftenThanTheFloor) {
   // Expedited's 4-minute window gives 30 s steps: the 60 s floor applies.
   ExpectedDuration expedited{minutes(1), minutes(5)};

@@ -61,6 +61,15 @@ TEST(ObjectInfo, ReadableWhenNotArchivedOrRestored) {
   EXPECT_TRUE(info.readable());
 }
 
+TEST(TimeScale, OnlyFiniteFactorsFromOneUpAreTaken) {
+  EXPECT_EQ(ParseTimeScale("36000"), 36000.0);
+  EXPECT_EQ(ParseTimeScale(" 1 "), 1.0);
+  EXPECT_EQ(ParseTimeScale("2.5"), 2.5);
+  for (const char* bad : {"", "0.5", "0", "-3", "inf", "nan", "1e9", "36000x", "x"}) {
+    EXPECT_EQ(ParseTimeScale(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(RestoreStateName, NamesEveryState) {
   EXPECT_EQ(RestoreStateName(State::kNone), "none");
   EXPECT_EQ(RestoreStateName(State::kOngoing), "ongoing");
