@@ -68,6 +68,18 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
         return bad_method();
       return r;
     }
+    if (req.HasQuery("inventory")) {  // S3 Inventory (inventory_ops.cc)
+      bool id = req.HasQuery("id");
+      if (m == "PUT")
+        r.op = "PutBucketInventoryConfiguration";
+      else if (m == "GET")
+        r.op = id ? "GetBucketInventoryConfiguration" : "ListBucketInventoryConfigurations";
+      else if (m == "DELETE")
+        r.op = "DeleteBucketInventoryConfiguration";
+      else
+        return bad_method();
+      return r;
+    }
     for (const char* sub : {"policy", "acl", "cors", "tagging", "notification", "website",
                             "replication", "encryption", "object-lock", "logging"}) {
       if (req.HasQuery(sub))

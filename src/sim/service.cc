@@ -309,6 +309,10 @@ Result<Response> Service::Dispatch(Call& call) {
   if (op == "PutBucketLifecycleConfiguration") return PutBucketLifecycle(call);
   if (op == "GetBucketLifecycleConfiguration") return GetBucketLifecycle(call);
   if (op == "DeleteBucketLifecycle") return DeleteBucketLifecycle(call);
+  if (op == "PutBucketInventoryConfiguration") return PutBucketInventory(call);
+  if (op == "GetBucketInventoryConfiguration") return GetBucketInventory(call);
+  if (op == "ListBucketInventoryConfigurations") return GetBucketInventory(call);
+  if (op == "DeleteBucketInventoryConfiguration") return DeleteBucketInventory(call);
   return S3Err("NotImplemented", op + " is not implemented by thaw sim");
 }
 
