@@ -5,6 +5,7 @@
 // for objects whose listing entry says too little (see s3/list.h).
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -16,18 +17,27 @@
 #include "common/s3_uri.h"
 #include "common/strings.h"
 #include "restore/bulk.h"
+#include "restore/inventory.h"
 #include "restore/manifest.h"
 #include "s3/list.h"
 
 namespace thaw::cli {
 namespace {
 
+constexpr int kBulkConcurrency = 64;
+
 struct RestoreFlags {
   std::string uri;
   std::string version_id;
   bool recursive = false;
   std::string manifest;
+  std::string inventory;
   bool raw_keys = false;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  std::vector<std::string> storage_classes;
+  std::string min_size;
+  std::string older_than;
   std::string tier;
   std::optional<int> days;
   bool dry_run = false;
@@ -77,10 +87,27 @@ std::optional<std::chrono::seconds> ParseDuration(const std::string& s) {
 
 // Checks the flags before anything touches S3 or the journal.
 Status Validate(const RestoreFlags& f, std::optional<s3::RestoreTier>* tier) {
-  if (f.uri.empty() == f.manifest.empty()) {
+  if (!f.inventory.empty()) {
+    if (!f.manifest.empty()) {
+      return Status::InvalidArgument("give --inventory or --manifest, not both");
+    }
+  } else if (f.uri.empty() == f.manifest.empty()) {
     return Status::InvalidArgument(
-        "give either s3://BUCKET/KEY (or a prefix with --recursive) "
-        "or --manifest FILE");
+        "give either s3://BUCKET/KEY (or a prefix with --recursive), --manifest FILE or "
+        "--inventory MANIFEST.JSON");
+  }
+  if (!f.min_size.empty() && !restore::ParseSize(f.min_size)) {
+    return Status::InvalidArgument("--min-size '" + f.min_size + "': expected e.g. 1MiB");
+  }
+  if (!f.older_than.empty() && !ParseDuration(f.older_than)) {
+    return Status::InvalidArgument("--older-than '" + f.older_than + "': expected e.g. 30d");
+  }
+  bool selectors = !f.include.empty() || !f.exclude.empty() || !f.storage_classes.empty() ||
+                   !f.min_size.empty() || !f.older_than.empty();
+  if (selectors && f.inventory.empty() && !f.recursive) {
+    return Status::InvalidArgument(
+        "--include, --exclude, --storage-class, --min-size and --older-than select among many "
+        "objects: use them with --recursive or --inventory");
   }
   if (!f.manifest.empty() && f.recursive) {
     return Status::InvalidArgument("--recursive does not apply to --manifest");
@@ -150,6 +177,21 @@ Status CheckManifest(const std::string& path, restore::ManifestOptions mo) {
   }
 }
 
+restore::InventorySelector MakeSelector(const RestoreFlags& f, const std::string& prefix) {
+  restore::InventorySelector sel;
+  sel.prefix = prefix;
+  sel.include = f.include;
+  sel.exclude = f.exclude;
+  for (const std::string& c : f.storage_classes) {
+    for (const std::string& one : Split(c, ',')) {
+      if (!one.empty()) sel.storage_classes.push_back(one);
+    }
+  }
+  if (auto n = restore::ParseSize(f.min_size)) sel.min_size = *n;
+  if (auto d = ParseDuration(f.older_than)) sel.modified_before = Clock::Real().Now() - *d;
+  return sel;
+}
+
 Status FeedManifest(const std::string& path, restore::ManifestOptions mo,
                     restore::BulkRestore& bulk) {
   std::ifstream in(path, std::ios::binary);
@@ -165,7 +207,7 @@ Status FeedManifest(const std::string& path, restore::ManifestOptions mo,
 // `assume_not_restored`: archived entries without RestoreStatus are taken as not restored
 // instead of being HEADed (Intelligent-Tiering entries are still HEADed for their tier).
 Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restored,
-                  restore::BulkRestore& bulk) {
+                  const restore::InventorySelector& selector, restore::BulkRestore& bulk) {
   s3::ListObjectsRequest req;
   req.bucket = uri.bucket;
   req.prefix = uri.key;
@@ -175,6 +217,7 @@ Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restor
     THAW_ASSIGN_OR_RETURN(bool more, lister.Next(&page));
     if (!more) return Status::Ok();
     for (const s3::ObjectSummary& o : page.objects) {
+      if (!selector.Matches(restore::RowFromListing(uri.bucket, o))) continue;
       std::optional<s3::ObjectInfo> known;
       if (lister.Complete(o) ||
           (assume_not_restored && o.storage_class != s3::kIntelligentTiering)) {
@@ -201,7 +244,7 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
     auto u = ParseS3Uri(f.uri);
     if (!u.ok()) return ReportError(u.status());
     uri = *u;
-    if (!f.recursive && (uri.key.empty() || EndsWith(uri.key, "/"))) {
+    if (!f.recursive && f.inventory.empty() && (uri.key.empty() || EndsWith(uri.key, "/"))) {
       return ReportError(Status::InvalidArgument(
           "'" + f.uri + "' names a prefix, not an object; add --recursive to restore under it"));
     }
@@ -210,11 +253,34 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   if (!f.manifest.empty()) {
     if (Status s = CheckManifest(f.manifest, mo); !s.ok()) return ReportError(s);
   }
+  restore::InventorySelector selector = MakeSelector(f, uri.key);
+  std::unique_ptr<restore::InventoryReport> report;
+  std::unique_ptr<s3::S3Client> report_client;
+  if (!f.inventory.empty()) {
+    // The whole report is read once (every MD5, every gzip stream, every row) before anything
+    // is journaled: a damaged report changes nothing.
+    auto c = MakeClient(globals);
+    if (!c.ok()) return ReportError(c.status());
+    report_client = std::move(*c);
+    auto r = restore::InventoryReport::Open(
+        f.inventory, report_client.get(), uri.bucket,
+        (std::filesystem::temp_directory_path() / ("thaw-inventory-" + std::to_string(getpid())))
+            .string());
+    if (!r.ok()) return ReportError(r.status());
+    report = std::move(*r);
+    Status checked = restore::FeedInventory(
+        *report, selector, f.assume_not_restored,
+        [](const restore::ObjectRef&, std::optional<s3::ObjectInfo>) {}, nullptr);
+    if (!checked.ok()) return ReportError(checked);
+  }
   auto config = LoadConfig(globals);
   if (!config.ok()) return ReportError(config.status());
 
   restore::EngineOptions eo;
   eo.limits = config->limits_set ? config->limits : restore::Limits{};
+  // A bulk restore is latency-bound (each request waits for its journal commit and S3's
+  // answer): more in flight than a mount needs, unless the config file or a flag says.
+  if (!config->limits_set) eo.limits.max_concurrency = kBulkConcurrency;
   if (Status s = ApplyLimitFlags(f, &eo.limits); !s.ok()) return ReportError(s);
   if (auto p = ParseDuration(f.poll_interval)) {
     eo.max_poll_interval = *p;
@@ -237,6 +303,8 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   int workers = eo.limits.max_concurrency > 0 ? eo.limits.max_concurrency : 64;
   bo.plan_threads = std::min(workers, 32);
   bo.window = std::max(64, 4 * workers);
+  // Submit waits for the pending row's group commit: enough submitters fill each group.
+  bo.submit_threads = std::min(bo.window, 32);
 
   ProgressDisplay display(*progress, isatty(STDERR_FILENO) == 1,
                           std::chrono::seconds(std::max(1, f.progress_interval_s)));
@@ -248,10 +316,17 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   Status finished;
   {
     restore::BulkRestore bulk(*setup->engine, *progress, Clock::Real(), bo);
-    if (!f.manifest.empty()) {
+    if (report) {
+      fed = restore::FeedInventory(
+          *report, selector, f.assume_not_restored,
+          [&bulk](const restore::ObjectRef& o, std::optional<s3::ObjectInfo> known) {
+            bulk.Add(o, std::move(known));
+          },
+          nullptr);
+    } else if (!f.manifest.empty()) {
       fed = FeedManifest(f.manifest, mo, bulk);
     } else if (f.recursive) {
-      fed = FeedPrefix(*setup->client, uri, f.assume_not_restored, bulk);
+      fed = FeedPrefix(*setup->client, uri, f.assume_not_restored, selector, bulk);
     } else {
       bulk.Add({uri.bucket, uri.key, f.version_id}, std::nullopt);
     }
@@ -284,6 +359,19 @@ void RegisterRestore(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--manifest", f->manifest,
                   "CSV of bucket,key[,version_id] (S3 Batch Operations format, keys URL-encoded)");
   cmd->add_flag("--raw-keys", f->raw_keys, "manifest keys are not URL-encoded");
+  cmd->add_option("--inventory", f->inventory,
+                  "an S3 Inventory report (CSV) as the object list: its manifest.json, local or "
+                  "s3://BUCKET/KEY; an s3://BUCKET[/PREFIX] argument must name its source bucket");
+  cmd->add_option("--include", f->include,
+                  "only keys starting with this prefix or matching this glob (*, **, ?); "
+                  "repeatable");
+  cmd->add_option("--exclude", f->exclude, "leave out keys with this prefix or glob; repeatable");
+  cmd->add_option("--storage-class", f->storage_classes,
+                  "only these storage classes (GLACIER, DEEP_ARCHIVE, ...); repeatable or "
+                  "comma-separated");
+  cmd->add_option("--min-size", f->min_size, "only objects of at least this size (e.g. 1MiB)");
+  cmd->add_option("--older-than", f->older_than,
+                  "only objects last modified longer ago than this (e.g. 30d, 12h)");
   cmd->add_option("--version-id", f->version_id, "a specific version of a single object");
   cmd->add_option("--tier", f->tier, "Expedited, Standard or Bulk (overrides the policy)");
   cmd->add_option("--days", f->days, "days to keep the restored copy (overrides the policy)");
@@ -294,9 +382,12 @@ void RegisterRestore(CLI::App& app, GlobalFlags& globals) {
   cmd->add_option("--poll-interval", f->poll_interval,
                   "check running restores at least this often (default: by tier, from ~1 min "
                   "for Expedited to hours for Bulk)");
-  cmd->add_option("--concurrency", f->concurrency, "S3 calls in flight at once (default 32)");
+  cmd->add_option("--concurrency", f->concurrency,
+                  "S3 calls in flight at once (default 64; [limits] concurrency in the config "
+                  "file)");
   cmd->add_option("--max-rate", f->max_rate,
-                  "RestoreObject calls per second (default 100; 0: unlimited)");
+                  "most RestoreObject calls per second (default 3500, S3's capacity per "
+                  "prefix; the rate adapts below it, slowing on 503 SlowDown; 0: no ceiling)");
   cmd->add_option("--daily-budget-usd", f->daily_budget_usd,
                   "refuse restores once the day's estimated cost would pass this");
   cmd->add_option("--daily-budget-bytes", f->daily_budget_bytes,

@@ -121,6 +121,19 @@ void CostSummary::Add(ArchiveKind kind, RestoreTier tier, uint64_t size_bytes,
   l.latest_eta = std::max(l.latest_eta, ExpectedRestoreDuration(kind, tier).latest);
 }
 
+void CostSummary::AddMany(ArchiveKind kind, RestoreTier tier, uint64_t objects,
+                          uint64_t total_bytes, std::optional<int> days) {
+  if (objects == 0) return;
+  CostEstimate per_request = EstimateCost(kind, tier, 0, days);
+  CostEstimate bytes = EstimateCost(kind, tier, total_bytes, days);
+  Line& l = lines_[{std::string(ArchiveKindName(kind)), tier}];
+  l.objects += static_cast<int>(objects);
+  l.bytes += total_bytes;
+  l.restore_usd += per_request.request_usd * static_cast<double>(objects) + bytes.retrieval_usd;
+  l.storage_usd += bytes.storage_usd;
+  l.latest_eta = std::max(l.latest_eta, ExpectedRestoreDuration(kind, tier).latest);
+}
+
 CostSummary::Line CostSummary::Total() const {
   Line t;
   for (const auto& [key, l] : lines_) {

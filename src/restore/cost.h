@@ -79,6 +79,9 @@ class CostSummary {
   using Key = std::pair<std::string, s3::RestoreTier>;  // (ArchiveKindName, tier)
 
   void Add(ArchiveKind kind, s3::RestoreTier tier, uint64_t size_bytes, std::optional<int> days);
+  // `objects` objects of `total_bytes` together (fees are linear in both).
+  void AddMany(ArchiveKind kind, s3::RestoreTier tier, uint64_t objects, uint64_t total_bytes,
+               std::optional<int> days);
   const std::map<Key, Line>& lines() const { return lines_; }
   Line Total() const;
 

@@ -20,6 +20,12 @@ TokenBucket MakeBucket(Clock& clock, double rate) {
   return TokenBucket(clock, rate, rate);
 }
 
+AdaptiveRateOptions RateOptions(double ceiling) {
+  AdaptiveRateOptions o;
+  o.max_rate = ceiling;
+  return o;
+}
+
 }  // namespace
 
 EngineImpl::EngineImpl(const EngineOptions& options, std::shared_ptr<const Policy> policy,
@@ -31,6 +37,9 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::shared_ptr<const Polic
       clock_(clock),
       restore_tokens_(MakeBucket(clock, options.limits.restore_requests_per_second)),
       head_tokens_(MakeBucket(clock, options.limits.head_requests_per_second)),
+      restore_rate_(clock, restore_tokens_,
+                    RateOptions(options.limits.restore_requests_per_second)),
+      head_rate_(clock, head_tokens_, RateOptions(options.limits.head_requests_per_second)),
       rng_(options.random_seed != 0
                ? options.random_seed
                : static_cast<uint64_t>(clock.Now().time_since_epoch().count())) {}
@@ -83,6 +92,7 @@ void EngineImpl::Shutdown() {
   }
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  journal_->Flush();  // every async state change durable and published before handles abort
   std::map<ObjectRef, std::shared_ptr<Task>> tasks;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -177,6 +187,17 @@ void EngineImpl::Commit(Task& task, RestoreRecord rec) {
   Publish(task, rec);
 }
 
+void EngineImpl::CommitAsync(const std::shared_ptr<Task>& task, RestoreRecord rec) {
+  rec.updated_at = clock_.Now();
+  task->rec = rec;
+  // The callback runs on the journal's commit thread: Publish of a non-terminal state only
+  // updates the handle's record and calls on_change (no subscribers, no engine locks).
+  journal_->PutAsync(rec, [this, task, rec](const Status& s) {
+    if (!s.ok()) spdlog::error("restore engine: {}: {}", rec.object.ToString(), s.ToString());
+    Publish(*task, rec);
+  });
+}
+
 Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& object,
                                                           const SubmitOptions& options) {
   if (options_.mode == EngineOptions::Mode::kObserver) {
@@ -238,11 +259,23 @@ Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& objec
 Result<s3::ObjectInfo> EngineImpl::Head(const ObjectRef& object) {
   Clock::TimePoint when = head_tokens_.Reserve();
   if (when > clock_.Now()) clock_.SleepFor(when - clock_.Now());
+  return SendHead(object);
+}
+
+Result<s3::ObjectInfo> EngineImpl::SendHead(const ObjectRef& object) {
   {
     std::lock_guard<std::mutex> g(mu_);
     ++stats_.head_calls;
   }
-  return client_.HeadObject({object.bucket, object.key, object.version_id});
+  head_rate_.OnSend();
+  Result<s3::ObjectInfo> r = client_.HeadObject({object.bucket, object.key, object.version_id});
+  // Unavailable after the client's own retries: S3 (or the network) asks us to slow down.
+  if (!r.ok() && r.status().IsUnavailable()) {
+    head_rate_.OnThrottle();
+  } else {
+    head_rate_.OnSuccess();
+  }
+  return r;
 }
 
 Result<Decision> EngineImpl::Plan(const ObjectRef& object, const SubmitOptions& options) {

@@ -94,12 +94,7 @@ void EngineImpl::Fail(Task& task, State state, Reason reason, const std::string&
 void EngineImpl::Prepare(const std::shared_ptr<Task>& task) {
   if (!task->info) {
     if (!TakeToken(task, head_tokens_, Job::Kind::kPrepare)) return;
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      ++stats_.head_calls;
-    }
-    const ObjectRef& o = task->rec.object;
-    Result<s3::ObjectInfo> info = client_.HeadObject({o.bucket, o.key, o.version_id});
+    Result<s3::ObjectInfo> info = SendHead(task->rec.object);
     if (!info.ok()) {
       HandleHeadError(task, Job::Kind::kPrepare, info.status());
       return;
@@ -141,7 +136,7 @@ void EngineImpl::ApplyDecision(const std::shared_ptr<Task>& task, const Decision
       return;
     case Decision::Action::kRestore:
       rec.estimated_cost_usd = d.cost.restore_usd();
-      Commit(*task, rec);  // still pending, now with what will be sent
+      CommitAsync(task, rec);  // still pending, now with what will be sent
       Schedule(task, Job::Kind::kSend, clock_.Now());
       return;
   }
@@ -206,8 +201,15 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
     ++stats_.restore_calls;
   }
   const ObjectRef& o = rec.object;
+  restore_rate_.OnSend();
   Result<s3::RestoreOutcome> r =
       client_.RestoreObject({o.bucket, o.key, o.version_id, *rec.tier, rec.days});
+  // 503 SlowDown (and other unavailability) that outlasted the client's retries: slow down.
+  if (!r.ok() && r.status().IsUnavailable()) {
+    restore_rate_.OnThrottle();
+  } else {
+    restore_rate_.OnSuccess();
+  }
   if (!r.ok()) {
     HandleRestoreError(task, r.status());
     return;
@@ -323,18 +325,15 @@ void EngineImpl::StartTracking(const std::shared_ptr<Task>& task, RestoreRecord 
   }
   rec.next_check_at = now + delay;
   Schedule(task, Job::Kind::kCheck, now + delay);  // before publishing, as in HandleRestoreError
-  Commit(*task, std::move(rec));
+  // `requested` is durable: a crash that loses this row makes a restart HEAD the object first.
+  CommitAsync(task, std::move(rec));
 }
 
 void EngineImpl::Check(const std::shared_ptr<Task>& task) {
   if (!TakeToken(task, head_tokens_, Job::Kind::kCheck)) return;
   Task& t = *task;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    ++stats_.head_calls;
-  }
   const ObjectRef& o = t.rec.object;
-  Result<s3::ObjectInfo> head = client_.HeadObject({o.bucket, o.key, o.version_id});
+  Result<s3::ObjectInfo> head = SendHead(o);
   if (!head.ok()) {
     HandleHeadError(task, Job::Kind::kCheck, head.status());
     return;

@@ -7,6 +7,15 @@
 // OS crash could undo that commit after S3 accepted the request, a restart would not know
 // about it. FULL fsyncs the WAL at every commit, which costs one disk flush per group commit
 // (journal.h): concurrent state changes share it.
+//
+// What may be written asynchronously (PutAsync) without weakening "nothing accepted is sent
+// again, nothing is lost": a row whose state only records what S3 already knows, so that a
+// restart that finds the previous durable row instead recovers by asking S3. The engine uses it
+// for `in_progress` after an accepted request (the durable `requested` row makes a restart HEAD
+// the object before any resend), for `restored`/`expired` found by the tracker (a restart
+// HEADs the still open row again) and for the decided-but-not-sent `pending` row (the durable
+// `pending` row from Submit is decided again). The `pending` row of Submit and the `requested`
+// row written before RestoreObject goes out are always synchronous.
 #include "restore/journal.h"
 
 #include <sqlite3.h>
@@ -87,10 +96,19 @@ Status SqlError(sqlite3* db, std::string_view what) {
 // A prepared statement finalised on scope exit.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
+  Stmt(sqlite3* db, const char* sql) : db_(db), owned_(true) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  // Borrows a cached statement: reset and unbound on scope exit instead of finalised.
+  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), stmt_(cached), owned_(false), rc_(SQLITE_OK) {}
+  ~Stmt() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -120,6 +138,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool owned_;
   int rc_;
 };
 
@@ -200,7 +219,18 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& state_dir) {
   return j;
 }
 
+Journal::Journal(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
+
 Journal::~Journal() {
+  {
+    std::lock_guard<std::mutex> g(queue_mu_);
+    stopping_ = true;
+    queue_cv_.notify_all();
+  }
+  committer_.join();  // drains the queue first: async writes are not dropped at a clean exit
+  sqlite3_finalize(put_stmt_);
   sqlite3_close(db_);
 }
 
@@ -214,27 +244,60 @@ Status Journal::Exec(const char* sql) {
   return code == SQLITE_BUSY ? Status::Unavailable(what) : Status::Internal(what);
 }
 
-Status Journal::Commit(std::function<Status()> apply) {
-  Write w{std::move(apply)};
-  std::unique_lock<std::mutex> l(group_mu_);
-  queue_.push_back(&w);
-  while (!w.done) {
-    if (leading_) {
-      group_cv_.wait(l);
-      continue;
-    }
-    // Lead a group: everything queued while the previous commit was flushing goes in one.
-    leading_ = true;
+void Journal::Enqueue(Write* w) {
+  std::lock_guard<std::mutex> g(queue_mu_);
+  queue_.push_back(w);
+  ++queued_total_;
+  queue_cv_.notify_one();
+}
+
+Status Journal::CommitSync(std::function<Status()> apply, bool single_statement) {
+  Write w;
+  w.apply = std::move(apply);
+  w.single_statement = single_statement;
+  Enqueue(&w);
+  std::unique_lock<std::mutex> l(queue_mu_);
+  done_cv_.wait(l, [&] { return w.finished; });
+  return w.status;
+}
+
+void Journal::Flush() {
+  std::unique_lock<std::mutex> l(queue_mu_);
+  uint64_t target = queued_total_;
+  done_cv_.wait(l, [&] { return finished_total_ >= target; });
+}
+
+void Journal::CommitLoop() {
+  std::unique_lock<std::mutex> l(queue_mu_);
+  while (true) {
+    queue_cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and drained
+    // Everything queued while the previous group was being written goes into this one.
     std::vector<Write*> batch;
-    batch.swap(queue_);
+    if (queue_.size() <= kMaxGroupRows) {
+      batch.swap(queue_);
+    } else {
+      auto cut = queue_.begin() + static_cast<std::ptrdiff_t>(kMaxGroupRows);
+      batch.assign(queue_.begin(), cut);
+      queue_.erase(queue_.begin(), cut);
+    }
     l.unlock();
     RunGroup(batch);
+    // Async callbacks first, in queue order, then the sync writers: whoever saw a later write
+    // return can rely on every earlier callback having run.
+    for (Write* w : batch) {
+      if (w->done) {
+        w->done(w->status);
+        delete w;  // async writes belong to the queue
+      }
+    }
     l.lock();
-    for (Write* b : batch) b->done = true;
-    leading_ = false;
-    group_cv_.notify_all();
+    for (Write* w : batch) {
+      if (!w->done) w->finished = true;  // the caller's; not touched after this
+    }
+    finished_total_ += batch.size();
+    done_cv_.notify_all();
   }
-  return w.status;
 }
 
 void Journal::RunGroup(const std::vector<Write*>& batch) {
@@ -245,6 +308,11 @@ void Journal::RunGroup(const std::vector<Write*>& batch) {
     return;
   }
   for (Write* w : batch) {
+    if (w->single_statement) {
+      // One statement is atomic by itself: a failure leaves nothing behind.
+      w->status = w->apply();
+      continue;
+    }
     Status s = Exec("SAVEPOINT w");
     if (s.ok()) s = w->apply();
     if (s.ok()) {
@@ -265,14 +333,28 @@ void Journal::RunGroup(const std::vector<Write*>& batch) {
 }
 
 Status Journal::Put(const RestoreRecord& record) {
-  return Commit([&] { return PutLocked(record); });
+  return CommitSync([&] { return PutLocked(record); }, /*single_statement=*/true);
+}
+
+void Journal::PutAsync(const RestoreRecord& record, std::function<void(const Status&)> done) {
+  auto* w = new Write;  // freed by the commit thread after `done`
+  w->apply = [this, record] { return PutLocked(record); };
+  w->single_statement = true;
+  w->done = done ? std::move(done) : [](const Status&) {};
+  Enqueue(w);
 }
 
 Status Journal::PutLocked(const RestoreRecord& r) {
-  std::string sql = std::string("INSERT OR REPLACE INTO requests (") + kColumns +
-                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-  Stmt s(db_, sql.c_str());
-  THAW_RETURN_IF_ERROR(s.status());
+  if (!put_stmt_) {
+    // Prepared once: parsing the statement cost more CPU than running it.
+    std::string sql = std::string("INSERT OR REPLACE INTO requests (") + kColumns +
+                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &put_stmt_, nullptr) !=
+        SQLITE_OK) {
+      return SqlError(db_, "prepare");
+    }
+  }
+  Stmt s(db_, put_stmt_);
   s.Text(1, r.object.bucket);
   s.Text(2, r.object.key);
   s.Text(3, r.object.version_id);
@@ -302,6 +384,7 @@ Status Journal::PutLocked(const RestoreRecord& r) {
 
 Result<std::vector<RestoreRecord>> Journal::Select(const std::string& where,
                                                    const std::vector<std::string>& args) {
+  Flush();  // read our own writes, async ones included
   std::lock_guard<std::mutex> g(mu_);
   std::string sql = std::string("SELECT ") + kColumns + " FROM requests " + where +
                     " ORDER BY bucket, key, version_id";
@@ -334,6 +417,7 @@ Result<std::vector<RestoreRecord>> Journal::List(const std::string& bucket,
 }
 
 Result<BudgetUse> Journal::BudgetUsed(const std::string& day) {
+  Flush();
   std::lock_guard<std::mutex> g(mu_);
   return BudgetUsedLocked(day);
 }
@@ -367,28 +451,33 @@ Result<bool> Journal::ChargeAndPut(const std::string& day, uint64_t bytes, doubl
   // The group's transaction is IMMEDIATE: it holds the write lock from before the read, so
   // another process cannot charge between our check and our add.
   bool charged = false;
-  Status s = Commit([&]() -> Status {
-    THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
-    if (used) *used = u;
-    bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
-    bool over_cost =
-        cost_limit_usd > 0 && ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
-    if (over_bytes || over_cost) return Status::Ok();
-    THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
-    THAW_RETURN_IF_ERROR(PutLocked(record));
-    charged = true;
-    return Status::Ok();
-  });
+  Status s = CommitSync(
+      [&]() -> Status {
+        THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
+        if (used) *used = u;
+        bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
+        bool over_cost = cost_limit_usd > 0 &&
+                         ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
+        if (over_bytes || over_cost) return Status::Ok();
+        THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
+        THAW_RETURN_IF_ERROR(PutLocked(record));
+        charged = true;
+        return Status::Ok();
+      },
+      /*single_statement=*/false);
   if (!s.ok()) return s;
   return charged;
 }
 
 Status Journal::RefundAndPut(const std::string& day, uint64_t bytes, double cost_usd,
                              const RestoreRecord& record) {
-  return Commit([&]() -> Status {
-    THAW_RETURN_IF_ERROR(AddBudgetLocked(day, -static_cast<int64_t>(bytes), -ToMicros(cost_usd)));
-    return PutLocked(record);
-  });
+  return CommitSync(
+      [&]() -> Status {
+        THAW_RETURN_IF_ERROR(
+            AddBudgetLocked(day, -static_cast<int64_t>(bytes), -ToMicros(cost_usd)));
+        return PutLocked(record);
+      },
+      /*single_statement=*/false);
 }
 
 Result<std::string> Journal::JournalMode() {

@@ -12,8 +12,8 @@
 //   days = 7                     # GLACIER/DEEP_ARCHIVE only
 //   expedited_fallback = true    # 503 Expedited capacity: retry as Standard
 //   [limits]
-//   restore_requests_per_second = 100   # 0: unlimited
-//   head_requests_per_second = 200
+//   restore_requests_per_second = 3500  # ceiling of the adaptive rate; 0: none
+//   head_requests_per_second = 5500
 //   concurrency = 32
 //   daily_bytes = "10TiB"               # 0 or absent: unlimited
 //   daily_cost_usd = 5.0
@@ -69,8 +69,11 @@ struct PolicyDefaults {
 // The engine's limits ([limits] in the config file; flags such as --concurrency override).
 // 0 means unlimited everywhere.
 struct Limits {
-  double restore_requests_per_second = 100;  // S3 throttles near 1,000/s per account
-  double head_requests_per_second = 200;
+  // Ceilings of the adaptive rates (limiter.h): S3's documented capacity per prefix, 3,500
+  // writes (RestoreObject is a POST) and 5,500 reads per second. Below them the rate follows
+  // S3's answers: cut on 503 SlowDown, regrown slowly.
+  double restore_requests_per_second = 3500;
+  double head_requests_per_second = 5500;
   int max_concurrency = 32;  // S3 calls in flight at once (worker threads)
   uint64_t daily_byte_budget = 0;
   double daily_cost_budget_usd = 0;

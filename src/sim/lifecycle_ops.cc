@@ -103,6 +103,7 @@ Status Service::Sweep() {
       after = page.back().key;
     }
   }
+  THAW_RETURN_IF_ERROR(RunInventories());
   THAW_ASSIGN_OR_RETURN(auto restoring, store_.ListRestoring());
   for (const auto& [bucket, key] : restoring) {
     auto rec = LoadObject(bucket, key);  // advances and persists

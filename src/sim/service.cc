@@ -347,6 +347,10 @@ Result<Response> Service::Dispatch(Call& call) {
   if (op == "PutBucketLifecycleConfiguration") return PutBucketLifecycle(call);
   if (op == "GetBucketLifecycleConfiguration") return GetBucketLifecycle(call);
   if (op == "DeleteBucketLifecycle") return DeleteBucketLifecycle(call);
+  if (op == "PutBucketInventoryConfiguration") return PutBucketInventory(call);
+  if (op == "GetBucketInventoryConfiguration") return GetBucketInventory(call);
+  if (op == "ListBucketInventoryConfigurations") return GetBucketInventory(call);
+  if (op == "DeleteBucketInventoryConfiguration") return DeleteBucketInventory(call);
   // Every other operation of S3's API (the router knows them all): say which one, so that a
   // client never mistakes this for another operation's answer.
   std::string how = call.req.method + " " + (call.route.key.empty() ? "/bucket" : "/bucket/key");

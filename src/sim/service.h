@@ -23,6 +23,7 @@
 #include "sim/auth.h"
 #include "sim/events_out.h"
 #include "sim/faults.h"
+#include "sim/inventory.h"
 #include "sim/lifecycle.h"
 #include "sim/request.h"
 #include "sim/scaled_clock.h"
@@ -134,6 +135,17 @@ class Service {
   // Applies a due lifecycle transition to `rec`; true when it changed (the caller persists).
   bool ApplyLifecycle(ObjectRecord& rec);
 
+  // inventory_ops.cc
+  Result<Response> PutBucketInventory(Call& call);
+  Result<Response> GetBucketInventory(Call& call);  // Get (?id=) and List (no id)
+  Result<Response> DeleteBucketInventory(Call& call);
+  // Writes the reports that are due (called by Sweep).
+  Status RunInventories();
+  Status WriteInventoryReport(const std::string& source, const InventoryConfig& config);
+  // Stores `data` as an object written by S3 itself (inventory reports).
+  Status PutInternalObject(const std::string& bucket, const std::string& key,
+                           const std::string& data, const std::string& content_type);
+
   // Shared helpers (service.cc).
   // Advances rec's archive state to now (restore completion/expiry, lifecycle), posting the
   // restore events of the change; true when rec changed (the caller persists it).
@@ -178,6 +190,9 @@ class Service {
   // Requester-pays buckets (in memory: a restarted sim forgets them).
   std::mutex payer_mu_;
   std::set<std::string> requester_pays_;  // guarded by payer_mu_
+  // Inventory configurations per bucket and id (in memory only).
+  std::mutex inventory_mu_;
+  std::map<std::string, std::map<std::string, InventoryConfig>> inventories_;
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.

@@ -118,10 +118,16 @@ class EngineImpl : public Engine {
   // Journals `rec` (a failed write is logged and the record kept in memory), publishes it to
   // the handle and on_change, and retires the task when terminal. Caller holds work_mu.
   void Commit(Task& task, RestoreRecord rec);
+  // The same for a non-terminal state whose loss in a crash is harmless (journal.cc says
+  // which): the worker goes on at once; the record is published once durable, so whoever sees
+  // it (a progress bar, another process reading the journal) sees a durable state.
+  void CommitAsync(const std::shared_ptr<Task>& task, RestoreRecord rec);
   void Publish(Task& task, const RestoreRecord& rec);
   void Retire(Task& task);
   double Uniform();                                      // [0, 1)
   Result<s3::ObjectInfo> Head(const ObjectRef& object);  // waits for a HEAD token on the clock
+  // A HEAD through the adaptive rate (the token already taken).
+  Result<s3::ObjectInfo> SendHead(const ObjectRef& object);
   RestoreRecord ExpireIfDue(RestoreRecord rec);
 
   // --- engine_jobs.cc (caller holds task.work_mu) ---
@@ -145,6 +151,8 @@ class EngineImpl : public Engine {
   Clock& clock_;
   TokenBucket restore_tokens_;
   TokenBucket head_tokens_;
+  AdaptiveRate restore_rate_;  // drives restore_tokens_ from S3's answers
+  AdaptiveRate head_rate_;     // drives head_tokens_
 
   mutable std::mutex mu_;             // guards everything below; after Task::work_mu
   std::condition_variable timer_cv_;  // the scheduler waits here (on the clock)
