@@ -12,6 +12,7 @@
 #include "sim/checksums.h"
 #include "sim/router.h"
 #include "sim/s3_error.h"
+#include "sim/s3control.h"
 #include "sim/xml_writer.h"
 
 namespace thaw::sim {
@@ -84,7 +85,9 @@ Service::Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, Faul
       auth_(auth),
       faults_(faults),
       region_(std::move(region)),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+  SetAccountId("123456789012");
+}
 
 std::unique_ptr<Call> Service::Begin(Request req) {
   auto call = std::make_unique<Call>();
@@ -118,7 +121,8 @@ std::unique_ptr<Call> Service::Begin(Request req) {
                               : S3Err(call->faults.error, "Injected fault (thaw sim --faults)");
     }
   }
-  if (s.ok()) {
+  // STS signs the hash of its form body without sending it: verified in Finish, body in hand.
+  if (s.ok() && call->route.op != "STS") {
     auto auth = auth_.Verify(call->req);
     if (auth.ok()) call->auth = *auth;
     s = auth.status();
@@ -161,7 +165,17 @@ Response Service::Finish(Call& call) {
     // A signed hash of the payload binds the body to the signature: without this check a
     // captured admin or DeleteObjects request could be replayed with another body.
     std::string sha256 = ToLower(Trim(call.req.headers.Get("x-amz-content-sha256")));
-    if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
+    Status sts_auth;
+    if (call.route.op == "STS") {
+      Request with_hash = call.req;
+      with_hash.headers.Set("x-amz-content-sha256", s3::Sha256Hex(call.req.body));
+      auto auth = auth_.Verify(with_hash);
+      if (auth.ok()) call.auth = *auth;
+      sts_auth = auth.status();
+    }
+    if (!sts_auth.ok()) {
+      r = sts_auth;
+    } else if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
       r = S3Err("BadDigest");
     } else if (sha256.size() == 64 && sha256 != s3::Sha256Hex(call.req.body)) {
       r = S3Err("XAmzContentSHA256Mismatch");
@@ -277,6 +291,7 @@ Response Service::ErrorResponse(const Call& call, const Status& status) {
 Result<Response> Service::Dispatch(Call& call) {
   const std::string& op = call.route.op;
   if (op == "Admin") return Admin(call);
+  if (IsControlPlaneOp(op)) return ControlPlane(call);
   if (op == "ListBuckets") return ListBuckets(call);
   if (op == "CreateBucket") return CreateBucket(call);
   if (op == "HeadBucket") return HeadBucket(call);

@@ -24,6 +24,7 @@
 #include "sim/faults.h"
 #include "sim/lifecycle.h"
 #include "sim/request.h"
+#include "sim/s3control_jobs.h"
 #include "sim/scaled_clock.h"
 #include "sim/store.h"
 
@@ -45,7 +46,7 @@ struct Call {
 // S3's limit on the length of an object key, in bytes of UTF-8 (400 KeyTooLongError above).
 inline constexpr size_t kMaxKeyBytes = 1024;
 
-class Service {
+class Service : public JobHost {
  public:
   Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, FaultInjector& faults,
           std::string region);
@@ -58,6 +59,17 @@ class Service {
   // completes/expires restores of every object concerned, so that state changes (and their
   // events) happen on the scaled clock even when nobody reads the objects.
   Status Sweep();
+
+  // The account the S3 Control job API and STS answer for (SimOptions::account_id).
+  void SetAccountId(const std::string& account_id);
+
+  // JobHost (s3control_ops.cc): what Batch Operations jobs do to objects.
+  Result<std::pair<std::string, std::string>> ReadObjectForJob(const std::string& bucket,
+                                                               const std::string& key) override;
+  Status WriteObjectForJob(const std::string& bucket, const std::string& key,
+                           const std::string& data, const std::string& content_type) override;
+  Status RestoreForJob(const std::string& bucket, const std::string& key,
+                       const RestoreParams& params) override;
 
   // Where request records and restore events go (null: nowhere). Not owned.
   void SetEvents(EventWriter* events) { events_ = events; }
@@ -97,6 +109,13 @@ class Service {
 
   // restore_ops.cc
   Result<Response> RestoreObject(Call& call);
+  // RestoreObject's effect on one object (serialized, persisted, Post event on a 202).
+  Result<RestoreAnswer> ApplyRestore(const std::string& bucket, const std::string& key,
+                                     const RestoreParams& params, const std::string& request_id);
+
+  // s3control_ops.cc: S3 Control's job API and STS GetCallerIdentity.
+  Result<Response> ControlPlane(Call& call);
+  Result<Response> Sts(Call& call);
 
   // lifecycle_ops.cc
   Result<Response> PutBucketLifecycle(Call& call);
@@ -137,6 +156,8 @@ class Service {
   std::mutex lifecycle_mu_;
   std::map<std::string, std::shared_ptr<const std::vector<LifecycleRule>>> lifecycles_;
   std::atomic<bool> any_lifecycle_{false};
+  // Declared last: its runner thread calls back into this Service, so it stops first.
+  std::unique_ptr<BatchJobs> jobs_;
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.
