@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "common/csv.h"
 #include "common/strings.h"
 #include "restore/cost.h"
 #include "s3/error.h"
@@ -23,32 +24,6 @@ std::string RandomHex(size_t n) {
   std::string s(n, '0');
   for (char& c : s) c = kHex[rng() & 15];
   return s;
-}
-
-// RFC 4180 fields of one CSV line.
-std::vector<std::string> CsvFields(std::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
 }
 
 bool AllDigits(const std::string& s) {
@@ -77,7 +52,7 @@ struct PlanLine {
 };
 
 std::optional<PlanLine> ParsePlanLine(std::string_view line) {
-  std::vector<std::string> f = CsvFields(line);
+  std::vector<std::string> f = SplitCsvLine(line);
   if (f.size() < 6) return std::nullopt;
   auto key = UriDecode(f[1]);
   auto size = ParseUint64(f[2]);
@@ -343,7 +318,7 @@ Status BatchRestore::Ingest(BatchJobRecord& r, const s3::JobDescription& job) {
       std::string line;
       while (std::getline(lines, line)) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        std::vector<std::string> f = CsvFields(line);
+        std::vector<std::string> f = SplitCsvLine(line);
         if (f.size() < 7) continue;
         auto key = UriDecode(f[1]);
         if (!key) continue;

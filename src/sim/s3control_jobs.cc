@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/csv.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "sim/checksums.h"
@@ -47,42 +48,6 @@ std::optional<std::string> RoleAccount(const std::string& arn) {
     if (c < '0' || c > '9') return std::nullopt;
   }
   return parts[4];
-}
-
-// One CSV line split into fields (RFC 4180 quoting).
-std::vector<std::string> CsvFields(std::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
 }
 
 std::string Unquote(std::string s) {
@@ -333,7 +298,7 @@ void BatchJobs::Prepare(Job& job) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
-    std::vector<std::string> cols = CsvFields(line);
+    std::vector<std::string> cols = SplitCsvLine(line);
     if (cols.size() < spec.manifest_fields.size()) {
       return fail("400", "Manifest line " + std::to_string(line_no) + " has " +
                              std::to_string(cols.size()) + " fields, the manifest spec names " +
