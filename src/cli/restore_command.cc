@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/batch_restore.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/engine_setup.h"
@@ -53,6 +54,12 @@ struct RestoreFlags {
   bool json = false;
   bool quiet = false;
   int progress_interval_s = 10;
+  // S3 Batch Operations (batch_restore.h).
+  std::string via = "auto";
+  std::string role_arn;
+  std::string report;
+  std::string account_id;
+  uint64_t batch_threshold = 100000;
 };
 
 // "90", "90s", "15m", "2h", "1d" -> seconds.
@@ -139,6 +146,20 @@ Status Validate(const RestoreFlags& f, std::optional<s3::RestoreTier>* tier) {
   }
   if (!f.version_id.empty() && (f.recursive || !f.manifest.empty())) {
     return Status::InvalidArgument("--version-id applies to a single object only");
+  }
+  if (f.via != "auto" && f.via != "direct" && f.via != "batch-operations") {
+    return Status::InvalidArgument("--via '" + f.via +
+                                   "': expected auto, direct or batch-operations");
+  }
+  if (f.via == "batch-operations" && !f.dry_run) {
+    if (f.wait) {
+      return Status::InvalidArgument(
+          "--wait does not apply to --via batch-operations: thaw follows the job until it ends; "
+          "then `thaw restore --wait` on the same objects follows the restores");
+    }
+    if (!f.version_id.empty()) {
+      return Status::InvalidArgument("--via batch-operations restores current versions only");
+    }
   }
   return Status::Ok();
 }
@@ -282,6 +303,22 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   // answer): more in flight than a mount needs, unless the config file or a flag says.
   if (!config->limits_set) eo.limits.max_concurrency = kBulkConcurrency;
   if (Status s = ApplyLimitFlags(f, &eo.limits); !s.ok()) return ReportError(s);
+  if (f.via == "batch-operations" && !f.dry_run) {
+    BatchRestoreArgs a{.uri = f.uri,
+                       .recursive = f.recursive,
+                       .manifest = f.manifest,
+                       .raw_keys = f.raw_keys,
+                       .assume_not_restored = f.assume_not_restored,
+                       .tier = tier,
+                       .days = f.days,
+                       .role_arn = f.role_arn,
+                       .report = f.report,
+                       .account_id = f.account_id,
+                       .poll_interval = ParseDuration(f.poll_interval),
+                       .json = f.json,
+                       .quiet = f.quiet};
+    return RunBatchRestore(globals, *config, eo.limits, a);
+  }
   if (auto p = ParseDuration(f.poll_interval)) {
     eo.max_poll_interval = *p;
     eo.min_poll_interval = std::min(eo.min_poll_interval, *p);
@@ -342,6 +379,12 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
     std::cout << JsonText(SummaryJson(c, progress->DryRunSummary(), info)) << "\n";
   } else {
     std::cout << SummaryText(c, progress->DryRunSummary(), info);
+    if (f.dry_run && f.via != "direct") {
+      // Above the threshold a job costs little next to the restores and spares a day of calls.
+      uint64_t objects = static_cast<uint64_t>(std::max<int64_t>(0, c.requested));
+      bool above = f.via == "batch-operations" || objects >= f.batch_threshold;
+      std::cout << BatchProposalText(objects, f.batch_threshold, above);
+    }
   }
   std::cout.flush();
   if (!fed.ok()) return ReportError(fed, uri.bucket.empty() ? "" : uri.ToString());
@@ -399,6 +442,20 @@ void RegisterRestore(CLI::App& app, GlobalFlags& globals) {
                 "S3-compatible stores): send RestoreObject without a HEAD first; an object "
                 "already restored then gets a request too (S3 answers 200 and resets its expiry "
                 "to now + Days)");
+  cmd->add_option("--via", f->via,
+                  "auto (direct calls; --dry-run proposes S3 Batch Operations above "
+                  "--batch-threshold), direct, or batch-operations (one S3 Batch Operations job)")
+      ->capture_default_str();
+  cmd->add_option("--batch-threshold", f->batch_threshold,
+                  "objects from which --via auto proposes S3 Batch Operations")
+      ->capture_default_str();
+  cmd->add_option("--role-arn", f->role_arn,
+                  "IAM role S3 Batch Operations assumes (--via batch-operations)");
+  cmd->add_option("--report", f->report,
+                  "s3://BUCKET/PREFIX for the job's manifest and completion report (default: "
+                  "the restored bucket, thaw-batch/)");
+  cmd->add_option("--account-id", f->account_id,
+                  "AWS account of the job (default: STS GetCallerIdentity)");
   cmd->add_flag("--json", f->json, "print the summary as one JSON object");
   cmd->add_flag("--quiet,-q", f->quiet, "no progress output");
   cmd->add_option("--progress-interval", f->progress_interval_s,

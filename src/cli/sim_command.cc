@@ -54,7 +54,8 @@ void RegisterSim(CLI::App& app, GlobalFlags& globals) {
                   "logs here");
   cmd->add_option("--events-sqs", options->events_sqs,
                   "send EventBridge events and S3 restore notifications to this SQS queue URL");
-  cmd->add_option("--account-id", options->account_id, "AWS account id in emitted events")
+  cmd->add_option("--account-id", options->account_id,
+                  "AWS account id in emitted events, of S3 Control jobs and STS GetCallerIdentity")
       ->capture_default_str();
   cmd->add_option("--io-threads", options->io_threads, "io threads")->capture_default_str();
   cmd->add_option("--idle-timeout-ms", options->idle_timeout_ms,

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/batch_restore.h"
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/engine_setup.h"
@@ -27,6 +28,7 @@ struct StatusFlags {
   bool in_flight = false;
   std::optional<int> watch_s;
   int concurrency = 8;
+  bool jobs = false;  // only the S3 Batch Operations jobs
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -58,7 +60,30 @@ void RefreshInFlight(restore::Engine& engine, const std::vector<restore::Restore
   for (auto& t : pool) t.join();
 }
 
-int ShowOnce(restore::Engine& engine, const S3Uri& uri, const StatusFlags& f, bool clear) {
+// The jobs table (newest first), at most `limit` rows.
+Result<std::vector<restore::BatchJobRecord>> BatchJobs(const std::string& state_dir, size_t limit) {
+  THAW_ASSIGN_OR_RETURN(auto store, restore::BatchJobStore::Open(state_dir));
+  THAW_ASSIGN_OR_RETURN(auto jobs, store->List());
+  if (jobs.size() > limit) jobs.resize(limit);
+  return jobs;
+}
+
+int ShowJobs(const std::string& state_dir, const StatusFlags& f, bool clear) {
+  auto jobs = BatchJobs(state_dir, 1000);
+  if (!jobs.ok()) return ReportError(jobs.status());
+  if (clear) std::cout << "\033[H\033[2J";
+  if (f.json) {
+    for (const auto& j : *jobs) std::cout << JsonText(BatchJobJson(j)) << "\n";
+  } else {
+    std::cout << BatchJobsTable(*jobs);
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
+int ShowOnce(restore::Engine& engine, const std::string& state_dir, const S3Uri& uri,
+             const StatusFlags& f, bool clear) {
+  if (f.jobs) return ShowJobs(state_dir, f, clear);
   auto rows = engine.List(uri.bucket, uri.key);
   if (!rows.ok()) return ReportError(rows.status());
   if (f.refresh) {
@@ -74,6 +99,8 @@ int ShowOnce(restore::Engine& engine, const S3Uri& uri, const StatusFlags& f, bo
     for (const auto& r : *rows) std::cout << JsonText(RecordJson(r)) << "\n";
   } else {
     std::cout << RecordsTable(*rows);
+    // The latest jobs follow the rows (--jobs lists them all, and as JSON).
+    if (auto jobs = BatchJobs(state_dir, 10); jobs.ok()) std::cout << BatchJobsTable(*jobs);
   }
   std::cout.flush();
   return kExitOk;
@@ -96,13 +123,13 @@ int RunStatus(const GlobalFlags& globals, const StatusFlags& f) {
   if (config->limits_set) eo.limits = config->limits;
   auto setup = OpenEngineFor(globals, *config, eo);
   if (!setup.ok()) return ReportError(setup.status());
-  if (!f.watch_s) return ShowOnce(*setup->engine, uri, f, false);
+  if (!f.watch_s) return ShowOnce(*setup->engine, setup->state_dir, uri, f, false);
 
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
   bool tty = isatty(STDOUT_FILENO) == 1 && !f.json;
   while (!g_interrupted) {
-    int rc = ShowOnce(*setup->engine, uri, f, tty);
+    int rc = ShowOnce(*setup->engine, setup->state_dir, uri, f, tty);
     if (rc != kExitOk) return rc;
     // Short sleeps so Ctrl-C ends the watch at once.
     for (int i = 0; i < *f.watch_s * 10 && !g_interrupted; ++i) {
@@ -122,6 +149,8 @@ void RegisterStatus(CLI::App& app, GlobalFlags& globals) {
   cmd->add_flag("--json", f->json, "one JSON object per line");
   cmd->add_flag("--refresh", f->refresh, "HEAD the restores still in flight and update them");
   cmd->add_flag("--in-flight", f->in_flight, "only requests not yet finished");
+  cmd->add_flag("--jobs", f->jobs,
+                "only the S3 Batch Operations jobs (restore --via batch-operations)");
   cmd->add_option("--watch", f->watch_s, "redraw every SECONDS until Ctrl-C")
       ->expected(0, 1)
       ->default_str("5");

@@ -75,6 +75,11 @@ std::optional<Price> PriceOf(ArchiveKind kind, RestoreTier tier) {
   return std::nullopt;
 }
 
+double BatchOperationsFeeUsd(int jobs, uint64_t objects) {
+  return jobs * kBatchOperationsPerJobUsd +
+         static_cast<double>(objects) * kBatchOperationsPerMillionObjectsUsd / 1e6;
+}
+
 CostEstimate EstimateCost(ArchiveKind kind, RestoreTier tier, uint64_t size_bytes,
                           std::optional<int> days) {
   CostEstimate e;

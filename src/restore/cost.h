@@ -48,6 +48,14 @@ std::optional<Price> PriceOf(ArchiveKind kind, s3::RestoreTier tier);
 // S3 Standard storage of the restored copy, per GB-month (us-east-1, first 50 TB).
 inline constexpr double kStandardStorageUsdPerGbMonth = 0.023;
 
+// S3 Batch Operations' own fees, on top of the restore requests and retrievals its tasks make
+// (aws.amazon.com/s3/pricing, "Management & Insights", us-east-1, as of 2026-12; facts doc):
+// $0.25 per job and $1.00 per million objects processed.
+inline constexpr double kBatchOperationsPerJobUsd = 0.25;
+inline constexpr double kBatchOperationsPerMillionObjectsUsd = 1.00;
+// The fees of `jobs` jobs holding `objects` objects in all.
+double BatchOperationsFeeUsd(int jobs, uint64_t objects);
+
 struct CostEstimate {
   double request_usd = 0;    // per-request fee
   double retrieval_usd = 0;  // per-GB retrieval

@@ -88,6 +88,14 @@ class Journal {
   Status RefundAndPut(const std::string& day, uint64_t bytes, double cost_usd,
                       const RestoreRecord& record);
 
+  // Writes every record in one group commit (Batch Operations results: thousands of rows).
+  Status PutMany(const std::vector<RestoreRecord>& records);
+  // Atomically adds (bytes, cost) to `day`'s use when it stays within the limits (0:
+  // unlimited) and returns true; otherwise changes nothing and returns false. For charges
+  // without a row of their own (a Batch Operations job's objects).
+  Result<bool> Charge(const std::string& day, uint64_t bytes, double cost_usd, uint64_t byte_limit,
+                      double cost_limit_usd, BudgetUse* used);
+
   // PRAGMA journal_mode ("wal").
   Result<std::string> JournalMode();
 

@@ -42,11 +42,25 @@ Result<RestoreParams> ParseRestoreRequest(const std::string& body) {
 
 Result<Response> Service::RestoreObject(Call& call) {
   THAW_ASSIGN_OR_RETURN(RestoreParams params, ParseRestoreRequest(call.req.body));
+  THAW_ASSIGN_OR_RETURN(RestoreAnswer answer,
+                        ApplyRestore(call.route.bucket, call.route.key, params, call.request_id,
+                                     call.req.Query("versionId")));
+  Response r;
+  r.status = answer == RestoreAnswer::kAccepted ? 202 : 200;
+  if (const std::string& v = call.req.Query("versionId"); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
+  return r;
+}
+
+Result<RestoreAnswer> Service::ApplyRestore(const std::string& bucket, const std::string& key,
+                                            const RestoreParams& params,
+                                            const std::string& request_id,
+                                            const std::string& version_id) {
   // Restores are serialized (rng_mu_ over read-modify-write) so that two clients racing to
   // restore one object get 202 and 409, as from S3, never two 202s.
   std::lock_guard<std::mutex> lock(rng_mu_);
-  THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
-                        LoadObject(call.route.bucket, call.route.key, call.req.Query("versionId")));
+  THAW_ASSIGN_OR_RETURN(ObjectRecord rec, LoadObject(bucket, key, version_id));
   // Expedited capacity (--expedited, PUT /_thaw/expedited): only a restore that would start or
   // speed up needs capacity; classes without Expedited get their own error from RequestRestore.
   bool deep = rec.archive.storage_class == s3::kDeepArchive ||
@@ -61,12 +75,9 @@ Result<Response> Service::RestoreObject(Call& call) {
   if (!answer.ok()) return answer.status();
   THAW_RETURN_IF_ERROR(store_.UpdateObject(rec));
   if (*answer == RestoreAnswer::kAccepted) {
-    PostRestoreEvent(RestoreEventRecord::Kind::kPost, rec, clock_.Now(), call.request_id);
+    PostRestoreEvent(RestoreEventRecord::Kind::kPost, rec, clock_.Now(), request_id);
   }
-  Response r;
-  r.status = *answer == RestoreAnswer::kAccepted ? 202 : 200;
-  if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
-  return r;
+  return *answer;
 }
 
 }  // namespace thaw::sim

@@ -8,6 +8,7 @@
 
 #include "common/strings.h"
 #include "sim/s3_error.h"
+#include "sim/s3control.h"
 
 namespace thaw::sim {
 namespace {
@@ -232,6 +233,7 @@ Result<Route> RouteRequest(const Request& req, const std::string& virtual_host_s
     r.key = std::string(p.size() > 6 ? p.substr(6) : "");
     return r;
   }
+  if (auto control = RouteControlPlane(req, p)) return *control;  // S3 Control, STS
   std::string host = req.headers.Get("Host");
   host = host.substr(0, host.rfind(':') == std::string::npos || host.find(']') != std::string::npos
                             ? host.size()

@@ -512,6 +512,7 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   service.SetSts(&sts);
   THAW_ASSIGN_OR_RETURN(double expedited, ParseExpeditedSetting(options.expedited));
   service.SetExpeditedUnavailableRate(expedited);
+  service.SetAccountId(options.account_id);
   THAW_RETURN_IF_ERROR(service.LoadLifecycles());
   std::unique_ptr<EventWriter> events;
   if (!options.events_dir.empty() || !options.events_sqs.empty()) {

@@ -14,6 +14,7 @@
 #include "sim/http_conditions.h"
 #include "sim/router.h"
 #include "sim/s3_error.h"
+#include "sim/s3control.h"
 #include "sim/xml_writer.h"
 
 namespace thaw::sim {
@@ -99,7 +100,9 @@ Service::Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, Faul
       auth_(auth),
       faults_(faults),
       region_(std::move(region)),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+  SetAccountId("123456789012");
+}
 
 std::unique_ptr<Call> Service::Begin(Request req) {
   auto call = std::make_unique<Call>();
@@ -181,7 +184,17 @@ Response Service::Finish(Call& call) {
     // A signed hash of the payload binds the body to the signature: without this check a
     // captured admin or DeleteObjects request could be replayed with another body.
     std::string sha256 = ToLower(Trim(call.req.headers.Get("x-amz-content-sha256")));
-    if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
+    Status sts_auth;
+    if (call.route.op == "STS") {
+      Request with_hash = call.req;
+      with_hash.headers.Set("x-amz-content-sha256", s3::Sha256Hex(call.req.body));
+      auto auth = auth_.Verify(with_hash);
+      if (auth.ok()) call.auth = *auth;
+      sts_auth = auth.status();
+    }
+    if (!sts_auth.ok()) {
+      r = sts_auth;
+    } else if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
       r = S3Err("BadDigest");
     } else if (sha256.size() == 64 && sha256 != s3::Sha256Hex(call.req.body)) {
       r = S3Err("XAmzContentSHA256Mismatch");
@@ -317,6 +330,7 @@ Result<Response> Service::Dispatch(Call& call) {
   const std::string& op = call.route.op;
   if (op == "Admin") return Admin(call);
   if (op == "STS") return Sts(call);
+  if (IsControlPlaneOp(op)) return ControlPlane(call);
   if (op == "ListBuckets") return ListBuckets(call);
   if (op == "CreateBucket") return CreateBucket(call);
   if (op == "HeadBucket") return HeadBucket(call);

@@ -26,6 +26,7 @@
 #include "sim/inventory.h"
 #include "sim/lifecycle.h"
 #include "sim/request.h"
+#include "sim/s3control_jobs.h"
 #include "sim/scaled_clock.h"
 #include "sim/store.h"
 #include "sim/sts_sessions.h"
@@ -48,7 +49,7 @@ struct Call {
 // S3's limit on the length of an object key, in bytes of UTF-8 (400 KeyTooLongError above).
 inline constexpr size_t kMaxKeyBytes = 1024;
 
-class Service {
+class Service : public JobHost {
  public:
   Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, FaultInjector& faults,
           std::string region);
@@ -61,6 +62,17 @@ class Service {
   // completes/expires restores of every object concerned, so that state changes (and their
   // events) happen on the scaled clock even when nobody reads the objects.
   Status Sweep();
+
+  // The account the S3 Control job API and STS answer for (SimOptions::account_id).
+  void SetAccountId(const std::string& account_id);
+
+  // JobHost (s3control_ops.cc): what Batch Operations jobs do to objects.
+  Result<std::pair<std::string, std::string>> ReadObjectForJob(const std::string& bucket,
+                                                               const std::string& key) override;
+  Status WriteObjectForJob(const std::string& bucket, const std::string& key,
+                           const std::string& data, const std::string& content_type) override;
+  Status RestoreForJob(const std::string& bucket, const std::string& key,
+                       const RestoreParams& params) override;
 
   // Where request records and restore events go (null: nowhere). Not owned.
   void SetEvents(EventWriter* events) { events_ = events; }
@@ -103,6 +115,13 @@ class Service {
 
   // restore_ops.cc
   Result<Response> RestoreObject(Call& call);
+  // RestoreObject's effect on one object (serialized, persisted, Post event on a 202).
+  Result<RestoreAnswer> ApplyRestore(const std::string& bucket, const std::string& key,
+                                     const RestoreParams& params, const std::string& request_id,
+                                     const std::string& version_id = "");
+
+  // s3control_ops.cc: S3 Control's job API.
+  Result<Response> ControlPlane(Call& call);
 
   // region_check.cc: S3's answers to a request signed for another region than its bucket's,
   // and the region a CreateBucket asks for.
@@ -193,6 +212,8 @@ class Service {
   // Inventory configurations per bucket and id (in memory only).
   std::mutex inventory_mu_;
   std::map<std::string, std::map<std::string, InventoryConfig>> inventories_;
+  // Declared last: its runner thread calls back into this Service, so it stops first.
+  std::unique_ptr<BatchJobs> jobs_;
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.

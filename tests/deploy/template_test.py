@@ -169,5 +169,81 @@ class LeastPrivilege(unittest.TestCase):
         self.assertEqual(found, 2)  # the function's role and the serve policy
 
 
+BATCH_TEMPLATE = os.path.join(SOURCE_DIR, "deploy", "batch-operations-role.yaml")
+
+
+def split_sub_join(node, buckets):
+    """Evaluates !Split [",", !Sub [TEMPLATE, {Joined: !Join [SEP, !Ref BucketNames]}]]."""
+    arns = resolve(node, {"BucketNames": buckets})
+    sub = arns["Fn::Split"][1]["Fn::Sub"]
+    joined = sub[1]["Joined"]["Fn::Join"]
+    return sub[0].replace("${Joined}", joined[0].join(joined[1])).split(arns["Fn::Split"][0])
+
+
+class BatchOperationsRole(unittest.TestCase):
+    """deploy/batch-operations-role.yaml: the role S3 Batch Operations assumes may restore the
+    named buckets' objects, read thaw's manifests and write reports, and nothing else."""
+
+    @classmethod
+    def setUpClass(cls):
+        template, matches = decode(BATCH_TEMPLATE)
+        assert not matches, matches
+        cls.resources = template["Resources"]
+
+    def statements(self, resource):
+        props = self.resources[resource]["Properties"]
+        if "Policies" in props:
+            return [st for p in props["Policies"] for st in p["PolicyDocument"]["Statement"]]
+        return props["PolicyDocument"]["Statement"]
+
+    def test_cfn_lint_clean(self):
+        r = subprocess.run(["cfn-lint", "--format", "parseable", BATCH_TEMPLATE],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stdout.strip(), "")
+
+    def test_trusted_by_batch_operations_of_this_account_only(self):
+        trust = self.resources["BatchOperationsRole"]["Properties"]["AssumeRolePolicyDocument"]
+        (st,) = trust["Statement"]
+        self.assertEqual(st["Principal"], {"Service": "batchoperations.s3.amazonaws.com"})
+        self.assertEqual(st["Action"], "sts:AssumeRole")
+        self.assertEqual(st["Condition"]["StringEquals"]["aws:SourceAccount"],
+                         {"Ref": "AWS::AccountId"})
+
+    def test_role_least_privilege(self):
+        by_sid = {st["Sid"]: st for st in self.statements("BatchOperationsRole")}
+        self.assertEqual(sorted(by_sid), ["ReadManifests", "ReportBucketLocation",
+                                          "RestoreNamedBuckets", "WriteReports"])
+        for st in by_sid.values():
+            self.assertEqual(st["Effect"], "Allow")
+            self.assertNotIn("*", json.dumps(st["Resource"]).split('"'), st)
+        restore = by_sid["RestoreNamedBuckets"]
+        self.assertEqual(restore["Action"], "s3:RestoreObject")
+        self.assertEqual(split_sub_join(restore["Resource"], BUCKETS),
+                         ["arn:aws:s3:::archive-bucket/*", "arn:aws:s3:::second-bucket/*"])
+        self.assertEqual(sorted(by_sid["ReadManifests"]["Action"]),
+                         ["s3:GetObject", "s3:GetObjectVersion"])
+        self.assertEqual(by_sid["ReadManifests"]["Resource"],
+                         {"Fn::Sub": "arn:aws:s3:::${ReportBucket}/${ReportPrefix}/manifests/*"})
+        self.assertEqual(by_sid["WriteReports"]["Action"], "s3:PutObject")
+        self.assertEqual(by_sid["WriteReports"]["Resource"],
+                         {"Fn::Sub": "arn:aws:s3:::${ReportBucket}/${ReportPrefix}/job-*"})
+
+    def test_operator_passes_only_this_role_to_s3(self):
+        by_sid = {st["Sid"]: st for st in self.statements("OperatorPolicy")}
+        passrole = by_sid["PassRoleToBatchOperations"]
+        self.assertEqual(passrole["Resource"], {"Fn::GetAtt": ["BatchOperationsRole", "Arn"]})
+        self.assertEqual(passrole["Condition"]["StringEquals"]["iam:PassedToService"],
+                         "s3.amazonaws.com")
+        # Only actions without a resource type (CreateJob, ListJobs, GetCallerIdentity) get "*".
+        for sid, st in by_sid.items():
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            if st["Resource"] == "*":
+                self.assertTrue(set(actions) <= {"s3:CreateJob", "s3:ListJobs",
+                                                 "sts:GetCallerIdentity"}, sid)
+        self.assertEqual(split_sub_join(by_sid["HeadNamedObjects"]["Resource"], BUCKETS),
+                         ["arn:aws:s3:::archive-bucket/*", "arn:aws:s3:::second-bucket/*"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -115,5 +115,11 @@ TEST(Cost, ExpectedDurations) {
       hours(48));
 }
 
+TEST(Cost, BatchOperationsFeesPerJobAndPerMillionObjects) {
+  EXPECT_DOUBLE_EQ(BatchOperationsFeeUsd(1, 0), 0.25);
+  EXPECT_DOUBLE_EQ(BatchOperationsFeeUsd(1, 1000000), 1.25);
+  EXPECT_DOUBLE_EQ(BatchOperationsFeeUsd(2, 10000000), 10.50);
+}
+
 }  // namespace
 }  // namespace thaw::restore
