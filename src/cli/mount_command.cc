@@ -32,6 +32,8 @@ struct MountFlags {
   std::string mountpoint;
   bool foreground = false;
   std::string metadata_ttl = "60s";
+  std::string negative_cache_ttl;  // "": the metadata TTL
+  std::string posix_metadata = "off";
   std::optional<uint32_t> uid;
   std::optional<uint32_t> gid;
   std::string file_mode = "0644";
@@ -91,6 +93,21 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
   auto ttl = ParseDurationMs(f.metadata_ttl);
   if (!ttl) return Status::InvalidArgument("--metadata-ttl '" + f.metadata_ttl + "': e.g. 60s");
   o.metadata_ttl = *ttl;
+  if (!f.negative_cache_ttl.empty()) {
+    auto negative = ParseDurationMs(f.negative_cache_ttl);
+    if (!negative) {
+      return Status::InvalidArgument("--negative-cache-ttl '" + f.negative_cache_ttl +
+                                     "': a duration such as 0, 10s, 5m");
+    }
+    o.negative_cache_ttl = *negative;
+  }
+  if (f.posix_metadata == "off") {
+    o.posix_metadata = fs::MountOptions::PosixMetadata::kOff;
+  } else if (f.posix_metadata == "fsx") {
+    o.posix_metadata = fs::MountOptions::PosixMetadata::kFsx;
+  } else {
+    return Status::InvalidArgument("--posix-metadata '" + f.posix_metadata + "': off or fsx");
+  }
   if (f.restore_timeout != "auto") {
     auto timeout = ParseDurationMs(f.restore_timeout);
     if (!timeout || timeout->count() == 0) {
@@ -251,6 +268,13 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
   cmd->add_flag("-f,--foreground", f->foreground, "stay in the foreground (logs to stderr)");
   cmd->add_option("--metadata-ttl", f->metadata_ttl,
                   "how long listings and attributes are trusted (e.g. 60s, 5m)")
+      ->capture_default_str();
+  cmd->add_option("--negative-cache-ttl", f->negative_cache_ttl,
+                  "how long a missing name is trusted to stay missing (default: the metadata TTL; "
+                  "0: ask S3 at every lookup of a missing name)");
+  cmd->add_option("--posix-metadata", f->posix_metadata,
+                  "off: modes, owners and mtimes from the options and listings (no HEAD per "
+                  "file); fsx: FSx for Lustre's x-amz-meta-file-* (a HEAD per file listed)")
       ->capture_default_str();
   cmd->add_option("--uid", f->uid, "owner of every file (default: the caller)");
   cmd->add_option("--gid", f->gid, "group of every file (default: the caller's)");
