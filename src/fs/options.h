@@ -24,7 +24,7 @@ struct ReadOptions {
   uint64_t min_window_bytes = 1 << 20;
   uint64_t max_window_bytes = 256ull << 20;
   // 32 MiB: a whole 1-32 MiB file (images, shards, chunks) arrives in one round of parallel
-  // GETs; a reader that stops early (`head`, `file`) wastes at most this much.
+  // GETs; a larger file starts at a quarter of this and grows with what is read.
   uint64_t first_window_bytes = 32ull << 20;
   // Each ranged GET fetches at most this much; a window is split into parts fetched in parallel.
   uint64_t part_bytes = 8ull << 20;

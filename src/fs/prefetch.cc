@@ -176,6 +176,18 @@ struct ObjectReader::Part {
   std::string data;
 };
 
+namespace {
+
+// A file up to first_window_bytes is fetched whole by its first read; a larger one starts at a
+// quarter of that and grows with what is read: a reader of its first megabytes (a header, `head`)
+// does not pull 32 MiB, whose bytes would also compete with the ones it waits for.
+uint64_t FirstWindow(const ReadOptions& options, uint64_t size) {
+  if (size <= options.first_window_bytes) return size;
+  return std::max(options.min_window_bytes, options.first_window_bytes / 4);
+}
+
+}  // namespace
+
 ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                            const ReadOptions& options, std::string bucket, std::string key,
                            std::string etag, uint64_t size, DiskCache* cache)
@@ -189,7 +201,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       size_(size),
       cache_(cache),
       cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
-      window_(options.min_window_bytes, options.max_window_bytes, options.first_window_bytes) {}
+      window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)) {}
 
 ObjectReader::~ObjectReader() {
   std::unique_lock lock(mu_);
