@@ -35,6 +35,8 @@ struct MountFlags {
   std::string mountpoint;
   bool foreground = false;
   std::string metadata_ttl = "60s";
+  std::string negative_cache_ttl;  // "": the metadata TTL
+  std::string posix_metadata = "off";
   std::optional<uint32_t> uid;
   std::optional<uint32_t> gid;
   std::string file_mode = "0644";
@@ -95,6 +97,21 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
   auto ttl = ParseDurationMs(f.metadata_ttl);
   if (!ttl) return Status::InvalidArgument("--metadata-ttl '" + f.metadata_ttl + "': e.g. 60s");
   o.metadata_ttl = *ttl;
+  if (!f.negative_cache_ttl.empty()) {
+    auto negative = ParseDurationMs(f.negative_cache_ttl);
+    if (!negative) {
+      return Status::InvalidArgument("--negative-cache-ttl '" + f.negative_cache_ttl +
+                                     "': a duration such as 0, 10s, 5m");
+    }
+    o.negative_cache_ttl = *negative;
+  }
+  if (f.posix_metadata == "off") {
+    o.posix_metadata = fs::MountOptions::PosixMetadata::kOff;
+  } else if (f.posix_metadata == "fsx") {
+    o.posix_metadata = fs::MountOptions::PosixMetadata::kFsx;
+  } else {
+    return Status::InvalidArgument("--posix-metadata '" + f.posix_metadata + "': off or fsx");
+  }
   if (f.restore_timeout != "auto") {
     auto timeout = ParseDurationMs(f.restore_timeout);
     if (!timeout || timeout->count() == 0) {
@@ -291,6 +308,14 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
                   "trust listings and attributes this long (e.g. 60s, 5m; also the kernel's "
                   "cache times)")
       ->type_name("DURATION")
+      ->capture_default_str();
+  cmd->add_option("--negative-cache-ttl", f->negative_cache_ttl,
+                  "how long a missing name is trusted to stay missing (default: the metadata TTL; "
+                  "0: ask S3 at every lookup of a missing name)")
+      ->type_name("DURATION");
+  cmd->add_option("--posix-metadata", f->posix_metadata,
+                  "off: modes, owners and mtimes from the options and listings (no HEAD per "
+                  "file); fsx: FSx for Lustre's x-amz-meta-file-* (a HEAD per file listed)")
       ->capture_default_str();
   cmd->add_option("--uid", f->uid, "owner of files and directories (default: the caller)")
       ->type_name("N");

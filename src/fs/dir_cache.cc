@@ -45,12 +45,17 @@ bool DirCache::Fresh(const std::string& prefix) const {
   return it != listings_.end() && clock_.Now() - it->second->fetched_at < ttl_;
 }
 
-Result<std::shared_ptr<const DirListing>> DirCache::List(const std::string& prefix) {
+Result<std::shared_ptr<const DirListing>> DirCache::List(
+    const std::string& prefix, std::optional<std::chrono::milliseconds> max_age) {
+  const std::chrono::milliseconds ttl = max_age ? std::min(*max_age, ttl_) : ttl_;
+  // Asked for something younger than a moment ago: a caller that waited for another's fetch
+  // takes it (that fetch started after the caller asked).
+  const Clock::TimePoint asked = clock_.Now();
   std::shared_ptr<std::mutex> loader;
   {
     std::lock_guard lock(mu_);
     auto it = listings_.find(prefix);
-    if (it != listings_.end() && clock_.Now() - it->second->fetched_at < ttl_) return it->second;
+    if (it != listings_.end() && asked - it->second->fetched_at < ttl) return it->second;
     auto& slot = loading_[prefix];
     if (!slot) slot = std::make_shared<std::mutex>();
     loader = slot;
@@ -60,7 +65,10 @@ Result<std::shared_ptr<const DirListing>> DirCache::List(const std::string& pref
     // Someone else may have fetched it while we waited for the loader lock.
     std::lock_guard lock(mu_);
     auto it = listings_.find(prefix);
-    if (it != listings_.end() && clock_.Now() - it->second->fetched_at < ttl_) return it->second;
+    if (it != listings_.end() &&
+        (clock_.Now() - it->second->fetched_at < ttl || it->second->fetched_at >= asked)) {
+      return it->second;
+    }
   }
   auto fetched = Fetch(prefix);
   std::lock_guard lock(mu_);
@@ -82,7 +90,9 @@ Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& pre
   request.bucket = bucket_;
   request.prefix = prefix;
   request.delimiter = "/";
-  request.fetch_restore_status = false;
+  // AWS adds RestoreStatus to archived objects' entries (an endpoint that ignores the header,
+  // such as moto, leaves it out: the restore state is then unknown until a HEAD).
+  request.fetch_restore_status = true;
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -117,6 +127,8 @@ Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& pre
       e.attr.mtime = o.last_modified;
       e.attr.etag = o.etag;
       e.attr.storage_class = o.storage_class;
+      e.attr.restore = o.restore;
+      e.attr.fetched_at = listing->fetched_at;
       by_name[*name] = std::move(e);
     }
     if (!page.is_truncated) break;

@@ -1,6 +1,8 @@
 // DirCache: directory contents as ListObjectsV2 with delimiter '/' shows them, cached per
 // prefix for the metadata TTL. Common prefixes become (implicit) directories; objects become
-// files with the listing's size, LastModified and storage class.
+// files with the listing's size, LastModified, ETag, storage class and restore state (asked for
+// with `x-amz-optional-object-attributes: RestoreStatus`): everything `ls -l`, `find`, `du` and
+// an open of a readable object need, without a HEAD per file.
 //
 // Keys that cannot be file names are left out, never crash: an empty segment (`a//b`), `.`,
 // `..`, names longer than NAME_MAX, and the directory's own marker object (`a/` listed under
@@ -44,8 +46,10 @@ class DirCache {
  public:
   DirCache(s3::S3Client& client, std::string bucket, Clock& clock, std::chrono::milliseconds ttl);
 
-  // The listing of `prefix` ("" or ending in '/'), fetched when missing or older than the TTL.
-  Result<std::shared_ptr<const DirListing>> List(const std::string& prefix);
+  // The listing of `prefix` ("" or ending in '/'), fetched when missing or older than the TTL
+  // (or than `max_age`, when that is shorter: a negative lookup's own TTL).
+  Result<std::shared_ptr<const DirListing>> List(
+      const std::string& prefix, std::optional<std::chrono::milliseconds> max_age = std::nullopt);
   // Whether List(prefix) would answer from the cache now.
   bool Fresh(const std::string& prefix) const;
   // Drops the cached listing of `prefix` (after a write or delete in it).

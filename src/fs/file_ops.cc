@@ -1,6 +1,8 @@
-// Opening and reading files. An open HEADs the object (fresh size, archive state, the ETag to
-// pin), unless a HEAD of it answered less than a second ago (the lookup of this open); a
-// readable object gets a reader at once; an archived one goes to the restore engine
+// Opening and reading files. An open trusts the attributes a listing or HEAD gave within the
+// metadata TTL (size, the ETag to pin, storage class and restore state) when they say the
+// object is readable; otherwise (an Intelligent-Tiering object, whose archive tier only a HEAD
+// shows; an archived one whose restore state the listing did not give) it HEADs. A readable
+// object gets a reader at once; an archived one goes to the restore engine
 // and the open either fails with EAGAIN (O_NONBLOCK, --archived=fail) or waits in OpenWaiters
 // without holding this FUSE thread.
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <vector>
 
+#include "common/strings.h"
 #include "common/time_format.h"
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
@@ -57,18 +60,24 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
     return OpenForWrite(req, fi, *inode);
   }
-  // The lookup or stat that led to this open usually HEADed the object a moment ago: that
-  // answer is as fresh as another HEAD would be, and saves a round trip before the first byte.
-  // Only for readable objects (an archived one needs the restore state, which attributes lack).
-  if (!inode->attr.pending_upload && !inode->attr.etag.empty() &&
-      clock_.Now() - inode->attr.headed_at < kHeadReuse) {
+  // The lookup or listing that led to this open gave the object's attributes a moment ago:
+  // trusted like the kernel trusts them (the metadata TTL), they save a round trip before the
+  // first byte (a small file costs one GET, not HEAD + GET). An object replaced since is caught
+  // by the GET's If-Match (EIO), never mixed. Only for objects the attributes show readable.
+  const Attributes& a = inode->attr;
+  Clock::Duration age = clock_.Now() - a.fetched_at;
+  bool tier_known = !EqualsIgnoreCase(a.storage_class, s3::kIntelligentTiering) ||
+                    clock_.Now() - a.headed_at < options_.metadata_ttl;
+  if (!a.pending_upload && !a.etag.empty() && tier_known &&
+      (age < options_.metadata_ttl || clock_.Now() - a.headed_at < kHeadReuse)) {
     s3::ObjectInfo known;
     known.bucket = options_.bucket;
     known.key = inode->key;
-    known.size = inode->attr.size;
-    known.etag = inode->attr.etag;
-    known.storage_class = inode->attr.storage_class;
-    known.archive_status = inode->attr.archive_status;
+    known.size = a.size;
+    known.etag = a.etag;
+    known.storage_class = a.storage_class;
+    known.archive_status = a.archive_status;
+    if (a.restore) known.restore = *a.restore;
     if (known.readable()) return ReplyOpen(req, fi, *inode, known);
   }
   auto info = Head(inode->key);
@@ -94,7 +103,7 @@ void ThawFs::ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
                                      inode.key, info.etag, info.size, cache_.get());
   fi->fh = reinterpret_cast<uint64_t>(fh.get());
   // The page cache may keep data of an unchanged object across opens.
-  fi->keep_cache = inode.attr.etag == info.etag ? 1 : 0;
+  fi->keep_cache = inodes_.SwapCachedEtag(inode.ino, info.etag) == info.etag ? 1 : 0;
   if (fuse_reply_open(req, fi) == 0) fh.release();
 }
 

@@ -1,6 +1,9 @@
-// Metadata callbacks: lookup, forget, getattr, directory reading, statfs. Names come from the
-// directory cache (listings); a file's attributes are confirmed with a HEAD at lookup (for
-// FSx's POSIX metadata keys and the archive state), at most once per metadata TTL.
+// Metadata callbacks: lookup, forget, getattr, directory reading, statfs. Names and attributes
+// come from the directory cache (ListObjectsV2 pages carry size, mtime, ETag, storage class and
+// restore state), so `ls -lR`, `find` and `du` send no request per file. A HEAD is sent only
+// for what a listing cannot say: FSx POSIX metadata when the mount asks for it
+// (--posix-metadata fsx), the archive tier of an Intelligent-Tiering object and the restore
+// state of an archived one where the listing lacks it (both at open, file_ops.cc).
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
@@ -97,15 +100,30 @@ Attributes ThawFs::AttrFromInfo(const s3::ObjectInfo& info) const {
   a.etag = info.etag;
   a.storage_class = info.storage_class;
   a.archive_status = info.archive_status;
-  s3::PosixMetadata posix = s3::ParsePosixMetadata(info.metadata);
-  a.mtime = posix.mtime.value_or(info.last_modified);
-  // Only a regular file's permission bits are taken; a key cannot become a device or a link.
-  if (posix.mode && (*posix.mode & S_IFMT) == S_IFREG) a.mode = *posix.mode;
-  if (posix.mode && (*posix.mode & S_IFMT) == 0) a.mode = S_IFREG | *posix.mode;
-  a.uid = posix.uid;
-  a.gid = posix.gid;
-  a.headed_at = clock_.Now();
+  a.restore = info.restore;
+  a.mtime = info.last_modified;
+  // POSIX metadata only when asked for: otherwise a file would show other permissions once
+  // something (an open, an xattr) happened to HEAD it than `ls -l` showed from the listing.
+  if (options_.posix_metadata == MountOptions::PosixMetadata::kFsx) {
+    s3::PosixMetadata posix = s3::ParsePosixMetadata(info.metadata);
+    a.mtime = posix.mtime.value_or(info.last_modified);
+    // Only a regular file's permission bits are taken; a key cannot become a device or a link.
+    if (posix.mode && (*posix.mode & S_IFMT) == S_IFREG) a.mode = *posix.mode;
+    if (posix.mode && (*posix.mode & S_IFMT) == 0) a.mode = S_IFREG | *posix.mode;
+    a.uid = posix.uid;
+    a.gid = posix.gid;
+  }
+  a.fetched_at = a.headed_at = clock_.Now();
   return a;
+}
+
+bool ThawFs::HeadsFiles() const {
+  return options_.posix_metadata == MountOptions::PosixMetadata::kFsx;
+}
+
+std::chrono::milliseconds ThawFs::NegativeTtl() const {
+  return std::min(options_.negative_cache_ttl.value_or(options_.metadata_ttl),
+                  options_.metadata_ttl);
 }
 
 Result<s3::ObjectInfo> ThawFs::Head(const std::string& key) {
@@ -135,7 +153,7 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   // round trip instead of two (the HEAD is wasted when the name is a directory or missing).
   std::string key = dir->key + name;
   std::future<Result<s3::ObjectInfo>> early_head;
-  if (!dirs_.Fresh(dir->key)) {
+  if (HeadsFiles() && !dirs_.Fresh(dir->key)) {
     try {
       early_head = std::async(std::launch::async, [this, key] { return Head(key); });
     } catch (const std::system_error&) {
@@ -149,11 +167,18 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return (void)fuse_reply_err(req, ErrnoFor(listing.status()));
   }
   const DirEntry* entry = (*listing)->Find(name);
+  if (entry == nullptr && NegativeTtl() < options_.metadata_ttl) {
+    // "Missing" is trusted for a shorter time than the rest of the listing: ask again.
+    listing = dirs_.List(dir->key, NegativeTtl());
+    if (!listing.ok()) return (void)fuse_reply_err(req, ErrnoFor(listing.status()));
+    entry = (*listing)->Find(name);
+  }
   if (entry == nullptr) {
-    // Negative entry, cached by the kernel for the metadata TTL.
+    // Negative entry, cached by the kernel for the negative TTL (and answered from the cached
+    // listing until then when the kernel asks again).
     fuse_entry_param e;
     std::memset(&e, 0, sizeof(e));
-    e.entry_timeout = Seconds(options_.metadata_ttl);
+    e.entry_timeout = Seconds(NegativeTtl());
     return (void)fuse_reply_entry(req, &e);
   }
   std::optional<Result<s3::ObjectInfo>> headed;
@@ -169,12 +194,15 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 std::optional<Attributes> ThawFs::KnownAttributes(fuse_ino_t parent, const DirEntry& entry) {
   if (entry.attr.is_dir) return entry.attr;
+  // The inode's own attributes, while fresh and of the same version, may say more than the
+  // listing (a HEAD's archive tier and POSIX metadata) or be newer (a file being written).
   auto known = inodes_.Find(parent, entry.name);
   bool fresh = known && !known->attr.is_dir &&
                (known->attr.pending_upload ||
                 (known->attr.etag == entry.attr.etag &&
                  clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
   if (fresh) return known->attr;
+  if (!HeadsFiles()) return entry.attr;  // the listing says all there is to show
   return std::nullopt;
 }
 
@@ -202,13 +230,26 @@ void ThawFs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
   if (!inode) return (void)fuse_reply_err(req, ENOENT);
   Attributes attr = inode->attr;
   if (!attr.is_dir && !attr.pending_upload &&
-      clock_.Now() - attr.headed_at >= options_.metadata_ttl) {
-    auto info = Head(inode->key);
-    if (info.ok()) {
-      attr = AttrFromInfo(*info);
+      clock_.Now() - attr.fetched_at >= options_.metadata_ttl) {
+    // Stale: the parent's listing (one LIST for every file of the directory) unless a HEAD is
+    // wanted anyway; a key the listing leaves out (hidden by a directory) is HEADed.
+    std::optional<Attributes> listed;
+    if (!HeadsFiles()) {
+      auto listing = dirs_.List(ParentPrefix(inode->key));
+      const DirEntry* e = listing.ok() ? (*listing)->Find(inode->name) : nullptr;
+      if (e != nullptr && !e->attr.is_dir && e->key == inode->key) listed = e->attr;
+    }
+    if (listed) {
+      attr = *listed;
       inodes_.Update(ino, attr);
-    } else if (info.status().IsNotFound()) {
-      return (void)fuse_reply_err(req, ENOENT);
+    } else {
+      auto info = Head(inode->key);
+      if (info.ok()) {
+        attr = AttrFromInfo(*info);
+        inodes_.Update(ino, attr);
+      } else if (info.status().IsNotFound()) {
+        return (void)fuse_reply_err(req, ENOENT);
+      }
     }
   }
   struct stat st = ToStat(ino, attr);
@@ -280,10 +321,9 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     if (n > room) break;
     room -= n;
   }
-  // `ls -l`, `du` and `find -size` want every entry's attributes: HEAD the files of the batch
-  // in parallel instead of one LOOKUP round trip after another. The kernel also asks this way
-  // for the first batch of a directory read by name only (`find -name`): there the HEADs are
-  // extra work, bounded by the batch and done in parallel (docs/benchmarks.md).
+  // `ls -l`, `du` and `find -size` want every entry's attributes: the listing has them. With
+  // --posix-metadata fsx the files of the batch are HEADed, in parallel, instead of one LOOKUP
+  // round trip after another.
   std::vector<std::optional<Attributes>> attrs(end - begin);
   std::vector<size_t> to_head;
   for (size_t i = std::max<size_t>(begin, 2); i < end; ++i) {

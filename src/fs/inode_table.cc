@@ -83,6 +83,15 @@ void InodeTable::Update(fuse_ino_t ino, const Attributes& attr) {
   if (it != inodes_.end() && it->second.attr.is_dir == attr.is_dir) it->second.attr = attr;
 }
 
+std::string InodeTable::SwapCachedEtag(fuse_ino_t ino, const std::string& etag) {
+  std::lock_guard lock(mu_);
+  auto it = inodes_.find(ino);
+  if (it == inodes_.end()) return "";
+  std::string before = std::move(it->second.cached_etag);
+  it->second.cached_etag = etag;
+  return before;
+}
+
 size_t InodeTable::size() const {
   std::lock_guard lock(mu_);
   return inodes_.size();

@@ -34,8 +34,13 @@ struct Attributes {
   std::optional<uint32_t> uid;
   std::optional<uint32_t> gid;
   std::string etag;
-  std::string storage_class;  // "" for directories
-  std::string archive_status;
+  std::string storage_class;   // "" for directories
+  std::string archive_status;  // x-amz-archive-status: only a HEAD shows it
+  // From the listing's RestoreStatus or a HEAD's x-amz-restore; nullopt when the endpoint
+  // did not say (a listing without x-amz-optional-object-attributes support, e.g. moto).
+  std::optional<s3::RestoreStatus> restore;
+  // When S3 last told us these (a listing or a HEAD): trusted for the metadata TTL.
+  Clock::TimePoint fetched_at{};
   // When a HEAD last confirmed these (files; the epoch when they come from a listing only).
   Clock::TimePoint headed_at{};
   // Created through this mount and not uploaded yet: S3 does not know it, no HEAD may ask.
@@ -51,6 +56,9 @@ struct Inode {
   std::string key;
   Attributes attr;
   uint64_t nlookup = 0;
+  // The ETag of the object version whose bytes the kernel may hold in its page cache for this
+  // inode (set at each open): a later open of another version must drop them.
+  std::string cached_etag;
 };
 
 class InodeTable {
@@ -69,6 +77,9 @@ class InodeTable {
   std::optional<Inode> Find(fuse_ino_t parent, const std::string& name) const;
   // Replaces the attributes of a known inode (after a HEAD or a write).
   void Update(fuse_ino_t ino, const Attributes& attr);
+  // Records that the kernel may cache bytes of version `etag` of the inode; returns the version
+  // it could hold before ("" if none).
+  std::string SwapCachedEtag(fuse_ino_t ino, const std::string& etag);
   size_t size() const;
 
  private:

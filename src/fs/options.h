@@ -15,17 +15,28 @@
 namespace thaw::fs {
 
 struct ReadOptions {
-  // The prefetch window starts here after an open or a random read and doubles on every
-  // sequential read up to max_window_bytes. 256 MiB lets one reader keep 32 parts in flight
-  // over S3's 85-90 MB/s connections; readers share the budget fairly (PrefetchBudget), so four
-  // get 64 MiB each. Measured with 20 ms and 90 MB/s per GET in the sim (bench/mount-seq
-  // --faults s3): one reader 376 MiB/s with 64 MiB, 936 with 128, 1,265 with 256 and the share.
+  // How far ahead of a sequential reader bytes are fetched (the window). A file read from its
+  // start gets first_window_bytes at once (the whole file when smaller), fetched as parallel
+  // ranged GETs sized to it, so every size is fast from the first byte; the window then grows
+  // with what the reader has consumed (start + 4x the bytes read in the run), up to
+  // max_window_bytes, instead of a slow start that doubles per read. After a random read it
+  // starts again at min_window_bytes. 256 MiB lets one reader keep 32 parts in flight over
+  // S3's 85-90 MB/s connections; readers share the budget fairly (PrefetchBudget), so four get
+  // 64 MiB each. Measured with 20 ms and 90 MB/s per GET in the sim (bench/mount-seq --faults
+  // s3): one reader 376 MiB/s with 64 MiB, 936 with 128, 1,265 with 256 and the share.
   uint64_t min_window_bytes = 1 << 20;
   uint64_t max_window_bytes = 256ull << 20;
+  // 32 MiB: a whole 1-32 MiB file (images, shards, chunks) arrives in one round of parallel
+  // GETs; a larger file starts at a quarter of this and grows with what is read.
+  uint64_t first_window_bytes = 32ull << 20;
   // Each ranged GET fetches at most this much; a window is split into parts fetched in parallel.
   uint64_t part_bytes = 8ull << 20;
+  // Read-ahead parts are a sixteenth of the window, at least this big (and at most part_bytes):
+  // a 16 MiB file still goes out as 16 GETs at once, a large window in few large GETs, and a
+  // small window after a random read in one GET (not a burst of tiny ones).
+  uint64_t min_part_bytes = 1 << 20;
   // The first GET of an open file: small, so the first byte arrives quickly (time to first
-  // byte); the parts behind it grow with the window.
+  // byte); the rest of what the first read waits for goes out in parallel GETs of this size.
   uint64_t first_part_bytes = 256 << 10;
   // A random read fetches what it asks for, rounded up to this, and nothing ahead: read-ahead
   // after a random read is thrown away by the next one (a 4 KiB read would move megabytes).
@@ -61,6 +72,16 @@ struct MountOptions {
   std::string mountpoint;
   // Directory listings and attributes are trusted this long (kernel entry/attr timeouts too).
   std::chrono::milliseconds metadata_ttl{60000};
+  // "No such file" answered from a listing is trusted this long (and the kernel caches the
+  // negative entry as long): tools probing for missing files (`.git`, `__pycache__`, `*.so`
+  // searches) then cost no request each. nullopt: the metadata TTL. Never longer than it.
+  std::optional<std::chrono::milliseconds> negative_cache_ttl;
+  // Where a file's mode, owner and mtime come from. kOff: the mount's options and the
+  // listing's LastModified, so `ls -l`, `find` and `du` need nothing but ListObjectsV2 pages.
+  // kFsx: FSx for Lustre's POSIX metadata (x-amz-meta-file-*), which only a HEAD of each object
+  // shows: one request per file listed with attributes.
+  enum class PosixMetadata { kOff, kFsx };
+  PosixMetadata posix_metadata = PosixMetadata::kOff;
   uid_t uid = 0;
   gid_t gid = 0;
   mode_t file_mode = 0644;  // unless the object carries FSx's file-permissions

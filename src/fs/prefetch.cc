@@ -9,14 +9,19 @@ namespace thaw::fs {
 
 uint64_t PrefetchWindow::OnRead(uint64_t offset, uint64_t size) {
   // The kernel's readahead sends several reads at once and FUSE threads may hand them over out
-  // of order: a read within one window of where the last one ended still counts as sequential.
+  // of order: a read up to one window behind where the last one ended, or a little ahead of it,
+  // still counts as sequential. Only a little ahead: a reader jumping within a large first
+  // window (an HDF5 header, then chunks) is random, not a run that consumed the skipped bytes.
   uint64_t lo = next_offset_ > window_ ? next_offset_ - window_ : 0;
-  last_sequential_ = offset >= lo && offset <= next_offset_ + window_;
+  uint64_t ahead = std::min(window_, kReorderBytes);
+  last_sequential_ = offset >= lo && offset <= next_offset_ + ahead;
   if (last_sequential_) {
-    if (offset >= next_offset_) window_ = std::min(max_, std::max(min_, window_ * 2));
     next_offset_ = std::max(next_offset_, offset + size);
+    uint64_t consumed = next_offset_ - std::min(next_offset_, run_start_);
+    window_ = std::min(max_, std::max(window_, start_ + kGrowth * consumed));
   } else {
-    window_ = min_;
+    start_ = window_ = min_;
+    run_start_ = offset;
     next_offset_ = offset + size;
   }
   return window_;
@@ -35,10 +40,10 @@ FetchPool::~FetchPool() {
   for (auto& t : threads_) t.join();
 }
 
-void FetchPool::Submit(std::function<void()> task) {
+void FetchPool::Submit(std::function<void()> task, uint64_t priority) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(task));
+    queue_.push(Task{priority, seq_++, std::move(task)});
   }
   cv_.notify_one();
 }
@@ -50,8 +55,9 @@ void FetchPool::Run() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      task = std::move(queue_.front());
-      queue_.pop_front();
+      // top() is const: the task is moved out through a cast, then popped at once.
+      task = std::move(const_cast<Task&>(queue_.top()).run);
+      queue_.pop();
     }
     task();
   }
@@ -170,6 +176,18 @@ struct ObjectReader::Part {
   std::string data;
 };
 
+namespace {
+
+// A file up to first_window_bytes is fetched whole by its first read; a larger one starts at a
+// quarter of that and grows with what is read: a reader of its first megabytes (a header, `head`)
+// does not pull 32 MiB, whose bytes would also compete with the ones it waits for.
+uint64_t FirstWindow(const ReadOptions& options, uint64_t size) {
+  if (size <= options.first_window_bytes) return size;
+  return std::max(options.min_window_bytes, options.first_window_bytes / 4);
+}
+
+}  // namespace
+
 ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                            const ReadOptions& options, std::string bucket, std::string key,
                            std::string etag, uint64_t size, DiskCache* cache)
@@ -183,7 +201,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       size_(size),
       cache_(cache),
       cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
-      window_(options.min_window_bytes, options.max_window_bytes) {}
+      window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)) {}
 
 ObjectReader::~ObjectReader() {
   std::unique_lock lock(mu_);
@@ -210,8 +228,8 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::NewPart(uint64_t first, uint64
   return part;
 }
 
-void ObjectReader::Submit(std::shared_ptr<Part> part) {
-  pool_.Submit([this, part]() mutable { Run(std::move(part)); });
+void ObjectReader::Submit(std::shared_ptr<Part> part, uint64_t priority) {
+  pool_.Submit([this, part]() mutable { Run(std::move(part)); }, priority);
 }
 
 void ObjectReader::Run(std::shared_ptr<Part> part) {
@@ -221,24 +239,24 @@ void ObjectReader::Run(std::shared_ptr<Part> part) {
   Finish(std::move(part), std::move(status), std::move(data));
 }
 
-void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& parts) {
+void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& parts, uint64_t offset) {
   // The first part this read waits for is fetched on the reading thread itself: no hand-over
   // to a fetch thread and back (two wake-ups, milliseconds on a busy machine), and the idle
-  // pooled connection goes to it. Other parts it waits for go to the pool at once; read-ahead
-  // only after that fetch, so it does not compete with the bytes the reader needs first.
+  // pooled connection goes to it. Other parts it waits for go to the head of the pool's queue
+  // at once; read-ahead behind them, nearest first, before this thread starts its own GET.
   std::shared_ptr<Part> own;
   for (const auto& p : parts) {
     if (!p->required) continue;
     if (!own) {
       own = p;
     } else {
-      Submit(p);
+      Submit(p, 0);
     }
   }
-  if (own) Run(std::move(own));
   for (const auto& p : parts) {
-    if (!p->required) Submit(p);
+    if (!p->required) Submit(p, p->first > offset ? p->first - offset : 0);
   }
+  if (own) Run(std::move(own));
 }
 
 void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data) {
@@ -296,12 +314,14 @@ void ObjectReader::DropBefore(uint64_t offset) {
   }
 }
 
-void ObjectReader::DropAll() {
-  parts_.clear();
+uint64_t ObjectReader::PartFor(uint64_t window) const {
+  return std::clamp<uint64_t>(window / 16, std::min(options_.min_part_bytes, options_.part_bytes),
+                              options_.part_bytes);
 }
 
 void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_end,
-                        uint64_t window, std::vector<std::shared_ptr<Part>>* started) {
+                        uint64_t required_part, uint64_t ahead_part,
+                        std::vector<std::shared_ptr<Part>>* started) {
   uint64_t pos = offset;
   while (pos < target_end) {
     // A part already covering pos (parts never overlap; find the last starting at or before).
@@ -314,20 +334,9 @@ void ObjectReader::Plan(uint64_t offset, uint64_t required_end, uint64_t target_
       }
     }
     bool required = pos < required_end;
-    // What a read waits for is fetched with the start of the window; read-ahead goes in whole
-    // parts, so a reader advancing by small reads does not turn into as many small GETs.
-    uint64_t end = pos + options_.part_bytes;
-    if (required) {
-      uint64_t needed = required_end - pos;
-      // The first GET of a file only has to bring the first byte: small, so it comes quickly.
-      uint64_t want = planned_any_ ? std::min(window, options_.part_bytes)
-                                   : std::min(options_.first_part_bytes, options_.part_bytes);
-      end = pos + std::max(needed, want);
-    } else if (!planned_any_) {
-      // Read-ahead right behind the small first part ramps up instead of one large GET that
-      // would compete with it for the connection's first milliseconds.
-      end = pos + std::min(options_.part_bytes, std::max(window, options_.first_part_bytes));
-    }
+    // What a read waits for goes out in parts of its own size, in parallel; read-ahead in
+    // whole parts, so a reader advancing by small reads does not turn into as many small GETs.
+    uint64_t end = pos + std::max<uint64_t>(1, required ? required_part : ahead_part);
     end = std::min(end, size_);
     if (it != parts_.end()) end = std::min(end, it->first);
     auto part = NewPart(pos, end - pos, required);
@@ -357,13 +366,20 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
         return p.first + p.length <= offset || p.first >= required_end;
       });
       DropBefore(offset);
-      Plan(offset, required_end, required_end, options_.random_fetch_bytes, &started);
+      Plan(offset, required_end, required_end, options_.random_fetch_bytes,
+           options_.random_fetch_bytes, &started);
     } else {
       // Reads of one file arrive from several FUSE threads slightly out of order: a part just
       // behind this read stays a little longer, so a late read still finds it.
       uint64_t slack = options_.min_window_bytes;
       DropBefore(offset > slack ? offset - slack : 0);
-      Plan(offset, required_end, std::min(size_, required_end + window), window, &started);
+      // The first GET of a file only has to bring the first bytes: small, so they come quickly.
+      // Parts are sized to the window, or to the whole file when it is smaller, so a small file
+      // also goes out as parallel GETs (but a large file's tail not as ever smaller ones).
+      uint64_t ahead = PartFor(std::min(window, size_));
+      uint64_t required_part = planned_any_ ? ahead : options_.first_part_bytes;
+      Plan(offset, required_end, std::min(size_, required_end + window), required_part, ahead,
+           &started);
     }
     uint64_t pos = offset;
     while (pos < required_end) {
@@ -378,7 +394,7 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
     }
   }
   // Fetching and waiting happen without the reader's lock: other reads of this file go on.
-  Launch(started);  // even after an error: every part counted as running must run
+  Launch(started, offset);  // even after an error: every part counted as running must run
   THAW_RETURN_IF_ERROR(planned);
   uint64_t pos = offset;
   for (auto& part : need) {

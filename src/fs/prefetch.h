@@ -4,8 +4,11 @@
 // reader counted against a budget shared by every open file (PrefetchBudget).
 //
 // The first part of a file is small (ReadOptions::first_part_bytes) so that the first byte comes
-// quickly; parts then grow with the window. Part buffers are filled in place as the body
-// arrives and handed to FUSE without copying (ReadSlices).
+// quickly; the first read of a file from its start plans a whole first window at once
+// (first_window_bytes, or the file), in parts sized to it and fetched in parallel; parts then
+// grow with the window. What a read waits for is fetched first (on the reading thread, the
+// rest at the head of the pool's queue), read-ahead nearest first. Part buffers are filled in place
+// as the body arrives and handed to FUSE without copying (ReadSlices).
 //
 // Every GET carries If-Match with the ETag pinned at open: an object replaced while open makes
 // reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
@@ -18,13 +21,14 @@
 // called from several FUSE threads; planning is serialised, waiting for parts is not.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,36 +41,57 @@
 
 namespace thaw::fs {
 
-// How far ahead to read. A read starting where the previous one ended (give or take one
-// window: the kernel's readahead reorders) is sequential and doubles the window (up to the
-// maximum); any other read resets it to the minimum.
+// How far ahead to read. A read starting where the previous one ended (give or take the
+// kernel's reordering: up to a window behind, 2 MiB ahead) is sequential; the window of a
+// sequential run is its start (first_bytes for the run that begins at the file's start, min_bytes
+// after a random read) plus four times the bytes the run has consumed, up to max_bytes: it follows
+// what the reader has shown it reads, not the number of requests. Any other read resets it.
 class PrefetchWindow {
  public:
-  PrefetchWindow(uint64_t min_bytes, uint64_t max_bytes)
-      : min_(min_bytes), max_(max_bytes), window_(min_bytes) {}
+  PrefetchWindow(uint64_t min_bytes, uint64_t max_bytes, uint64_t first_bytes = 0)
+      : min_(min_bytes),
+        max_(max_bytes),
+        start_(std::min(max_bytes, std::max(min_bytes, first_bytes))),
+        window_(start_) {}
   // Records a read and returns the window (bytes to have fetched beyond the read's end).
   uint64_t OnRead(uint64_t offset, uint64_t size);
   bool last_sequential() const { return last_sequential_; }
   uint64_t window() const { return window_; }
 
  private:
-  uint64_t min_, max_, window_;
+  static constexpr uint64_t kGrowth = 4;
+  // How far ahead of the expected offset a read may start and still be sequential (the kernel
+  // has at most a couple of 1 MiB readahead requests in flight per file).
+  static constexpr uint64_t kReorderBytes = 2 << 20;
+  uint64_t min_, max_, start_, window_;
+  uint64_t run_start_ = 0;    // where the current sequential run began
   uint64_t next_offset_ = 0;  // where a sequential read would start (0 at open)
   bool last_sequential_ = true;
 };
 
-// Fixed threads running fetch tasks in submission order.
+// Fixed threads running fetch tasks, nearest first: a task's priority is how far ahead of its
+// reader its bytes are (0: a read waits for them), so the part a reader needs next never
+// queues behind another file's far read-ahead. Equal priorities run in submission order.
 class FetchPool {
  public:
   explicit FetchPool(int threads);
   ~FetchPool();  // runs what is queued, then joins
-  void Submit(std::function<void()> task);
+  void Submit(std::function<void()> task, uint64_t priority = 0);
 
  private:
+  struct Task {
+    uint64_t priority;
+    uint64_t seq;
+    std::function<void()> run;
+    bool operator<(const Task& o) const {  // std::priority_queue pops the largest
+      return priority != o.priority ? priority > o.priority : seq > o.seq;
+    }
+  };
   void Run();
-  std::mutex mu_;  // guards queue_, stop_
+  std::mutex mu_;  // guards queue_, seq_, stop_
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
+  std::priority_queue<Task> queue_;
+  uint64_t seq_ = 0;
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
@@ -139,15 +164,19 @@ class ObjectReader {
   void Finish(std::shared_ptr<Part> part, Status status, std::string data);
   void Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data);
   void DropBefore(uint64_t offset);
-  void DropAll();
-  // Adds parts so that [offset, target_end) is covered; new ones are appended to *started, to be
-  // launched once the reader's lock is released.
-  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t window,
-            std::vector<std::shared_ptr<Part>>* started);
+  // Adds parts so that [offset, target_end) is covered: what a read waits for (up to
+  // required_end) in parts of required_part bytes, read-ahead in parts of ahead_part. New ones
+  // are appended to *started, to be launched once the reader's lock is released.
+  void Plan(uint64_t offset, uint64_t required_end, uint64_t target_end, uint64_t required_part,
+            uint64_t ahead_part, std::vector<std::shared_ptr<Part>>* started);
+  // The read-ahead part size for a window.
+  uint64_t PartFor(uint64_t window) const;
   // A part counted against the budget and as running (nullptr: read-ahead over the budget).
   std::shared_ptr<Part> NewPart(uint64_t first, uint64_t length, bool required);
-  void Launch(const std::vector<std::shared_ptr<Part>>& parts);
-  void Submit(std::shared_ptr<Part> part);
+  // Runs the first part a read waits for on this thread, queues the others (`offset`: where the
+  // read starts, for the pool's nearest-first order).
+  void Launch(const std::vector<std::shared_ptr<Part>>& parts, uint64_t offset);
+  void Submit(std::shared_ptr<Part> part, uint64_t priority);
   void Run(std::shared_ptr<Part> part);
 
   s3::S3Client& client_;

@@ -84,6 +84,7 @@ Status ThawFs::Upload(FileHandle& fh) {
   attr.mtime = clock_.Now();
   attr.etag = done.etag;
   attr.storage_class = "STANDARD";
+  attr.fetched_at = clock_.Now();  // the upload's answer is as good as a listing's
   inodes_.Update(fh.ino, attr);
   auto inode = inodes_.Get(fh.ino);
   if (inode) dirs_.Upsert(ParentPrefix(fh.key), DirEntry{inode->name, fh.key, attr});

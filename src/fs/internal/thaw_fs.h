@@ -48,7 +48,8 @@ class ThawFs {
   void GetAttr(fuse_req_t req, fuse_ino_t ino);
   void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
-  // With attributes (HEADed in parallel), so `ls -l` needs no LOOKUP per entry.
+  // With attributes (from the listing; HEADed in parallel with --posix-metadata fsx), so
+  // `ls -l` needs no LOOKUP per entry.
   void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
   void ReleaseDir(fuse_req_t req, fuse_file_info* fi);
   void StatFs(fuse_req_t req);
@@ -80,12 +81,16 @@ class ThawFs {
   void ReplyEntry(fuse_req_t req, const Inode& inode);
   Result<s3::ObjectInfo> Head(const std::string& key);
   Attributes AttrFromInfo(const s3::ObjectInfo& info) const;
-  // A directory entry's attributes if known without a HEAD (a directory, a fresh inode).
+  // Whether files are HEADed for attributes (--posix-metadata fsx).
+  bool HeadsFiles() const;
+  // How long "no such file" is trusted (the negative cache TTL, at most the metadata TTL).
+  std::chrono::milliseconds NegativeTtl() const;
+  // A directory entry's attributes if known without a HEAD (a directory, a fresh inode, the
+  // listing's unless files are HEADed).
   std::optional<Attributes> KnownAttributes(fuse_ino_t parent, const DirEntry& entry);
-  // A directory entry's attributes: the inode's if fresh, else a HEAD's (NotFound if the
-  // object is gone), else (HEAD failed) the listing's.
   // The entry's attributes: known ones while fresh, else from `headed` (a HEAD of the entry's
-  // key sent earlier) or a new HEAD.
+  // key sent earlier) or a new HEAD (NotFound if the object is gone; the listing's when the
+  // HEAD fails otherwise).
   Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirEntry& entry,
                                      std::optional<Result<s3::ObjectInfo>> headed = std::nullopt);
   // Replies to an open of a readable object (pinning info's ETag).
