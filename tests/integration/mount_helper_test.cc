@@ -3,10 +3,9 @@
 // translation (`-f -v` prints what it would run), systemd's fstab generator on the packaged
 // example line, and `systemd-analyze verify` on the packaged units.
 //
-// mount(8) runs /sbin/mount.fuse.thaw when the package is installed, otherwise fuse3's
-// mount.fuse, which runs `thaw SOURCE DIR -o OPTIONS` from PATH: the tests put a link to the
-// built thaw first in PATH, so both roads end in this tree's binary unless the package is
-// installed (then in the packaged one, which scripts/package built from the same tree).
+// mount(8) looks for its helper in /sbin only (and runs it with a PATH of its own): when the
+// package is not installed, the mount tests link /sbin/mount.fuse.thaw to this tree's thaw for
+// their duration and remove the link afterwards; with the package installed they use its helper.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -68,9 +67,9 @@ TEST_F(MountHelperTest, OptionsBecomeLongOptionsOfThawMount) {
   std::string out;
   // The form fuse3's mount.fuse uses, and mount(8)'s with its -f (fake) and -v flags.
   int rc = Sh(Env() + "thaw s3://lab/raw " + mnt_ +
-                  " -f -v -o rw,nodev,nosuid,_netdev,nofail,noauto,x-systemd.automount,"
+                  " -f -v -o 'rw,nodev,nosuid,_netdev,nofail,noauto,x-systemd.automount,"
                   "endpoint_url=http://127.0.0.1:1,Metadata_TTL=5s,read-only,cache_dir=/tmp/c,"
-                  "uid=1000,allow_other,profile=lab,\"log_file=/tmp/a,b\"",
+                  "uid=1000,allow_other,profile=lab,\"log_file=/tmp/a,b\"'",
               &out);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("thaw mount s3://lab/raw " + mnt_ +
@@ -107,6 +106,10 @@ class MountHelperSimTest : public MountHelperTest {
   void SetUp() override {
     if (geteuid() != 0 || access("/dev/fuse", F_OK) != 0) GTEST_SKIP() << "needs root and FUSE";
     MountHelperTest::SetUp();
+    if (!std::filesystem::exists(std::filesystem::symlink_status(kHelper))) {
+      std::filesystem::create_symlink(ThawBinary(), kHelper);
+      linked_helper_ = true;
+    }
     auto client = MakeTestClient(sim_.endpoint());
     ASSERT_TRUE(client->CreateBucket("helper").ok());
     Put(*client, "helper", "data/hello.txt", "hello from the sim\n");
@@ -127,6 +130,13 @@ class MountHelperSimTest : public MountHelperTest {
     EXPECT_TRUE(PollFor([&] { return !DaemonFor(mnt_); }, 10000)) << "daemon still running";
   }
 
+  void TearDown() override {
+    MountHelperTest::TearDown();
+    if (linked_helper_) std::filesystem::remove(kHelper);
+  }
+
+  static constexpr const char* kHelper = "/sbin/mount.fuse.thaw";
+  bool linked_helper_ = false;
   SimServer sim_;
 };
 
@@ -204,6 +214,27 @@ TEST(SystemdTest, UnitsPassSystemdAnalyzeVerify) {
               &out);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(out.find("thaw-"), std::string::npos) << out;
+}
+
+// A unit started without its env file fails with a message naming the file (the journal gets
+// ExecStartPre's stderr). Runs the unit's own ExecStartPre line, with %i filled in, as systemd
+// would (its quoting is the shell's here).
+TEST(SystemdTest, MissingEnvFileIsNamedInTheError) {
+  for (const std::string name : {"thaw-serve@", "thaw-mount@"}) {
+    std::string text = ReadAll(SourceDir() + "/deploy/systemd/" + name + ".service");
+    size_t at = text.find("\nExecStartPre=");
+    ASSERT_NE(at, std::string::npos) << name;
+    const size_t skip = std::string("\nExecStartPre=").size();
+    std::string line = text.substr(at + skip, text.find('\n', at + 1) - at - skip);
+    for (size_t i = line.find("%i"); i != std::string::npos; i = line.find("%i", i)) {
+      line.replace(i, 2, "no-such-instance");
+    }
+    std::string out;
+    EXPECT_NE(Sh(line, &out), 0) << name;
+    std::string kind = name.substr(5, name.size() - 6);  // serve, mount
+    EXPECT_NE(out.find("/etc/thaw/" + kind + "-no-such-instance.env is missing"), std::string::npos)
+        << out;
+  }
 }
 
 }  // namespace
