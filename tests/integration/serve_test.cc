@@ -319,12 +319,15 @@ TEST_F(ServeTest, SigtermDuringALongPollStopsAtOnceAndLosesNothing) {
   // Well inside the first long poll (the queue is empty, so it waits its 20 s).
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   ASSERT_TRUE(serve.running());
-  // A message arriving just before the signal: either this poll takes it (then it is handled
-  // before exit) or it stays on the queue.
+  // A message sent just before the signal, delayed by SQS for 5 s: the poll under way is still
+  // waiting when SIGTERM lands, and the message must not be lost (it is handled before the exit,
+  // or stays on the queue).
   auto sent = sqs_->SendMessage(
-      {queue_, R"({"Records": [{"eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+      {queue_,
+       R"({"Records": [{"eventSource": "s3.amazonaws.com", "eventName": "GetObject",
          "errorCode": "InvalidObjectState", "eventID": "lp",
-         "requestParameters": {"bucketName": "longpoll", "key": "k"}}]})"});
+         "requestParameters": {"bucketName": "longpoll", "key": "k"}}]})",
+       5});
   ASSERT_TRUE(sent.ok()) << sent.status().ToString();
   auto start = std::chrono::steady_clock::now();
   int status = serve.Kill(SIGTERM);
