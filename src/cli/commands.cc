@@ -3,11 +3,17 @@
 // throwing CLI::RuntimeError (CLI11's way out of a callback), caught below.
 #include "cli/commands.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "cli/context.h"
 #include "cli/doc_gen.h"
 #include "cli/event_setup.h"
+#include "cli/mount_helper.h"
+#include "common/terminal_escape.h"
+#include "thaw_version.h"  // generated at configure time (cmake/Version.cmake)
 
 namespace thaw::cli {
 
@@ -26,7 +32,7 @@ int Main(int argc, char** argv) {
   CLI::App app{"thaw: makes data archived in S3 Glacier usable again without a ticket"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version", "thaw 0.1.0");
+  app.set_version_flag("--version", "thaw " THAW_VERSION " (commit " THAW_COMMIT ")");
   GlobalFlags globals;
   AddGlobalOptions(app, globals);
   RegisterLs(app, globals);
@@ -42,6 +48,18 @@ int Main(int argc, char** argv) {
   RegisterDoc(app);
   ApplyHelpText(app);
   std::vector<std::string> args = RewriteExecArguments(argc, argv);
+  if (IsMountHelperForm(args)) {
+    // mount(8) / mount.fuse: `SOURCE DIR -o OPTIONS` becomes `thaw mount SOURCE DIR --opt...`.
+    auto call = RewriteMountHelperArgs(app, args, geteuid() == 0);
+    if (!call.ok()) return ReportError(call.status(), "mount");
+    if (call->verbose) {
+      std::string line;
+      for (const auto& a : call->argv) line += (line.empty() ? "" : " ") + a;
+      std::cerr << "thaw: mount helper runs: " << EscapeForTerminal(line) << "\n";
+    }
+    if (call->fake) return kExitOk;
+    args = std::move(call->argv);
+  }
   std::vector<char*> arg_ptrs;
   for (auto& a : args) arg_ptrs.push_back(a.data());
   try {

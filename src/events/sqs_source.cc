@@ -75,7 +75,13 @@ Result<int> SqsSource::PollOnce() {
   req.wait_time_seconds = options_.wait_time_seconds;
   req.visibility_timeout_seconds = options_.visibility_timeout_seconds;
   req.attribute_names = {"All"};
+  // Stop() ends a long poll at once unless SQS has begun to answer (then its messages are
+  // handled like any batch).
+  req.cancel = &stop_;
   auto received = sqs_.ReceiveMessage(req);
+  if (!received.ok() && received.status().code() == StatusCode::kCancelled && stop_.load()) {
+    return 0;
+  }
   if (!received.ok()) {
     counters_.receive_errors.fetch_add(1, std::memory_order_relaxed);
     return received.status();

@@ -12,7 +12,9 @@
 //     the reason and the body are logged at error level and the message is deleted.
 //     A message is only deleted after its dead-letter copy was sent.
 //   - Stop() lets the batch in hand finish (every message deleted, dead-lettered or released)
-//     and returns from Run after the poll under way ends (at most wait_time_seconds).
+//     and abandons a long poll still waiting for its answer (within about a second; SQS has
+//     handed out nothing then), so Run returns promptly; a poll whose answer has begun is read
+//     and its messages handled.
 //
 // Thread safety: Run on one thread; Stop and counters() from any thread.
 #pragma once

@@ -36,11 +36,13 @@ struct Transfer {
   Status sink_status;
   bool status_known = false;
   bool headers_reported = false;
+  bool answer_started = false;  // a byte of the response (status line) has arrived
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   std::string_view line(data, size * n);
+  t->answer_started = true;
   if (StartsWith(line, "HTTP/")) {
     // A new status line (e.g. after "100 Continue") starts a fresh header block.
     t->response.headers = HttpHeaders();
@@ -96,6 +98,12 @@ size_t OnUpload(char* buf, size_t size, size_t n, void* userdata) {
   std::memcpy(buf, body.data.data() + t->upload_offset, take);
   t->upload_offset += take;
   return take;
+}
+
+// Progress callback: a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+int OnProgress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(userdata);
+  return (!t->answer_started && t->request->cancel->load()) ? 1 : 0;
 }
 
 Status TransportError(CURLcode code, CURL* curl, const char* errbuf) {
@@ -168,11 +176,13 @@ class CurlTransport : public HttpTransport {
     t.sink = &sink;
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = Configure(curl, request, t, errbuf);
-    CURLcode rc = curl_easy_perform(curl);
+    CURLcode rc = CURLE_ABORTED_BY_CALLBACK;
+    if (request.cancel == nullptr || !request.cancel->load()) rc = curl_easy_perform(curl);
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
-      Status err = (rc == CURLE_WRITE_ERROR && !t.sink_status.ok())
-                       ? t.sink_status
+      Status err = (rc == CURLE_WRITE_ERROR && !t.sink_status.ok()) ? t.sink_status
+                   : rc == CURLE_ABORTED_BY_CALLBACK
+                       ? Status::Cancelled("request cancelled before its answer began")
                        : TransportError(rc, curl, errbuf);
       // A failed handle may hold a broken connection: do not return it to the pool.
       curl_easy_cleanup(curl);
@@ -214,6 +224,11 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+    if (request.cancel != nullptr) {
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
     // Content-Encoding is left alone: S3 objects stored gzip must come back byte for byte.
 
     const std::string& m = request.method;

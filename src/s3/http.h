@@ -8,6 +8,7 @@
 // connections (libcurl easy handles sharing a connection cache) so connections are reused.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -64,6 +65,12 @@ struct HttpRequest {
   // Called with a 2xx response's headers before its first body byte goes to a sink, so that a
   // caller can learn e.g. the ETag of a download that may break off later.
   std::function<void(const HttpHeaders&)> on_headers;
+  // When set, the transport gives up (kCancelled) once *cancel turns true while no byte of the
+  // answer has arrived yet: a long poll (SQS ReceiveMessage waits up to 20 s) ends at once on
+  // shutdown. An answer under way is read to its end, so whatever the server already handed out
+  // (messages taken off a queue) reaches the caller. The flag is looked at about once a second
+  // while the connection is idle, more often while data flows.
+  const std::atomic<bool>* cancel = nullptr;
   // HEAD responses have no body even when Content-Length says otherwise.
   bool is_head() const { return method == "HEAD"; }
 };

@@ -248,7 +248,7 @@ class HttpSqsClient : public SqsClient {
     if (!r.message_attribute_names.empty()) {
       req["MessageAttributeNames"] = r.message_attribute_names;
     }
-    THAW_ASSIGN_OR_RETURN(json j, Call("ReceiveMessage", req, /*idempotent=*/true));
+    THAW_ASSIGN_OR_RETURN(json j, Call("ReceiveMessage", req, /*idempotent=*/true, r.cancel));
     std::vector<SqsMessage> out;
     auto it = j.find("Messages");
     if (it == j.end() || it->is_null()) return out;
@@ -358,7 +358,8 @@ class HttpSqsClient : public SqsClient {
 
  private:
   // Sends one operation with retries; returns the parsed JSON answer (an object).
-  Result<json> Call(std::string_view operation, const json& request, bool idempotent) {
+  Result<json> Call(std::string_view operation, const json& request, bool idempotent,
+                    const std::atomic<bool>* cancel = nullptr) {
     // Replace, not throw, if a caller's string is not UTF-8 (receipt handles and message
     // bodies come from the queue).
     std::string body = request.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -370,8 +371,11 @@ class HttpSqsClient : public SqsClient {
       req.headers.Set("Content-Type", "application/x-amz-json-1.0");
       req.headers.Set("X-Amz-Target", "AmazonSQS." + std::string(operation));
       req.body = HttpBody::FromString(body);
+      req.cancel = cancel;
       THAW_RETURN_IF_ERROR(Sign(req, payload_hash));
       Result<HttpResponse> resp = transport_->Send(req);
+      // Cancelled carries no network detail, so WithRetries gives up on it at once.
+      if (!resp.ok() && resp.status().code() == StatusCode::kCancelled) return resp.status();
       if (!resp.ok()) return NetworkError(resp.status(), "SQS " + std::string(operation), "");
       if (resp->status >= 300) return SqsErrorFromResponse(*resp, operation);
       if (resp->body.empty()) return json::object();  // e.g. DeleteMessage

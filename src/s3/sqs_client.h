@@ -21,6 +21,7 @@
 // Thread safety: every call may be made from any thread.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,6 +73,9 @@ struct ReceiveMessageRequest {
   // System attributes to return; "All" includes ApproximateReceiveCount.
   std::vector<std::string> attribute_names = {"All"};
   std::vector<std::string> message_attribute_names;  // e.g. {"All"}
+  // When set, the poll is abandoned (kCancelled, not retried) once *cancel turns true before an
+  // answer began; see HttpRequest::cancel. Messages SQS already handed out are still returned.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SendMessageRequest {

@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -297,6 +299,52 @@ TEST_F(ServeTest, SigtermFinishesTheBatchInHandAndHoldsNothing) {
   // A deleted message's restore is in the journal (sent, or pending for the next start).
   EXPECT_EQ(static_cast<int>(Journal("s3://sigterm/").size()) + visible, 100)
       << "each message was either journaled or is still on the queue";
+}
+
+TEST_F(ServeTest, SigtermDuringALongPollStopsAtOnceAndLosesNothing) {
+  Python(
+      "c.create_bucket(Bucket='longpoll')\n"
+      "c.put_object(Bucket='longpoll', Key='k', Body=b'x', StorageClass='GLACIER')\n");
+  std::string log = home_.path() + "/serve.log";
+  // A 20 s long poll; a short visibility so that a message the stop leaves behind comes back
+  // soon enough to be seen below.
+  std::vector<std::string> argv = ServeArgv(moto_->endpoint(), {"--visibility-timeout", "3"});
+  argv[std::find(argv.begin(), argv.end(), "--wait-time") - argv.begin() + 1] = "20";
+  ChildProcess serve(argv, Env(), log);
+  ASSERT_TRUE(WaitFor([&] {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("polling") != std::string::npos;
+  }));
+  // Well inside the first long poll (the queue is empty, so it waits its 20 s).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(serve.running());
+  // A message sent just before the signal, delayed by SQS for 5 s: the poll under way is still
+  // waiting when SIGTERM lands, and the message must not be lost (it is handled before the exit,
+  // or stays on the queue).
+  auto sent = sqs_->SendMessage(
+      {queue_,
+       R"({"Records": [{"eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+         "errorCode": "InvalidObjectState", "eventID": "lp",
+         "requestParameters": {"bucketName": "longpoll", "key": "k"}}]})",
+       5});
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  auto start = std::chrono::steady_clock::now();
+  int status = serve.Kill(SIGTERM);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_LT(elapsed, std::chrono::seconds(2))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
+  // Not lost: journaled (handled before the exit), or back on the queue.
+  size_t journaled = Journal("s3://longpoll/").size();
+  int on_queue = 0;
+  if (journaled == 0) {
+    auto back = sqs_->ReceiveMessage({queue_, 10, 10});
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    on_queue = static_cast<int>(back->size());
+  }
+  EXPECT_EQ(static_cast<int>(journaled) + on_queue, 1);
 }
 
 TEST_F(ServeTest, KilledAtRandomMomentsLosesNothingAndRestoresEachObjectOnce) {

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The Debian package on this machine, end to end (ctest: package.deb; needs root, /dev/fuse):
+#   cpack from the existing build (nothing is compiled again) -> lintian (no errors) ->
+#   apt-get install ./thaw_*.deb -> the installed files, `thaw --version`, the conffile ->
+#   systemd-analyze verify on the installed units -> a `thaw sim` filled with the aws CLI,
+#   mounted through `mount -t fuse.thaw` (the packaged /sbin/mount.fuse.thaw) and through a
+#   temporary fstab line (`mount -T FSTAB MOUNTPOINT`), a file read, umount ->
+#   apt-get remove (only the conffile stays) -> purge (the machine is as before).
+# Exit 77 (ctest: skipped) when the machine cannot run it, or thaw is already installed (a
+# package someone installed is never removed by a test).
+#
+#   tests/package/package_test.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:?usage: package_test.sh BUILD_DIR}" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+
+skip() { echo "SKIP: $*"; exit 77; }
+[[ $(id -u) -eq 0 ]] || skip "needs root (apt-get install)"
+[[ -e /dev/fuse ]] || skip "needs /dev/fuse"
+command -v apt-get >/dev/null && command -v cpack >/dev/null || skip "needs apt-get and cpack"
+command -v lintian >/dev/null || skip "needs lintian (scripts/install-deps)"
+if dpkg-query -W -f='${Status}' thaw 2>/dev/null | grep -q 'ok installed'; then
+  skip "a thaw package is installed already; not touching it"
+fi
+
+work=$(mktemp -d)
+mnt=$work/mnt
+sim_pid=
+installed=
+cleanup() {
+  set +e
+  mountpoint -q "$mnt" && umount -l "$mnt"
+  [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  [[ -n $installed ]] && DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq thaw >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+step "cpack from $build"
+(cd "$build" && cpack -G DEB -B "$work/package") >"$work/cpack.log" 2>&1 ||
+  { cat "$work/cpack.log"; fail "cpack"; }
+deb=$(ls "$work"/package/thaw_*.deb)
+dpkg-deb --info "$deb"
+dpkg-deb --contents "$deb"
+fields=$(dpkg-deb --show --showformat='${Package} ${Architecture} ${Version}\n${Depends}\n' "$deb")
+[[ $(head -1 <<<"$fields") == "thaw $(dpkg --print-architecture) "* ]] || fail "fields: $fields"
+for dep in fuse3 libcurl4 libfuse3-3 libsqlite3-0 libc6; do
+  grep -q "\b$dep\b" <<<"$fields" || fail "Depends lacks $dep: $fields"
+done
+
+step "lintian"
+# --fail-on error: warnings are allowed; the ones we keep are explained in cmake/Packaging.cmake.
+lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reported errors"
+
+step "apt-get install $deb"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
+installed=1
+version=$(dpkg-deb --show --showformat='${Version}' "$deb")
+/usr/bin/thaw --version | tee "$work/version"
+grep -q "thaw $version (commit [0-9a-f]\{12\})" "$work/version" || fail "--version is not $version"
+[[ $(readlink -f /sbin/mount.fuse.thaw) == /usr/bin/thaw ]] || fail "no /sbin/mount.fuse.thaw"
+[[ -f /etc/thaw/config.toml ]] || fail "no /etc/thaw/config.toml"
+dpkg-query --showformat='${Conffiles}\n' --show thaw | grep -q /etc/thaw/config.toml ||
+  fail "/etc/thaw/config.toml is not a conffile"
+
+step "systemd-analyze verify"
+verify=$(systemd-analyze verify thaw-serve@q.service thaw-mount@m.service 2>&1) ||
+  fail "systemd-analyze verify: $verify"
+[[ -z $verify ]] || fail "systemd-analyze verify: $verify"
+
+step "thaw sim with a file"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent
+export AWS_EC2_METADATA_DISABLED=true
+/usr/bin/thaw sim --listen 127.0.0.1:0 --data-dir "$work/sim" --access-key testing \
+  --secret-key testing >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do
+  grep -q 'listening on' "$work/sim.log" && break
+  sleep 0.1
+done
+endpoint=$(sed -n 's/.*thaw sim listening on \([^ ]*\).*/\1/p' "$work/sim.log" | head -1)
+[[ -n $endpoint ]] || { cat "$work/sim.log"; fail "thaw sim did not start"; }
+echo "hello from the package test" >"$work/hello.txt"
+aws --endpoint-url "$endpoint" s3 mb s3://pkg >/dev/null
+aws --endpoint-url "$endpoint" s3 cp "$work/hello.txt" s3://pkg/data/hello.txt >/dev/null
+mkdir -p "$mnt"
+options="endpoint_url=$endpoint,state_dir=$work/state,_netdev,nodev"
+
+read_and_unmount() {
+  grep -q " $mnt fuse.thaw " /proc/self/mounts || fail "$1: not a fuse.thaw mount"
+  cmp "$work/hello.txt" "$mnt/hello.txt" || fail "$1: read back differs"
+  umount "$mnt" || fail "$1: umount"
+  ! mountpoint -q "$mnt" || fail "$1: still mounted"
+}
+
+step "mount -t fuse.thaw"
+mount -t fuse.thaw s3://pkg/data "$mnt" -o "$options" || fail "mount -t fuse.thaw"
+read_and_unmount "mount -t"
+
+step "fstab line"
+echo "s3://pkg/data $mnt fuse.thaw $options,ro,nofail,noauto 0 0" >"$work/fstab"
+mount -T "$work/fstab" "$mnt" || fail "mount -T fstab"
+read_and_unmount "fstab"
+
+step "a bad option is named and nothing is mounted"
+if mount -t fuse.thaw s3://pkg/data "$mnt" -o "$options,bogus_opt" 2>"$work/err"; then
+  fail "mount accepted bogus_opt"
+fi
+grep -q "bogus_opt" "$work/err" || fail "error does not name bogus_opt: $(cat "$work/err")"
+! mountpoint -q "$mnt" || fail "bad option left a mount"
+
+step "apt-get remove keeps only the conffile"
+kill "$sim_pid" && wait "$sim_pid" 2>/dev/null || true
+sim_pid=
+DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq thaw >/dev/null
+[[ ! -e /usr/bin/thaw && ! -e /sbin/mount.fuse.thaw ]] || fail "files left after remove"
+[[ ! -e /lib/systemd/system/thaw-serve@.service ]] || fail "unit left after remove"
+[[ -f /etc/thaw/config.toml ]] || fail "remove deleted the conffile"
+[[ $(dpkg-query -W -f='${db:Status-Abbrev}' thaw) == "rc "* ]] || fail "state is not rc"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq thaw >/dev/null
+installed=
+[[ ! -e /etc/thaw ]] || fail "purge left /etc/thaw"
+echo "PASS"
