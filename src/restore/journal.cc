@@ -481,26 +481,30 @@ Status Journal::RefundAndPut(const std::string& day, uint64_t bytes, double cost
 }
 
 Status Journal::PutMany(const std::vector<RestoreRecord>& records) {
-  return Commit([&]() -> Status {
-    for (const RestoreRecord& r : records) THAW_RETURN_IF_ERROR(PutLocked(r));
-    return Status::Ok();
-  });
+  return CommitSync(
+      [&]() -> Status {
+        for (const RestoreRecord& r : records) THAW_RETURN_IF_ERROR(PutLocked(r));
+        return Status::Ok();
+      },
+      /*single_statement=*/false);
 }
 
 Result<bool> Journal::Charge(const std::string& day, uint64_t bytes, double cost_usd,
                              uint64_t byte_limit, double cost_limit_usd, BudgetUse* used) {
   bool charged = false;
-  Status s = Commit([&]() -> Status {
-    THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
-    if (used) *used = u;
-    bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
-    bool over_cost =
-        cost_limit_usd > 0 && ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
-    if (over_bytes || over_cost) return Status::Ok();
-    THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
-    charged = true;
-    return Status::Ok();
-  });
+  Status s = CommitSync(
+      [&]() -> Status {
+        THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
+        if (used) *used = u;
+        bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
+        bool over_cost = cost_limit_usd > 0 &&
+                         ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
+        if (over_bytes || over_cost) return Status::Ok();
+        THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
+        charged = true;
+        return Status::Ok();
+      },
+      /*single_statement=*/false);
   if (!s.ok()) return s;
   return charged;
 }
