@@ -184,17 +184,7 @@ Response Service::Finish(Call& call) {
     // A signed hash of the payload binds the body to the signature: without this check a
     // captured admin or DeleteObjects request could be replayed with another body.
     std::string sha256 = ToLower(Trim(call.req.headers.Get("x-amz-content-sha256")));
-    Status sts_auth;
-    if (call.route.op == "STS") {
-      Request with_hash = call.req;
-      with_hash.headers.Set("x-amz-content-sha256", s3::Sha256Hex(call.req.body));
-      auto auth = auth_.Verify(with_hash);
-      if (auth.ok()) call.auth = *auth;
-      sts_auth = auth.status();
-    }
-    if (!sts_auth.ok()) {
-      r = sts_auth;
-    } else if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
+    if (!md5.empty() && Base64Decode(md5) != DigestOf(DigestKind::kMd5, call.req.body)) {
       r = S3Err("BadDigest");
     } else if (sha256.size() == 64 && sha256 != s3::Sha256Hex(call.req.body)) {
       r = S3Err("XAmzContentSHA256Mismatch");
