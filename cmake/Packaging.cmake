@@ -62,9 +62,11 @@ install(CODE "
   endif()")
 install(CODE "
   if(EXISTS \"${CMAKE_BINARY_DIR}/completion/thaw.bash\")
-    file(INSTALL \"${CMAKE_BINARY_DIR}/completion/thaw.bash\" DESTINATION
-         \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/share/bash-completion/completions\"
-         RENAME thaw)
+    # file(INSTALL) would prefix DESTDIR a second time: copy to the staged path as the man
+    # pages above are written.
+    set(completions \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/share/bash-completion/completions\")
+    file(MAKE_DIRECTORY \"\${completions}\")
+    file(COPY_FILE \"${CMAKE_BINARY_DIR}/completion/thaw.bash\" \"\${completions}/thaw\")
   endif()")
 
 # lintian: no errors (tests/package/package_test.sh checks). Warnings kept:
