@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <pugixml.hpp>
-#include <random>
 
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -159,8 +158,6 @@ std::string DefaultSessionName(Clock& clock) {
 
 Result<HttpResponse> SendWithRetries(HttpTransport& http, Clock& clock,
                                      const std::function<Result<HttpRequest>()>& make) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  auto uniform = [] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); };
   RetryPolicy policy;
   for (int attempt = 1;; ++attempt) {
     Result<HttpRequest> req = make();
@@ -169,7 +166,7 @@ Result<HttpResponse> SendWithRetries(HttpTransport& http, Clock& clock,
     if (attempt >= policy.max_attempts || !Retryable(resp)) return resp;
     spdlog::debug("credentials: {} answered {}; retrying", req->url.substr(0, req->url.find('?')),
                   resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.status().message());
-    clock.SleepFor(BackoffDelay(policy, attempt, uniform));
+    clock.SleepFor(BackoffDelay(policy, attempt, RetryJitter01));
   }
 }
 

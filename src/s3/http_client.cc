@@ -1,7 +1,6 @@
 // The real S3Client: builds each operation's HTTP request, signs it with SigV4, sends it over
 // the pooled transport with retries, and turns the answer into typed results or S3 errors.
 #include <atomic>
-#include <random>
 #include <set>
 
 #include "common/strings.h"
@@ -10,16 +9,12 @@
 #include "s3/config.h"
 #include "s3/error.h"
 #include "s3/internal/region_redirect.h"
+#include "s3/retry.h"
 #include "s3/sigv4.h"
 #include "s3/xml.h"
 
 namespace thaw::s3 {
 namespace {
-
-double Uniform01() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 // One S3 call: what to send and how to treat failures.
 struct Call {
@@ -412,7 +407,8 @@ class HttpS3Client : public S3Client {
       if (answer) *answer = {};
       return resp;
     };
-    return WithRetries<HttpResponse>(config_.retry, call.idempotent, clock_, &Uniform01, attempt);
+    return WithRetries<HttpResponse>(config_.retry, call.idempotent, clock_, &RetryJitter01,
+                                     attempt);
   }
 
   // A copy of `err` that the retry policy will not retry.

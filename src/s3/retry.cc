@@ -25,6 +25,11 @@ bool IsRetryable(const Status& status, bool idempotent) {
   return s3->retryable;
 }
 
+double RetryJitter01() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
 Clock::Duration BackoffDelay(const RetryPolicy& policy, int attempt,
                              const std::function<double()>& uniform01) {
   double exp = std::ldexp(1.0, std::min(attempt - 1, 30));

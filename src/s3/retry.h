@@ -28,6 +28,10 @@ bool IsRetryable(const Status& status, bool idempotent);
 Clock::Duration BackoffDelay(const RetryPolicy& policy, int attempt,
                              const std::function<double()>& uniform01);
 
+// The production jitter source for BackoffDelay and WithRetries: uniform in [0, 1), one
+// generator per thread.
+double RetryJitter01();
+
 // Runs `attempt_fn` until it succeeds, fails with a non-retryable error, or max_attempts is
 // reached, sleeping on `clock` between attempts. Returns the last result.
 template <typename T>

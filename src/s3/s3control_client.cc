@@ -3,22 +3,17 @@
 #include "s3/s3control_client.h"
 
 #include <pugixml.hpp>
-#include <random>
 
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "s3/error.h"
+#include "s3/retry.h"
 #include "s3/sigv4.h"
 
 namespace thaw::s3 {
 namespace {
 
 constexpr std::string_view kNamespace = "http://awss3control.amazonaws.com/doc/2018-08-20/";
-
-double Uniform01() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -230,7 +225,7 @@ class HttpS3ControlClient : public S3ControlClient {
     };
     // Every call is safe to repeat: reads, a status change to the same status, and CreateJob
     // with its ClientRequestToken.
-    return WithRetries<std::string>(config_.retry, /*idempotent=*/true, clock_, &Uniform01,
+    return WithRetries<std::string>(config_.retry, /*idempotent=*/true, clock_, &RetryJitter01,
                                     attempt);
   }
 

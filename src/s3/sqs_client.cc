@@ -3,22 +3,17 @@
 #include "s3/sqs_client.h"
 
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 
 #include "common/strings.h"
 #include "s3/error.h"
+#include "s3/retry.h"
 #include "s3/sigv4.h"
 
 namespace thaw::s3 {
 namespace {
 
 using nlohmann::json;
-
-double Uniform01() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 struct CodeRule {
   std::string_view code;
@@ -383,7 +378,7 @@ class HttpSqsClient : public SqsClient {
       if (!j.is_object()) return BadAnswer(operation, "body is not a JSON object");
       return j;
     };
-    return WithRetries<json>(config_.retry, idempotent, clock_, &Uniform01, attempt);
+    return WithRetries<json>(config_.retry, idempotent, clock_, &RetryJitter01, attempt);
   }
 
   Status Sign(HttpRequest& req, const std::string& payload_hash) {
