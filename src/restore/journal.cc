@@ -445,6 +445,18 @@ Status Journal::AddBudgetLocked(const std::string& day, int64_t bytes, int64_t m
   return Status::Ok();
 }
 
+Result<bool> Journal::ChargeLocked(const std::string& day, uint64_t bytes, double cost_usd,
+                                   uint64_t byte_limit, double cost_limit_usd, BudgetUse* used) {
+  THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
+  if (used) *used = u;
+  bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
+  bool over_cost =
+      cost_limit_usd > 0 && ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
+  if (over_bytes || over_cost) return false;
+  THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
+  return true;
+}
+
 Result<bool> Journal::ChargeAndPut(const std::string& day, uint64_t bytes, double cost_usd,
                                    uint64_t byte_limit, double cost_limit_usd,
                                    const RestoreRecord& record, BudgetUse* used) {
@@ -453,16 +465,9 @@ Result<bool> Journal::ChargeAndPut(const std::string& day, uint64_t bytes, doubl
   bool charged = false;
   Status s = CommitSync(
       [&]() -> Status {
-        THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
-        if (used) *used = u;
-        bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
-        bool over_cost = cost_limit_usd > 0 &&
-                         ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
-        if (over_bytes || over_cost) return Status::Ok();
-        THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
-        THAW_RETURN_IF_ERROR(PutLocked(record));
-        charged = true;
-        return Status::Ok();
+        THAW_ASSIGN_OR_RETURN(charged,
+                              ChargeLocked(day, bytes, cost_usd, byte_limit, cost_limit_usd, used));
+        return charged ? PutLocked(record) : Status::Ok();
       },
       /*single_statement=*/false);
   if (!s.ok()) return s;
@@ -494,14 +499,8 @@ Result<bool> Journal::Charge(const std::string& day, uint64_t bytes, double cost
   bool charged = false;
   Status s = CommitSync(
       [&]() -> Status {
-        THAW_ASSIGN_OR_RETURN(BudgetUse u, BudgetUsedLocked(day));
-        if (used) *used = u;
-        bool over_bytes = byte_limit > 0 && u.bytes + bytes > byte_limit;
-        bool over_cost = cost_limit_usd > 0 &&
-                         ToMicros(u.cost_usd) + ToMicros(cost_usd) > ToMicros(cost_limit_usd);
-        if (over_bytes || over_cost) return Status::Ok();
-        THAW_RETURN_IF_ERROR(AddBudgetLocked(day, static_cast<int64_t>(bytes), ToMicros(cost_usd)));
-        charged = true;
+        THAW_ASSIGN_OR_RETURN(charged,
+                              ChargeLocked(day, bytes, cost_usd, byte_limit, cost_limit_usd, used));
         return Status::Ok();
       },
       /*single_statement=*/false);

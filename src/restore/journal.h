@@ -120,6 +120,9 @@ class Journal {
   Status PutLocked(const RestoreRecord& record);
   Result<BudgetUse> BudgetUsedLocked(const std::string& day);
   Status AddBudgetLocked(const std::string& day, int64_t bytes, int64_t micros);
+  // Adds the charge unless it would pass a limit (0: none); false when it would.
+  Result<bool> ChargeLocked(const std::string& day, uint64_t bytes, double cost_usd,
+                            uint64_t byte_limit, double cost_limit_usd, BudgetUse* used);
   Result<std::vector<RestoreRecord>> Select(const std::string& where,
                                             const std::vector<std::string>& args);
 
