@@ -42,41 +42,6 @@ std::string StsEndpoint(const s3::ClientConfig& config, const s3::EnvLookup& env
   return config.endpoint_url;
 }
 
-Status Feed(const BatchRestoreArgs& a, s3::S3Client& client, restore::BatchRestore& batch) {
-  if (!a.manifest.empty()) {
-    std::ifstream in(a.manifest, std::ios::binary);
-    if (!in) return Status::InvalidArgument("--manifest " + a.manifest + ": cannot open");
-    restore::ManifestReader reader(in, a.manifest, {.decode_keys = !a.raw_keys});
-    while (true) {
-      THAW_ASSIGN_OR_RETURN(std::optional<restore::ManifestEntry> e, reader.Next());
-      if (!e) return Status::Ok();
-      batch.Add(e->object, std::nullopt);
-    }
-  }
-  THAW_ASSIGN_OR_RETURN(S3Uri uri, ParseS3Uri(a.uri));
-  if (!a.recursive) {
-    batch.Add({uri.bucket, uri.key, ""}, std::nullopt);
-    return Status::Ok();
-  }
-  s3::ListObjectsRequest req;
-  req.bucket = uri.bucket;
-  req.prefix = uri.key;
-  s3::ObjectLister lister(client, req);
-  s3::ListObjectsPage page;
-  while (true) {
-    THAW_ASSIGN_OR_RETURN(bool more, lister.Next(&page));
-    if (!more) return Status::Ok();
-    for (const s3::ObjectSummary& o : page.objects) {
-      std::optional<s3::ObjectInfo> known;
-      if (lister.Complete(o) ||
-          (a.assume_not_restored && o.storage_class != s3::kIntelligentTiering)) {
-        known = s3::ObjectInfoFromSummary(uri.bucket, o);
-      }
-      batch.Add({uri.bucket, o.key, ""}, std::move(known));
-    }
-  }
-}
-
 nlohmann::json SummaryJson(const restore::BatchCounts& c) {
   nlohmann::json skipped = nlohmann::json::object();
   for (const auto& [reason, n] : c.skipped) skipped[reason] = n;
@@ -185,7 +150,12 @@ int RunBatchRestore(const GlobalFlags& globals, const restore::PolicyConfig& con
       std::cerr << "thaw: resuming " << *resumable
                 << " Batch Operations job(s) of an earlier run\n";
     }
-  } else if (Status s = Feed(a, *setup->client, batch); !s.ok()) {
+  } else if (Status s =
+                 a.feed(*setup->client,
+                        [&batch](const restore::ObjectRef& o, std::optional<s3::ObjectInfo> known) {
+                          batch.Add(o, std::move(known));
+                        });
+             !s.ok()) {
     return ReportError(s, a.uri);
   }
   bool tty = isatty(STDERR_FILENO) == 1;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,16 +12,21 @@
 #include "cli/context.h"
 #include "restore/batch_journal.h"
 #include "restore/policy.h"
+#include "restore/record.h"
+#include "s3/client.h"
 #include "s3/types.h"
 
 namespace thaw::cli {
 
+// Hands every selected object (with what a listing or report already says of it) to `add`.
+using AddObject = std::function<void(const restore::ObjectRef&, std::optional<s3::ObjectInfo>)>;
+using SelectionFeed = std::function<Status(s3::S3Client& client, const AddObject& add)>;
+
 struct BatchRestoreArgs {
-  std::string uri;  // s3://BUCKET/KEY or s3://BUCKET/PREFIX with recursive
+  SelectionFeed feed;  // the selection, shared with the direct path
+  std::string uri;     // s3://BUCKET/KEY or s3://BUCKET/PREFIX with recursive
   bool recursive = false;
   std::string manifest;  // local CSV of bucket,key instead of uri
-  bool raw_keys = false;
-  bool assume_not_restored = false;
   std::optional<s3::RestoreTier> tier;
   std::optional<int> days;
   std::string role_arn;

@@ -213,22 +213,21 @@ restore::InventorySelector MakeSelector(const RestoreFlags& f, const std::string
   return sel;
 }
 
-Status FeedManifest(const std::string& path, restore::ManifestOptions mo,
-                    restore::BulkRestore& bulk) {
+Status FeedManifest(const std::string& path, restore::ManifestOptions mo, const AddObject& add) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidArgument("--manifest " + path + ": cannot open");
   restore::ManifestReader reader(in, path, mo);
   while (true) {
     THAW_ASSIGN_OR_RETURN(std::optional<restore::ManifestEntry> e, reader.Next());
     if (!e) return Status::Ok();
-    bulk.Add(e->object, std::nullopt);
+    add(e->object, std::nullopt);
   }
 }
 
 // `assume_not_restored`: archived entries without RestoreStatus are taken as not restored
 // instead of being HEADed (Intelligent-Tiering entries are still HEADed for their tier).
 Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restored,
-                  const restore::InventorySelector& selector, restore::BulkRestore& bulk) {
+                  const restore::InventorySelector& selector, const AddObject& add) {
   s3::ListObjectsRequest req;
   req.bucket = uri.bucket;
   req.prefix = uri.key;
@@ -244,7 +243,7 @@ Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restor
           (assume_not_restored && o.storage_class != s3::kIntelligentTiering)) {
         known = s3::ObjectInfoFromSummary(uri.bucket, o);
       }
-      bulk.Add({uri.bucket, o.key, ""}, std::move(known));
+      add({uri.bucket, o.key, ""}, std::move(known));
     }
   }
 }
@@ -303,12 +302,21 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   // answer): more in flight than a mount needs, unless the config file or a flag says.
   if (!config->limits_set) eo.limits.max_concurrency = kBulkConcurrency;
   if (Status s = ApplyLimitFlags(f, &eo.limits); !s.ok()) return ReportError(s);
+  // What to restore, in one place for direct calls and Batch Operations: the report's rows, the
+  // manifest's lines, the listing under the prefix (both through the selectors), or one object.
+  SelectionFeed feed = [&](s3::S3Client& client, const AddObject& add) -> Status {
+    if (report)
+      return restore::FeedInventory(*report, selector, f.assume_not_restored, add, nullptr);
+    if (!f.manifest.empty()) return FeedManifest(f.manifest, mo, add);
+    if (f.recursive) return FeedPrefix(client, uri, f.assume_not_restored, selector, add);
+    add({uri.bucket, uri.key, f.version_id}, std::nullopt);
+    return Status::Ok();
+  };
   if (f.via == "batch-operations" && !f.dry_run) {
-    BatchRestoreArgs a{.uri = f.uri,
+    BatchRestoreArgs a{.feed = feed,
+                       .uri = f.uri,
                        .recursive = f.recursive,
                        .manifest = f.manifest,
-                       .raw_keys = f.raw_keys,
-                       .assume_not_restored = f.assume_not_restored,
                        .tier = tier,
                        .days = f.days,
                        .role_arn = f.role_arn,
@@ -353,20 +361,10 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   Status finished;
   {
     restore::BulkRestore bulk(*setup->engine, *progress, Clock::Real(), bo);
-    if (report) {
-      fed = restore::FeedInventory(
-          *report, selector, f.assume_not_restored,
-          [&bulk](const restore::ObjectRef& o, std::optional<s3::ObjectInfo> known) {
-            bulk.Add(o, std::move(known));
-          },
-          nullptr);
-    } else if (!f.manifest.empty()) {
-      fed = FeedManifest(f.manifest, mo, bulk);
-    } else if (f.recursive) {
-      fed = FeedPrefix(*setup->client, uri, f.assume_not_restored, selector, bulk);
-    } else {
-      bulk.Add({uri.bucket, uri.key, f.version_id}, std::nullopt);
-    }
+    fed = feed(*setup->client,
+               [&bulk](const restore::ObjectRef& o, std::optional<s3::ObjectInfo> known) {
+                 bulk.Add(o, std::move(known));
+               });
     finished = bulk.Finish(deadline);
   }
   setup->engine->Shutdown();

@@ -109,6 +109,26 @@ TEST_F(BatchRestoreTest, OneJobRestoresWhatThePolicyAllowsAndJournalFollowsIt) {
   EXPECT_EQ(a["skipped"]["in_progress"], 31) << a;
 }
 
+// The selectors choose the job's objects as they choose direct calls' (one selection feeds both).
+TEST_F(BatchRestoreTest, SelectorsChooseTheJobsObjects) {
+  ThawRun run = Thaw(
+      "restore s3://data/p/ --recursive --exclude 'p/0*' --storage-class GLACIER "
+      "--via batch-operations --role-arn " +
+      std::string(kRole) +
+      " --report s3://ops/sel --tier Bulk --poll-interval 1s "
+      "--json");
+  ASSERT_EQ(run.rc, 0) << run.out << run.err << sim_->Log();
+  nlohmann::json j = run.Json();
+  ASSERT_TRUE(j.is_object()) << run.out;
+  EXPECT_EQ(j["objects"], 20) << j;  // p/10..p/29: not p/00..p/09, not DEEP_ARCHIVE p/deep
+  Boto(
+      "man = s3.list_objects_v2(Bucket='ops', Prefix='sel/manifests/')['Contents']\n"
+      "assert len(man) == 1, man\n"
+      "body = s3.get_object(Bucket='ops', Key=man[0]['Key'])['Body'].read().decode()\n"
+      "assert 'p/05' not in body and 'deep' not in body and 'p/15' in body, body\n"
+      "assert len(body.strip().splitlines()) == 20, body\n");
+}
+
 TEST_F(BatchRestoreTest, RefusedJobLeavesNoRowsAndRerunContinues) {
   ThawRun bad = Thaw(Restore("arn:aws:iam::999999999999:role/elsewhere"));
   EXPECT_EQ(bad.rc, 1) << bad.out << bad.err;
