@@ -5,26 +5,18 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 #include <sstream>
 #include <unordered_map>
 
 #include "common/csv.h"
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "restore/cost.h"
 #include "s3/error.h"
 
 namespace thaw::restore {
 namespace {
-
-std::string RandomHex(size_t n) {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static const char* kHex = "0123456789abcdef";
-  std::string s(n, '0');
-  for (char& c : s) c = kHex[rng() & 15];
-  return s;
-}
 
 bool AllDigits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
@@ -51,8 +43,7 @@ struct PlanLine {
   double cost_usd = 0;
 };
 
-std::optional<PlanLine> ParsePlanLine(std::string_view line) {
-  std::vector<std::string> f = SplitCsvLine(line);
+std::optional<PlanLine> ParsePlanLine(const std::vector<std::string>& f) {
   if (f.size() < 6) return std::nullopt;
   auto key = UriDecode(f[1]);
   auto size = ParseUint64(f[2]);
@@ -210,10 +201,14 @@ Status BatchRestore::Upload(BatchJobRecord& r) {
   // What S3 gets: the first two columns of the local manifest.
   std::ifstream in(r.local_manifest, std::ios::binary);
   if (!in) return Status::NotFound("batch manifest " + r.local_manifest + " is missing");
-  std::string body, line;
-  while (std::getline(in, line)) {
-    auto p = ParsePlanLine(line);
-    if (!p) return Status::Internal("batch manifest " + r.local_manifest + ": bad line");
+  CsvReader csv(in, r.local_manifest);
+  std::vector<std::string> fields;
+  std::string body;
+  while (true) {
+    THAW_ASSIGN_OR_RETURN(bool more, csv.Next(&fields));
+    if (!more) break;
+    auto p = ParsePlanLine(fields);
+    if (!p) return csv.Error("not a line of thaw's batch manifest");
     body += p->bucket + "," + UriEncode(p->key, true) + "\n";
   }
   s3::PutObjectRequest put;
@@ -314,11 +309,12 @@ Status BatchRestore::Ingest(BatchJobRecord& r, const s3::JobDescription& job) {
       part.bucket = res.value("Bucket", r.report_bucket);
       part.key = res.value("Key", "");
       THAW_ASSIGN_OR_RETURN(s3::GetObjectResult csv, s3_.GetObject(part));
-      std::istringstream lines(csv.body);
-      std::string line;
-      while (std::getline(lines, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        std::vector<std::string> f = SplitCsvLine(line);
+      std::istringstream body(csv.body);
+      CsvReader report(body, "s3://" + part.bucket + "/" + part.key);
+      std::vector<std::string> f;
+      while (true) {
+        THAW_ASSIGN_OR_RETURN(bool more, report.Next(&f));
+        if (!more) break;
         if (f.size() < 7) continue;
         auto key = UriDecode(f[1]);
         if (!key) continue;
@@ -341,9 +337,12 @@ Status BatchRestore::Ingest(BatchJobRecord& r, const s3::JobDescription& job) {
   std::optional<s3::RestoreTier> tier =
       r.tier == "BULK" ? s3::RestoreTier::kBulk : s3::RestoreTier::kStandard;
   std::vector<RestoreRecord> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    auto p = ParsePlanLine(line);
+  CsvReader plan(in, r.local_manifest);
+  std::vector<std::string> fields;
+  while (true) {
+    THAW_ASSIGN_OR_RETURN(bool more, plan.Next(&fields));
+    if (!more) break;
+    auto p = ParsePlanLine(fields);
     if (!p) continue;
     auto it = outcomes.find(ObjectKey(p->bucket, p->key));
     if (it == outcomes.end()) continue;  // the job ended before this task ran

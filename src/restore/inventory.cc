@@ -103,7 +103,7 @@ s3::ObjectInfo InventoryRow::Info() const {
 
 InventoryCsvReader::InventoryCsvReader(std::istream& in, const std::vector<std::string>& schema,
                                        std::string source_name)
-    : in_(in), source_(std::move(source_name)), columns_(schema.size()) {
+    : csv_(in, std::move(source_name)), columns_(schema.size()) {
   for (size_t i = 0; i < schema.size(); ++i) {
     const std::string& c = schema[i];
     int idx = static_cast<int>(i);
@@ -120,61 +120,10 @@ InventoryCsvReader::InventoryCsvReader(std::istream& in, const std::vector<std::
   }
 }
 
-Status InventoryCsvReader::Error(const std::string& reason) const {
-  return Status::InvalidArgument(source_ + ":" + std::to_string(line_) + ": " + reason);
-}
-
-// One CSV record: fields separated by commas, each optionally double-quoted ("" inside quotes
-// is a quote). Inventory keys are URL-encoded, so a record never spans lines; a newline inside
-// quotes is still accepted.
-Result<bool> InventoryCsvReader::ReadRecord(std::vector<std::string>* fields) {
-  fields->clear();
-  int c = in_.get();
-  if (c == EOF) return false;
-  ++line_;
-  std::string field;
-  bool quoted = false, was_quoted = false;
-  while (true) {
-    if (c == EOF) {
-      if (quoted) return Error("unterminated quoted field");
-      fields->push_back(std::move(field));
-      return true;
-    }
-    char ch = static_cast<char>(c);
-    if (quoted) {
-      if (ch == '"') {
-        if (in_.peek() == '"') {
-          in_.get();
-          field += '"';
-        } else {
-          quoted = false;
-        }
-      } else {
-        field += ch;
-      }
-    } else if (ch == '"') {
-      if (!field.empty() || was_quoted) return Error("stray quote inside a field");
-      quoted = was_quoted = true;
-    } else if (ch == ',') {
-      fields->push_back(std::move(field));
-      field.clear();
-      was_quoted = false;
-    } else if (ch == '\n' || ch == '\r') {
-      if (ch == '\r' && in_.peek() == '\n') in_.get();
-      fields->push_back(std::move(field));
-      return true;
-    } else {
-      if (was_quoted) return Error("text after a closing quote");
-      field += ch;
-    }
-    c = in_.get();
-  }
-}
-
 Result<std::optional<InventoryRow>> InventoryCsvReader::Next() {
   if (bucket_ < 0 || key_ < 0) return Error("the schema has no Bucket or Key column");
   while (true) {
-    THAW_ASSIGN_OR_RETURN(bool got, ReadRecord(&fields_));
+    THAW_ASSIGN_OR_RETURN(bool got, csv_.Next(&fields_));
     if (!got) return std::optional<InventoryRow>();
     if (fields_.size() == 1 && fields_[0].empty()) continue;  // blank line
     if (fields_.size() != columns_) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/csv.h"
 #include "common/status.h"
 #include "restore/cost.h"
 #include "restore/record.h"
@@ -85,12 +86,9 @@ class InventoryCsvReader {
   Result<std::optional<InventoryRow>> Next();
 
  private:
-  Result<bool> ReadRecord(std::vector<std::string>* fields);
-  Status Error(const std::string& reason) const;
+  Status Error(const std::string& reason) const { return csv_.Error(reason); }
 
-  std::istream& in_;
-  std::string source_;
-  int line_ = 0;
+  CsvReader csv_;
   // Column index of each field (-1: not in the schema).
   int bucket_ = -1, key_ = -1, version_ = -1, latest_ = -1, delete_marker_ = -1, size_ = -1,
       modified_ = -1, class_ = -1, tier_ = -1, etag_ = -1;

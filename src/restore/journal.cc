@@ -285,15 +285,16 @@ void Journal::CommitLoop() {
     RunGroup(batch);
     // Async callbacks first, in queue order, then the sync writers: whoever saw a later write
     // return can rely on every earlier callback having run.
-    for (Write* w : batch) {
+    for (Write*& w : batch) {
       if (w->done) {
         w->done(w->status);
         delete w;  // async writes belong to the queue
+        w = nullptr;
       }
     }
     l.lock();
     for (Write* w : batch) {
-      if (!w->done) w->finished = true;  // the caller's; not touched after this
+      if (w) w->finished = true;  // a sync caller's; not touched after this
     }
     finished_total_ += batch.size();
     done_cv_.notify_all();

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/csv.h"
 #include "common/status.h"
 #include "restore/record.h"
 
@@ -46,15 +47,8 @@ class ManifestReader {
   Result<std::optional<ManifestEntry>> Next();
 
  private:
-  // Reads one CSV record's fields; false at end of input.
-  Result<bool> ReadRecord(std::vector<std::string>* fields, int* start_line);
-  Status Error(int line, const std::string& reason) const;
-
-  std::istream& in_;
-  std::string source_;
+  CsvReader csv_;
   ManifestOptions options_;
-  int line_ = 1;  // line of the next character
-  bool first_ = true;
 };
 
 // Parses a whole manifest held in memory (tests, small lists).

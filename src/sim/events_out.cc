@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 
@@ -21,23 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string RandomChars(size_t n, const char* alphabet, size_t alphabet_size) {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string s(n, '0');
-  for (char& c : s) c = alphabet[rng() % alphabet_size];
-  return s;
-}
-
-std::string Uuid() {
-  std::string h = RandomChars(32, "0123456789abcdef", 16);
-  h[12] = '4';
-  h[16] = "89ab"[h[16] % 4];
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
-}
-
 std::string UniqueString() {
-  return RandomChars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 62);
+  return RandomChars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
 }
 
 std::tm Utc(Clock::TimePoint t) {
@@ -200,7 +185,7 @@ std::string RenderCloudTrailRecord(const ApiCallRecord& r, const EventsOptions& 
       {"bytesTransferredOut", r.bytes_sent},
       {"x-amz-id-2", r.request_id}};
   rec["requestID"] = r.request_id;
-  rec["eventID"] = Uuid();
+  rec["eventID"] = RandomUuid();
   rec["readOnly"] = r.op == "GetObject" || r.op == "HeadObject";
   rec["resources"] =
       json::array({{{"type", "AWS::S3::Object"}, {"ARN", "arn:aws:s3:::" + r.bucket + "/" + r.key}},
@@ -221,7 +206,7 @@ std::string RenderEventBridgeApiCall(const ApiCallRecord& r, const EventsOptions
 std::string WrapEventBridgeApiCall(const std::string& record, const ApiCallRecord& r,
                                    const EventsOptions& o) {
   json e = {{"version", "0"},
-            {"id", Uuid()},
+            {"id", RandomUuid()},
             {"detail-type", "AWS API Call via CloudTrail"},
             {"source", "aws.s3"},
             {"account", o.account_id},
@@ -326,7 +311,7 @@ std::string RenderEventBridgeRestore(const RestoreEventRecord& e, const EventsOp
                  {"source-storage-class", e.storage_class}};
   if (!e.version_id.empty()) detail["object"]["version-id"] = e.version_id;
   if (e.expiry) detail["restore-expiry-time"] = IsoSeconds(*e.expiry);
-  json ev = {{"version", "0"},          {"id", Uuid()},
+  json ev = {{"version", "0"},          {"id", RandomUuid()},
              {"detail-type", type},     {"source", "aws.s3"},
              {"account", o.account_id}, {"time", IsoSeconds(e.time)},
              {"region", o.region},      {"resources", json::array({"arn:aws:s3:::" + e.bucket})},

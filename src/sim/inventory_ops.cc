@@ -1,6 +1,5 @@
 // S3 Inventory in thaw sim: Put/Get/List/DeleteBucketInventoryConfiguration and the report
 // writer the sweep runs (inventory.h says what is written where and when).
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -8,6 +7,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "sim/checksums.h"
@@ -20,12 +20,6 @@ namespace {
 
 // A data file holds at most this many rows (AWS splits large reports into several files too).
 constexpr size_t kRowsPerDataFile = 1000000;
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
-  return HexEncode(raw);
-}
 
 std::string FolderTime(Clock::TimePoint t, bool hive) {
   std::string iso = FormatIso8601(t, false);  // 2026-12-04T09:45:00Z
@@ -128,7 +122,7 @@ Status Service::WriteInventoryReport(const std::string& source, const InventoryC
   auto flush = [&]() -> Status {
     if (rows == 0 && !files.empty()) return Status::Ok();
     THAW_ASSIGN_OR_RETURN(std::string gz, Gzip(csv));
-    std::string key = base + "/data/" + RandomHex(16) + ".csv.gz";
+    std::string key = base + "/data/" + RandomHex(32) + ".csv.gz";
     THAW_RETURN_IF_ERROR(PutInternalObject(c.dest_bucket, key, gz, "application/x-gzip"));
     files.push_back({{"key", key},
                      {"size", gz.size()},

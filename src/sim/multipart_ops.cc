@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <pugixml.hpp>
-#include <random>
 
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "sim/checksums.h"
@@ -31,10 +31,7 @@ Response Xml(std::string body) {
 }
 
 std::string NewUploadId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string raw(24, '\0');
-  for (char& c : raw) c = static_cast<char>(rng());
-  std::string id = Base64Encode(raw);
+  std::string id = Base64Encode(RandomBytes(24));
   for (char& c : id) {
     if (c == '+') c = '-';
     if (c == '/') c = '_';

@@ -6,9 +6,10 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <random>
+#include <sstream>
 
 #include "common/csv.h"
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "sim/checksums.h"
@@ -16,21 +17,6 @@
 
 namespace thaw::sim {
 namespace {
-
-std::string RandomHex(size_t n) {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static const char* kHex = "0123456789abcdef";
-  std::string s(n, '0');
-  for (char& c : s) c = kHex[rng() & 15];
-  return s;
-}
-
-// AWS job ids are UUIDs (36 characters).
-std::string NewJobId() {
-  std::string h = RandomHex(32);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-         "-" + h.substr(20);
-}
 
 bool IsTerminalStatus(const std::string& s) {
   return s == "Complete" || s == "Cancelled" || s == "Failed";
@@ -141,7 +127,7 @@ Result<std::string> BatchJobs::Create(const JobSpec& spec) {
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = tokens_.find(spec.client_request_token); it != tokens_.end()) return it->second;
   auto job = std::make_unique<Job>();
-  job->view.id = NewJobId();
+  job->view.id = RandomUuid();  // AWS job ids are UUIDs
   job->view.arn = "arn:aws:s3:" + region_ + ":" + account_id_ + ":job/" + job->view.id;
   job->view.spec = spec;
   job->view.spec.manifest_fields = fields;
@@ -290,17 +276,16 @@ void BatchJobs::Prepare(Job& job) {
                            " does not match the ETag given, " + spec.manifest_etag);
   }
   std::vector<Task> tasks;
-  size_t line_no = 0;
-  for (std::string_view rest = manifest->second; !rest.empty();) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    std::vector<std::string> cols = SplitCsvLine(line);
+  std::istringstream manifest_body(manifest->second);
+  CsvReader csv(manifest_body, "Manifest");
+  std::vector<std::string> cols;
+  while (true) {
+    Result<bool> more = csv.Next(&cols);
+    if (!more.ok()) return fail("400", more.status().message());
+    if (!*more) break;
+    if (cols.size() == 1 && cols[0].empty()) continue;  // blank line
     if (cols.size() < spec.manifest_fields.size()) {
-      return fail("400", "Manifest line " + std::to_string(line_no) + " has " +
+      return fail("400", "Manifest line " + std::to_string(csv.line()) + " has " +
                              std::to_string(cols.size()) + " fields, the manifest spec names " +
                              std::to_string(spec.manifest_fields.size()));
     }
@@ -313,7 +298,7 @@ void BatchJobs::Prepare(Job& job) {
         // Keys in a manifest are URL-encoded.
         auto key = UriDecode(cols[i]);
         if (!key) {
-          return fail("400", "Manifest line " + std::to_string(line_no) +
+          return fail("400", "Manifest line " + std::to_string(csv.line()) +
                                  " has a key that is not URL-encoded");
         }
         t.key = *key;

@@ -266,7 +266,6 @@ Result<Response> Service::ControlPlane(Call& call) {
   return XmlResponse(w.Finish());
 }
 
-
 void Service::SetAccountId(const std::string& account_id) {
   jobs_ = std::make_unique<BatchJobs>(*this, clock_, account_id, region_);
 }

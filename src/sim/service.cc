@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "s3/sigv4.h"
@@ -21,15 +22,7 @@ namespace thaw::sim {
 namespace {
 
 std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static const char* kHex = "0123456789ABCDEF";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (char& c : id) {
-    c = kHex[v & 15];
-    v >>= 4;
-  }
-  return id;
+  return RandomChars(16, "0123456789ABCDEF");  // AWS request ids: 16 upper-case hex digits
 }
 
 bool StreamsBody(const std::string& op) {

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <unordered_map>
 
+#include "common/random_id.h"
 #include "common/strings.h"
 
 namespace thaw::sim {
@@ -255,14 +255,7 @@ Status Store::Exec(const std::string& sql) {
 }
 
 std::string Store::NewFileId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t a = rng(), b = rng();
-  std::string bytes(16, '\0');
-  for (int i = 0; i < 8; ++i) {
-    bytes[i] = static_cast<char>(a >> (8 * i));
-    bytes[8 + i] = static_cast<char>(b >> (8 * i));
-  }
-  return HexEncode(bytes);
+  return RandomHex(32);
 }
 
 // The directory of an upload's parts. Upload ids are ours (base64url, multipart_ops.cc) and
