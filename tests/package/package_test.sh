@@ -70,9 +70,9 @@ if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   else
     version=$("$work/clean/scripts/package" --plan "$work/clean/build" 2>&1 | tail -n 1) ||
       fail "scripts/package --plan in a clean clone: $version"
-    commit_of() { sed -n 's/^#define THAW_COMMIT "\(.*\)"$/\1/p' "$1/generated/thaw_version.h"; }
-    [[ $(commit_of "$work/clean/build") == "$(commit_of "$build")" && $version != *.dirty ]] ||
-      fail "the clean checkout would be $version of $(commit_of "$work/clean/build")"
+    commit=$(sed -n 's/^#define THAW_COMMIT "\(.*\)"$/\1/p' "$work/clean/build/generated/thaw_version.h")
+    [[ $commit == "$(git -C "$src" rev-parse --short=12 HEAD)" && $version != *.dirty ]] ||
+      fail "the clean checkout would be $version of commit $commit"
     echo "a clean checkout plans version $version"
   fi
 else
@@ -98,8 +98,8 @@ for f in /usr/share/man/man1/thaw.1.gz /usr/share/man/man1/thaw-mount.1.gz \
   /usr/share/bash-completion/completions/thaw; do
   [[ -e $f ]] || fail "not installed: $f"
 done
-zcat /usr/share/man/man8/mount.fuse.thaw.8.gz | grep -q -- --metrics-listen ||
-  fail "mount.fuse.thaw(8) is not thaw-mount(1)"
+page=$(zcat /usr/share/man/man8/mount.fuse.thaw.8.gz)
+grep -qF '.TH THAW-MOUNT 1 ' <<<"$page" || fail "mount.fuse.thaw(8) is not thaw-mount(1)"
 [[ $(bash --norc -c 'source /usr/share/bash-completion/completions/thaw && complete -p thaw') == \
   "complete -o filenames -F _thaw thaw" ]] || fail "the packaged bash completion does not load"
 
