@@ -12,6 +12,7 @@
 #include "cli/doc_gen.h"
 #include "cli/event_setup.h"
 #include "cli/mount_helper.h"
+#include "common/log.h"
 #include "common/terminal_escape.h"
 #include "thaw_version.h"  // generated at configure time (cmake/Version.cmake)
 
@@ -48,6 +49,14 @@ int Main(int argc, char** argv) {
   RegisterDoc(app);
   ApplyHelpText(app);
   std::vector<std::string> args = RewriteExecArguments(argc, argv);
+  // --log-format takes effect as it is parsed; an error in an argument before it would still be
+  // reported in text. Looked for first, so that such errors are JSON too.
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--log-format=json" ||
+        (args[i] == "--log-format" && i + 1 < args.size() && args[i + 1] == "json")) {
+      (void)SetLogFormat("json");
+    }
+  }
   if (IsMountHelperForm(args)) {
     // mount(8) / mount.fuse: `SOURCE DIR -o OPTIONS` becomes `thaw mount SOURCE DIR --opt...`.
     auto call = RewriteMountHelperArgs(app, args, geteuid() == 0);
@@ -55,7 +64,7 @@ int Main(int argc, char** argv) {
     if (call->verbose) {
       std::string line;
       for (const auto& a : call->argv) line += (line.empty() ? "" : " ") + a;
-      std::cerr << "thaw: mount helper runs: " << EscapeForTerminal(line) << "\n";
+      std::cerr << LogLine("info", "thaw: mount helper runs: " + EscapeForTerminal(line));
     }
     if (call->fake) return kExitOk;
     args = std::move(call->argv);
@@ -67,6 +76,10 @@ int Main(int argc, char** argv) {
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
+    if (JsonLogFormat() && e.get_exit_code() != 0) {
+      std::cerr << LogLine("error", "thaw: " + EscapeForTerminal(e.what()));
+      return kExitUsage;
+    }
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }

@@ -96,7 +96,7 @@ int ReportError(const Status& status, const std::string& what) {
   std::string line = "thaw: ";
   if (!what.empty()) line += EscapeForTerminal(what) + ": ";
   line += EscapeForTerminal(status.message());
-  std::cerr << line << "\n";
+  std::cerr << LogLine("error", line);
   return ExitCodeFor(status);
 }
 

@@ -1,9 +1,10 @@
 // `thaw completion bash|zsh` and the hidden `thaw __doc FORMAT [DIR]` that the build runs to
-// write build/man/*.1 and build/completion/thaw.bash, and that regenerates docs/reference/
-// (see doc_gen.h).
+// write build/man/*.1 and build/completion/thaw.bash, and that regenerates docs/reference/ and
+// the option tables of the other pages in docs/ (see doc_gen.h).
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "cli/commands.h"
@@ -42,6 +43,34 @@ int WritePages(const std::string& dir, const std::string& extension,
   return kExitOk;
 }
 
+// The hand-written pages beside the reference (docs/*.md next to docs/reference/) whose option
+// tables are generated (FillOptionTables). Rewritten only when something changed.
+int RefreshOptionTables(const CliDoc& doc, const std::string& reference_dir) {
+  std::error_code ec;
+  stdfs::path docs = stdfs::absolute(reference_dir, ec).lexically_normal().parent_path();
+  if (docs.filename().empty()) docs = docs.parent_path();  // "docs/reference/"
+  for (const auto& entry : stdfs::directory_iterator(docs, ec)) {
+    if (entry.path().extension() != ".md" || !entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("<!-- thaw:options ") == std::string::npos) continue;
+    Result<std::string> filled = FillOptionTables(doc, text, entry.path().string());
+    if (!filled.ok()) {
+      std::cerr << "thaw: __doc: " << filled.status().message() << "\n";
+      return kExitUsage;
+    }
+    if (*filled == text) continue;
+    std::ofstream out(entry.path(), std::ios::binary | std::ios::trunc);
+    out << *filled;
+    if (!out.flush()) {
+      std::cerr << "thaw: __doc: cannot write " << entry.path().string() << "\n";
+      return kExitFailure;
+    }
+    std::cerr << "thaw: __doc: option tables refreshed in " << entry.path().string() << "\n";
+  }
+  return kExitOk;
+}
+
 int RunDoc(const CLI::App& root, const std::string& format, const std::string& dir) {
   CliDoc doc = DescribeCli(root);
   if (format == "completion-bash") {
@@ -67,7 +96,9 @@ int RunDoc(const CLI::App& root, const std::string& format, const std::string& d
   };
   std::vector<std::pair<std::string, std::string>> pages = {{"thaw", render(nullptr)}};
   for (const CommandDoc& c : doc.commands) pages.emplace_back("thaw-" + c.name, render(&c));
-  return WritePages(dir, man ? ".1" : ".md", pages);
+  int rc = WritePages(dir, man ? ".1" : ".md", pages);
+  if (rc != kExitOk || man) return rc;
+  return RefreshOptionTables(doc, dir);
 }
 
 }  // namespace

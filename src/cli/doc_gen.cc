@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/doc_text.h"
+#include "common/strings.h"
 
 namespace thaw::cli {
 namespace {
@@ -156,7 +157,74 @@ void MdOptions(std::ostringstream& out, const std::vector<OptionDoc>& options) {
   }
 }
 
+const char kTableOpen[] = "<!-- thaw:options ";
+const char kTableClose[] = "<!-- /thaw:options -->";
+
+// The options of one marker line: "restore --tier --days" -> restore's --tier and --days.
+Result<std::vector<OptionDoc>> SelectOptions(const CliDoc& doc, const std::string& spec,
+                                             const std::string& where) {
+  std::vector<std::string> words;
+  for (const std::string& w : Split(spec, ' ')) {
+    if (!w.empty()) words.push_back(w);
+  }
+  if (words.empty()) return Status::InvalidArgument(where + ": thaw:options names no command");
+  const CommandDoc* cmd = words[0] == "thaw" ? &doc.program : nullptr;
+  for (const CommandDoc& c : doc.commands) {
+    if (c.name == words[0]) cmd = &c;
+  }
+  if (cmd == nullptr) {
+    return Status::InvalidArgument(where + ": no command '" + words[0] + "'");
+  }
+  if (words.size() == 1) return cmd->options;
+  std::vector<OptionDoc> out;
+  for (size_t i = 1; i < words.size(); ++i) {
+    auto it = std::find_if(cmd->options.begin(), cmd->options.end(), [&](const OptionDoc& o) {
+      return std::find(o.spellings.begin(), o.spellings.end(), words[i]) != o.spellings.end();
+    });
+    if (it == cmd->options.end()) {
+      std::string name = cmd == &doc.program ? "thaw" : "thaw " + cmd->name;
+      return Status::InvalidArgument(where + ": `" + name + "` has no option " + words[i]);
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<std::string> FillOptionTables(const CliDoc& doc, std::string_view page,
+                                     const std::string& page_name) {
+  std::vector<std::string> lines = Split(page, '\n');
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    out += line;
+    if (i + 1 < lines.size()) out += '\n';
+    std::string_view head = Trim(line);
+    if (!StartsWith(head, kTableOpen)) continue;
+    std::string where = page_name + ":" + std::to_string(i + 1);
+    if (head.size() < 3 || head.substr(head.size() - 3) != "-->") {
+      return Status::InvalidArgument(where + ": thaw:options marker does not end with -->");
+    }
+    std::string spec(
+        head.substr(sizeof(kTableOpen) - 1, head.size() - 3 - (sizeof(kTableOpen) - 1)));
+    THAW_ASSIGN_OR_RETURN(std::vector<OptionDoc> options, SelectOptions(doc, spec, where));
+    size_t close = i + 1;
+    while (close < lines.size() && Trim(lines[close]) != kTableClose) {
+      if (StartsWith(Trim(lines[close]), kTableOpen)) break;
+      ++close;
+    }
+    if (close >= lines.size() || Trim(lines[close]) != kTableClose) {
+      return Status::InvalidArgument(where + ": thaw:options block has no " +
+                                     std::string(kTableClose));
+    }
+    std::ostringstream table;
+    MdOptions(table, options);
+    out += table.str();
+    i = close - 1;  // the closing marker is copied by the next round
+  }
+  return out;
+}
 
 CliDoc DescribeCli(const CLI::App& root) {
   CliDoc doc;

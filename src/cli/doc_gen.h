@@ -10,7 +10,10 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace thaw::cli {
 
@@ -52,6 +55,18 @@ std::string RenderManPage(const CliDoc& doc, const CommandDoc* command);
 // docs/reference/thaw-<name>.md.
 std::string RenderMarkdown(const CliDoc& doc, const CommandDoc* command);
 
+// The option tables of the hand-written pages (docs/*.md), so that they cannot drift from the
+// binary either. Each block
+//   <!-- thaw:options COMMAND [OPTION ...] -->
+//   ...
+//   <!-- /thaw:options -->
+// of `page` gets, between its two marker lines, the table RenderMarkdown gives COMMAND ("thaw":
+// the global options): every option, or the ones named (any spelling, e.g. --tier or -r), in
+// the order named. An unknown command or option, or a block left open, is an error naming
+// `page_name` and the line; the text outside the blocks is returned unchanged.
+Result<std::string> FillOptionTables(const CliDoc& doc, std::string_view page,
+                                     const std::string& page_name);
+
 std::string RenderBashCompletion(const CliDoc& doc);
 std::string RenderZshCompletion(const CliDoc& doc);
 
@@ -62,7 +77,8 @@ void ApplyHelpText(CLI::App& root);
 
 // Registers `thaw completion bash|zsh` and the hidden `thaw __doc FORMAT [DIR]` (FORMAT: man,
 // markdown, completion-bash, completion-zsh; man and markdown write one file per command into
-// DIR, replacing what an earlier run left there).
+// DIR, replacing what an earlier run left there; markdown also refreshes the option tables of
+// the pages in DIR's parent, docs/, through FillOptionTables).
 void RegisterDoc(CLI::App& app);
 
 }  // namespace thaw::cli

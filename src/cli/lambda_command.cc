@@ -6,6 +6,7 @@
 //   THAW_CONFIG              a policy file path (relative: to LAMBDA_TASK_ROOT, the zip)
 //   THAW_STATE_DIR           the journal's directory (default /tmp/thaw: the only writable place)
 //   THAW_LOG_LEVEL           default info (CloudWatch Logs gets stderr)
+//   THAW_LOG_FORMAT          text (default) or json: every line one JSON object, as --log-format
 //   THAW_ON_RESTORED         a completion hook, as --on-restored (a /bin/sh command line), or
 //   THAW_ON_RESTORED_EXEC    as --on-restored-exec: a JSON array ["PROG", "ARG", ...]
 //   THAW_MAP                 --map LOCAL_DIR=s3://BUCKET/PREFIX entries separated by ';'
@@ -88,6 +89,12 @@ Result<restore::PolicyConfig> LambdaConfig(GlobalFlags& globals) {
 }
 
 int RunLambda(GlobalFlags& globals, const LambdaFlags& f) {
+  // First, so that every line the function writes, the errors below included, has the format
+  // CloudWatch Logs is set up for.
+  Status format_status = Status::Ok();
+  if (globals.log_format == "text" && !Env("THAW_LOG_FORMAT").empty()) {
+    format_status = SetLogFormat(Env("THAW_LOG_FORMAT"));
+  }
   std::string api = f.runtime_api.empty() ? Env("AWS_LAMBDA_RUNTIME_API") : f.runtime_api;
   if (api.empty()) {
     return ReportError(Status::InvalidArgument(
@@ -106,8 +113,8 @@ int RunLambda(GlobalFlags& globals, const LambdaFlags& f) {
   if (globals.log_level == "warn") {
     globals.log_level = Env("THAW_LOG_LEVEL").empty() ? "info" : Env("THAW_LOG_LEVEL");
   }
-  if (globals.log_format == "text" && !Env("THAW_LOG_FORMAT").empty()) {
-    if (Status s = SetLogFormat(Env("THAW_LOG_FORMAT")); !s.ok()) return init_failed(s);
+  if (!format_status.ok()) {
+    return init_failed(Status::InvalidArgument("THAW_LOG_FORMAT: " + format_status.message()));
   }
   if (Status s = SetupLogging(globals.log_level); !s.ok()) return init_failed(s);
   if (globals.s3.request_payer.empty()) globals.s3.request_payer = Env("THAW_REQUEST_PAYER");

@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/engine_setup.h"
+#include "common/log.h"
 #include "common/metrics_server.h"
 #include "common/s3_uri.h"
 #include "common/strings.h"
@@ -225,7 +226,7 @@ std::string MountedLine(const fs::MountOptions& o, pid_t pid, const std::string&
 
 int RunForeground(const GlobalFlags& globals, const MountFlags& f, const fs::MountOptions& o) {
   Status s = Serve(globals, f, o, [&](const std::string& metrics_url) {
-    std::cout << MountedLine(o, getpid(), metrics_url) << std::endl;
+    std::cout << LogLine("info", MountedLine(o, getpid(), metrics_url)) << std::flush;
   });
   if (!s.ok()) return ReportError(s, "mount");
   return kExitOk;
@@ -249,7 +250,7 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
       // "OK [METRICS_URL]\n"
       std::string metrics_url = msg.size() > 3 ? msg.substr(3) : "";
       if (EndsWith(metrics_url, "\n")) metrics_url.pop_back();
-      std::cout << MountedLine(o, pid, metrics_url) << std::endl;
+      std::cout << LogLine("info", MountedLine(o, pid, metrics_url)) << std::flush;
       return kExitOk;
     }
     if (msg.rfind("ERR ", 0) == 0) {
@@ -257,20 +258,20 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
       int code = std::atoi(msg.substr(4, sp - 4).c_str());
       std::string why = msg.substr(sp + 1);
       if (EndsWith(why, "\n")) why.pop_back();
-      std::cerr << "thaw: mount: " << EscapeForTerminal(why) << "\n";
+      std::cerr << LogLine("error", "thaw: mount: " + EscapeForTerminal(why));
       return code == 0 ? kExitFailure : code;
     }
-    std::cerr << "thaw: mount: the mount process exited before the mount was live"
-              << (f.log_file.empty() ? " (run with --foreground to see why)"
-                                     : " (see " + f.log_file + ")")
-              << "\n";
+    std::cerr << LogLine("error",
+                         "thaw: mount: the mount process exited before the mount was live" +
+                             std::string(f.log_file.empty() ? " (run with --foreground to see why)"
+                                                            : " (see " + f.log_file + ")"));
     return kExitFailure;
   }
   // Child: a session of its own, no terminal, logs to --log-file (or nowhere).
   close(fds[0]);
   setsid();
   // No working directory kept busy (paths were made absolute before the fork).
-  if (chdir("/") != 0) std::cerr << "thaw: mount: cannot chdir to /\n";
+  if (chdir("/") != 0) std::cerr << LogLine("error", "thaw: mount: cannot chdir to /");
   int devnull = open("/dev/null", O_RDWR);
   int log =
       f.log_file.empty() ? devnull : open(f.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -291,7 +292,7 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
     (void)!write(report, msg.data(), msg.size());
     close(report);
   }
-  if (!s.ok()) std::cerr << "thaw: mount: " << EscapeForTerminal(s.message()) << "\n";
+  if (!s.ok()) std::cerr << LogLine("error", "thaw: mount: " + EscapeForTerminal(s.message()));
   std::_Exit(s.ok() ? kExitOk : ExitCodeFor(s));
 }
 

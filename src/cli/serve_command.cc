@@ -12,7 +12,9 @@
 #include "cli/context.h"
 #include "cli/engine_setup.h"
 #include "cli/event_setup.h"
+#include "common/log.h"
 #include "common/metrics_server.h"
+#include "common/terminal_escape.h"
 #include "events/hooks.h"
 #include "events/sqs_source.h"
 #include "restore/metrics.h"
@@ -178,10 +180,12 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
           return "";
         });
     if (Status s = metrics->Start(f.metrics_listen); !s.ok()) return ReportError(s);
-    std::cout << "thaw serve metrics on http://" << metrics->host() << ":" << metrics->port()
-              << std::endl;
+    std::cout << LogLine("info", "thaw serve metrics on http://" + metrics->host() + ":" +
+                                     std::to_string(metrics->port()))
+              << std::flush;
   }
-  std::cout << "thaw serve: polling " << f.queue_url << std::endl;
+  std::cout << LogLine("info", "thaw serve: polling " + EscapeForTerminal(f.queue_url))
+            << std::flush;
 
   std::atomic<bool> done{false};
   std::thread signals([&] {
@@ -189,7 +193,8 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
     while (!done.load()) {
       int sig = sigtimedwait(&stop_signals, nullptr, &tick);
       if (sig == SIGTERM || sig == SIGINT) {
-        std::cerr << "thaw serve: stopping (finishing the messages in hand)" << std::endl;
+        std::cerr << LogLine("info", "thaw serve: stopping (finishing the messages in hand)")
+                  << std::flush;
         source.Stop();
       }
     }
@@ -200,9 +205,13 @@ int RunServe(const ServeFlags& f, const GlobalFlags& globals) {
   if (metrics) metrics->Stop();
   engine.Shutdown();
   if (hook_runner != nullptr) hook_runner->Shutdown();
-  std::cout << "thaw serve: stopped; received " << counters.received.load() << ", deleted "
-            << counters.deleted.load() << ", dead-lettered " << counters.dead_lettered.load()
-            << ", restores submitted " << counters.restores_submitted.load() << std::endl;
+  std::cout << LogLine("info", "thaw serve: stopped; received " +
+                                   std::to_string(counters.received.load()) + ", deleted " +
+                                   std::to_string(counters.deleted.load()) + ", dead-lettered " +
+                                   std::to_string(counters.dead_lettered.load()) +
+                                   ", restores submitted " +
+                                   std::to_string(counters.restores_submitted.load()))
+            << std::flush;
   if (!run.ok()) return ReportError(run, f.queue_url);
   return kExitOk;
 }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/clock.h"
 #include "common/strings.h"
 #include "common/terminal_escape.h"
 #include "common/time_format.h"
@@ -109,6 +110,22 @@ class JsonFormatter : public spdlog::formatter {
 std::atomic<bool> json_format{false};
 
 }  // namespace
+
+bool JsonLogFormat() {
+  return json_format.load();
+}
+
+std::string LogLine(std::string_view level, std::string_view text) {
+  if (!json_format.load()) return std::string(text) + "\n";
+  spdlog::memory_buf_t buf;
+  std::string head = "{\"time\":\"" + FormatIso8601(Clock::Real().Now()) + "\",\"level\":\"" +
+                     std::string(level) + "\",\"msg\":";
+  buf.append(head.data(), head.data() + head.size());
+  AppendJsonString(text, buf);
+  std::string tail = ",\"pid\":" + std::to_string(spdlog::details::os::pid()) + "}\n";
+  buf.append(tail.data(), tail.data() + tail.size());
+  return std::string(buf.data(), buf.size());
+}
 
 std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter() {
   return std::make_unique<JsonFormatter>();

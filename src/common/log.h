@@ -13,6 +13,7 @@
 #include <spdlog/formatter.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -28,6 +29,16 @@ Status SetupLogging(std::string_view level);
 // (\uXXXX escapes; bytes that are not UTF-8 become U+FFFD), so a key holding a newline or ESC
 // stays inside its line and off the terminal, as with the text format's escaping.
 Status SetLogFormat(std::string_view format);
+
+// Whether SetLogFormat("json") is in force.
+bool JsonLogFormat();
+
+// A line thaw writes itself, outside the logger (an error report, `thaw serve: stopping`, the
+// `mounted ...` line), with its "\n": `text` as it is in the text format; in the json format an
+// object like the logger's, {"time":...,"level":LEVEL,"msg":TEXT,"pid":N}, so that every line
+// a `--log-format json` process writes to stderr or stdout is one JSON object. `text` is
+// escaped in json (as log messages are) and left alone in text (callers escape what they quote).
+std::string LogLine(std::string_view level, std::string_view text);
 
 // The formatter SetupLogging installs: "<UTC time> <level> <escaped message>".
 std::unique_ptr<spdlog::formatter> MakeLogFormatter();

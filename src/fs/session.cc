@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -147,8 +150,28 @@ Status Preflight(const MountOptions& options, s3::S3Client& client) {
   return Status::Ok();
 }
 
+namespace {
+
+// libfuse's own messages ("fuse: mountpoint is not empty", ...) go to the process's stderr by
+// default; through the logger they take its format (--log-format json) and --log-file.
+void ForwardFuseLog(enum fuse_log_level level, const char* fmt, va_list ap) {
+  char buf[1024];
+  int n = std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  if (n < 0) return;
+  std::string msg(buf, std::min<size_t>(static_cast<size_t>(n), sizeof(buf) - 1));
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  auto lvl = level <= FUSE_LOG_ERR       ? spdlog::level::err
+             : level == FUSE_LOG_WARNING ? spdlog::level::warn
+             : level <= FUSE_LOG_INFO    ? spdlog::level::info
+                                         : spdlog::level::debug;
+  spdlog::log(lvl, "libfuse: {}", msg);
+}
+
+}  // namespace
+
 Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
                 const std::function<void()>& on_mounted) {
+  fuse_set_log_func(ForwardFuseLog);
   // Part buffers are megabytes each: a fixed mmap threshold makes every one of them go back to
   // the system when freed (glibc would otherwise raise the threshold and keep them in arenas).
   mallopt(M_MMAP_THRESHOLD, 1 << 20);

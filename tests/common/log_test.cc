@@ -128,5 +128,23 @@ TEST(SetLogFormat, SwitchesTheInstalledLoggerAndRefusesUnknownFormats) {
   ASSERT_TRUE(SetupLogging("warn").ok());
 }
 
+// Lines thaw writes itself (errors, status lines) follow the format too.
+TEST(LogLine, TextAsIsJsonAsTheLoggersObject) {
+  ASSERT_TRUE(SetLogFormat("text").ok());
+  EXPECT_FALSE(JsonLogFormat());
+  EXPECT_EQ(LogLine("error", "thaw: mount: no"), "thaw: mount: no\n");
+  ASSERT_TRUE(SetLogFormat("json").ok());
+  EXPECT_TRUE(JsonLogFormat());
+  std::string line = LogLine("error", "thaw: " + std::string(kHostileKey));
+  ASSERT_EQ(CountLines(line), 1) << line;
+  ASSERT_EQ(line.back(), '\n');
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["level"], "error");
+  EXPECT_EQ(j["msg"], "thaw: " + std::string(kHostileKey));
+  EXPECT_TRUE(j["pid"].is_number());
+  EXPECT_EQ(j["time"].get<std::string>().size(), 24u) << line;
+  ASSERT_TRUE(SetLogFormat("text").ok());
+}
+
 }  // namespace
 }  // namespace thaw

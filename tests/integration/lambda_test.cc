@@ -1,7 +1,8 @@
 // `thaw lambda` as Lambda runs it: the real binary against a fake Runtime API written here
 // (tests/support/fake_runtime_api.h), with moto_server as S3 so the restores really happen
 // (checked with boto3). Invocations: a direct EventBridge CloudTrail event, an SQS batch with
-// one poison message, a malformed payload; then a broken configuration (init error).
+// one poison message, a malformed payload; then a broken configuration (init error); and
+// THAW_LOG_FORMAT=json, with which every line CloudWatch Logs gets is one JSON object.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -71,10 +72,12 @@ class LambdaTest : public MotoTest {
         {"THAW_STATE_DIR", dir_.path() + "/state"}, {"THAW_CONFIG_TOML", config_toml}};
   }
   // Runs `thaw lambda --max-invocations n` to completion (bounded); returns its exit code.
-  int RunLambda(int n, const std::string& config_toml) {
+  int RunLambda(int n, const std::string& config_toml,
+                const std::map<std::string, std::string>& more_env = {}) {
     log_ = dir_.path() + "/lambda.log";
-    ChildProcess p({ThawBinary(), "lambda", "--max-invocations", std::to_string(n)},
-                   Env(config_toml), log_);
+    std::map<std::string, std::string> env = Env(config_toml);
+    for (const auto& [k, v] : more_env) env[k] = v;
+    ChildProcess p({ThawBinary(), "lambda", "--max-invocations", std::to_string(n)}, env, log_);
     for (int i = 0; i < 1200 && p.running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -236,6 +239,62 @@ TEST_F(LambdaTest, BadPolicyIsReportedAsInitError) {
   auto err = nlohmann::json::parse(posts[0].body);
   EXPECT_NE(err["errorMessage"].get<std::string>().find("THAW_CONFIG_TOML"), std::string::npos)
       << posts[0].body;
+}
+
+// Every line of the log (stdout and stderr together, as CloudWatch Logs gets them) as JSON
+// objects with the logger's fields; fails the test on any other line.
+std::vector<nlohmann::json> JsonLines(const std::string& log) {
+  std::vector<nlohmann::json> out;
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    std::string line = log.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_TRUE(j.is_object() && j.contains("time") && j.contains("level") && j.contains("msg") &&
+                j.contains("pid"))
+        << "not a JSON log line: " << line;
+    if (j.is_object()) out.push_back(j);
+  }
+  return out;
+}
+
+bool AnyMessage(const std::vector<nlohmann::json>& lines, const std::string& level,
+                const std::string& part) {
+  return std::any_of(lines.begin(), lines.end(), [&](const nlohmann::json& j) {
+    return j.value("level", "") == level && j.value("msg", "").find(part) != std::string::npos;
+  });
+}
+
+// A function is configured by its environment: THAW_LOG_FORMAT=json makes every line JSON, the
+// invocations' logs and the errors alike (a malformed payload, a broken policy at init).
+TEST_F(LambdaTest, LogFormatJsonFromTheEnvironment) {
+  Boto(
+      "s3.create_bucket(Bucket='jbkt')\n"
+      "s3.put_object(Bucket='jbkt', Key='cold/j.dat', Body=b'j', StorageClass='GLACIER')\n");
+  api_.Queue("inv-json", CloudTrailEvent("jbkt", "cold/j.dat", "ev-json").dump());
+  api_.Queue("inv-bad", "{\"Records\": [1");
+  ASSERT_EQ(RunLambda(2, "", {{"THAW_LOG_FORMAT", "json"}}), 0) << Log();
+  auto lines = JsonLines(Log());
+  EXPECT_TRUE(AnyMessage(lines, "info", "cold/j.dat")) << Log();
+  EXPECT_NE(api_.Find(api_.posts(), "inv-bad", "error"), nullptr) << Log();
+
+  EXPECT_NE(RunLambda(1, "[defaults]\ntier = \"Glacial\"\n", {{"THAW_LOG_FORMAT", "json"}}), 0);
+  lines = JsonLines(Log());
+  EXPECT_TRUE(AnyMessage(lines, "error", "THAW_CONFIG_TOML")) << Log();
+}
+
+TEST_F(LambdaTest, UnknownLogFormatIsAnInitErrorNamingTheVariable) {
+  EXPECT_NE(RunLambda(1, "", {{"THAW_LOG_FORMAT", "yaml"}}), 0);
+  auto posts = api_.posts();
+  ASSERT_EQ(posts.size(), 1u) << Log();
+  EXPECT_EQ(posts[0].target, "/2018-06-01/runtime/init/error");
+  auto err = nlohmann::json::parse(posts[0].body);
+  EXPECT_NE(err["errorMessage"].get<std::string>().find("THAW_LOG_FORMAT"), std::string::npos)
+      << posts[0].body;
+  EXPECT_NE(Log().find("THAW_LOG_FORMAT: unknown log format 'yaml'"), std::string::npos) << Log();
 }
 
 TEST_F(LambdaTest, OutsideLambdaItSaysSo) {

@@ -166,6 +166,14 @@ TEST_F(MountHelperSimTest, BadFstabLinesFailWithTheReasonAndMountNothing) {
   EXPECT_NE(out.find("names no bucket"), std::string::npos) << out;
   EXPECT_FALSE(IsMounted(mnt_));
 
+  // A bucket the endpoint does not have: mount(8) passes on thaw's exit code and message.
+  std::ofstream(fstab, std::ios::trunc)
+      << "s3://no-such-bucket " << mnt_ << " fuse.thaw " << SimOptions() << ",_netdev 0 0\n";
+  EXPECT_NE(Sh(Env() + "mount -T " + fstab + " " + mnt_, &out), 0);
+  EXPECT_NE(out.find("no-such-bucket"), std::string::npos) << out;
+  EXPECT_FALSE(IsMounted(mnt_));
+  EXPECT_FALSE(DaemonFor(mnt_));
+
   EXPECT_NE(Sh(Env() + "mount -t fuse.thaw s3://helper " + mnt_ + " -o " + SimOptions() +
                    ",cache_size=lots",
                &out),

@@ -3,7 +3,8 @@
 /dev/fuse) and a real `thaw serve` on a moto_server queue, each with --metrics-listen and
 --log-format json. Reads a hot and an archived file through the mount, scrapes /metrics and
 checks that the counters moved by what was done; checks that every log line is one JSON object;
-and checks that every metric the Grafana dashboard (deploy/grafana/thaw.json) queries is one
+also that every line the processes write to stderr and stdout is one (errors, status lines,
+libfuse's messages); and checks that every metric the Grafana dashboard (deploy/grafana/thaw.json) queries is one
 that these processes export.
 Usage: observability_test.py SOURCE_DIR THAW_BINARY
 """
@@ -130,7 +131,9 @@ class Observability(unittest.TestCase):
                             "--cache-dir", os.path.join(self.tmp, "cache")],
                            capture_output=True, text=True, env=self.env, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        m = re.search(r"; metrics on (http://127\.0\.0\.1:\d+)$", r.stdout.strip())
+        mounted = json_lines(r.stdout)  # the `mounted ...` line is JSON too
+        self.assertEqual(len(mounted), 1, r.stdout)
+        m = re.search(r"; metrics on (http://127\.0\.0\.1:\d+)$", mounted[0]["msg"])
         self.assertIsNotNone(m, r.stdout)
         url = m.group(1)
         try:
@@ -171,6 +174,44 @@ class Observability(unittest.TestCase):
         self.assertTrue(any("cold.bin" in o["msg"] and "restore" in o["msg"] for o in objects),
                         objects)
 
+    def test_1b_foreground_mount_writes_only_json(self):
+        """What systemd's journal gets from thaw-mount@: stdout and stderr of a foreground mount,
+        from start to SIGTERM, and the errors of a mount that fails (daemon and foreground)."""
+        mnt = os.path.join(self.tmp, "fg")
+        os.makedirs(mnt)
+        args = ["--endpoint-url", self.endpoint, "--log-format", "json",
+                "--state-dir", os.path.join(self.tmp, "fg-state")]
+        p = subprocess.Popen([THAW, "mount", "--foreground", "s3://obs", mnt, *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        self.procs.append(p)
+        first = p.stdout.readline()
+        try:
+            self.assertIn("mounted s3://obs/ at " + mnt, json_lines(first)[0]["msg"])
+            with open(os.path.join(mnt, "hot.bin"), "rb") as f:
+                self.assertEqual(f.read(), HOT)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        objects = json_lines(first + out + err)
+        self.assertTrue(any("mounted at " + mnt in o["msg"] for o in objects), err)
+        self.assertTrue(all(o["level"] in ("info", "warning", "error", "debug") for o in objects))
+
+        for extra in ([], ["--foreground"]):
+            r = subprocess.run([THAW, "mount", *extra, "s3://no-such-bucket", mnt, *args],
+                               capture_output=True, text=True, env=self.env, timeout=60)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            errors = json_lines(r.stdout + r.stderr)
+            self.assertTrue(any(o["level"] == "error" and "no-such-bucket" in o["msg"]
+                                for o in errors), r.stderr)
+        # A bad argument, even one before --log-format, is reported as JSON.
+        r = subprocess.run([THAW, "mount", "--no-such-flag", "s3://obs", mnt, "--log-format", "json"],
+                           capture_output=True, text=True, env=self.env, timeout=60)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--no-such-flag", json_lines(r.stderr)[0]["msg"])
+        with open("/proc/mounts") as f:
+            self.assertNotIn(mnt, f.read())
+
     def test_2_serve_metrics_and_json_logs(self):
         port = free_port()
         moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
@@ -194,7 +235,8 @@ class Observability(unittest.TestCase):
                                   "--state-dir", os.path.join(self.tmp, "serve-state")],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.procs.append(serve)
-        url = re.search(r"http://127\.0\.0\.1:\d+", serve.stdout.readline()).group(0)
+        first = serve.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", json_lines(first)[0]["msg"]).group(0)
         sqs.send_message(QueueUrl=queue, MessageBody="not an event")
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -210,13 +252,24 @@ class Observability(unittest.TestCase):
         self.assertIn("thaw_restores_total", families)
         self.assertIn("thaw_s3_requests_total", families)
         serve.send_signal(signal.SIGTERM)
-        _, err = serve.communicate(timeout=30)
+        out, err = serve.communicate(timeout=30)
         self.assertEqual(serve.returncode, 0, err)
-        # Every log line is JSON; serve's own status lines ("thaw serve: stopping ...") are not
-        # log lines and stay plain.
-        objects = json_lines("\n".join(l for l in err.splitlines()
-                                       if not l.startswith("thaw serve: ")))
+        # Every line is JSON, serve's own status lines ("thaw serve: stopping ...") included.
+        objects = json_lines(err)
         self.assertTrue(any(o["level"] == "error" for o in objects), err)
+        self.assertTrue(any(o["msg"].startswith("thaw serve: stopping") for o in objects), err)
+        said = [o["msg"] for o in json_lines(first + out)]
+        self.assertTrue(any(m.startswith("thaw serve: polling") for m in said), said)
+        self.assertTrue(any(m.startswith("thaw serve: stopped; received") for m in said), said)
+        # A serve that cannot start says why in JSON too (no such queue).
+        r = subprocess.run([THAW, "serve", "--queue-url", moto_url + "/123456789012/nope",
+                            "--sqs-endpoint-url", moto_url, "--endpoint-url", moto_url,
+                            "--wait-time", "0", "--max-receives", "1", "--log-format", "json",
+                            "--state-dir", os.path.join(self.tmp, "serve-state-2")],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(any(o["level"] == "error" for o in json_lines(r.stdout + r.stderr)),
+                        r.stderr)
 
     def test_3_grafana_dashboard_queries_only_exported_metrics(self):
         self.assertEqual(sorted(SCRAPED), ["mount", "serve"], "the scrapes above must have run")

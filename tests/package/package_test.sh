@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The Debian package on this machine, end to end (ctest: package.deb; needs root, /dev/fuse):
-#   cpack from the existing build (nothing is compiled again) -> lintian (no errors) ->
+#   cpack from the existing build (nothing is compiled again) -> scripts/package on a fresh
+#   `git clone` of the tree (--plan: configured and planned, not compiled; with
+#   THAW_PACKAGE_TEST_CLEAN_BUILD=1 built and packaged in full, and its .deb compared with this
+#   one) -> lintian (no errors) ->
 #   apt-get install ./thaw_*.deb -> the installed files, `thaw --version`, the conffile ->
 #   systemd-analyze verify on the installed units -> a `thaw sim` filled with the aws CLI,
 #   mounted through `mount -t fuse.thaw` (the packaged /sbin/mount.fuse.thaw) and through a
@@ -50,6 +53,32 @@ for dep in fuse3 libcurl4 libfuse3-3 libsqlite3-0 libc6; do
   grep -q "\b$dep\b" <<<"$fields" || fail "Depends lacks $dep: $fields"
 done
 
+step "scripts/package from a clean checkout"
+if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  # HEAD only: what a user cloning the repository gets (uncommitted edits are not in it).
+  git clone -q "$src" "$work/clean"
+  if [[ ${THAW_PACKAGE_TEST_CLEAN_BUILD:-} == 1 ]]; then
+    start=$SECONDS
+    clean_deb=$("$work/clean/scripts/package" "$work/clean/build" 2>"$work/clean.log" | tail -n 1) ||
+      { tail -50 "$work/clean.log"; fail "scripts/package in a clean clone"; }
+    echo "built and packaged in $((SECONDS - start)) s: $clean_deb"
+    [[ $(basename "$clean_deb") == thaw_*_"$(dpkg --print-architecture)".deb ]] ||
+      fail "the clean package is $clean_deb"
+    diff <(dpkg-deb --contents "$deb" | awk '{print $1, $6, $7, $8}') \
+      <(dpkg-deb --contents "$clean_deb" | awk '{print $1, $6, $7, $8}') ||
+      fail "the clean checkout's package holds other files"
+  else
+    version=$("$work/clean/scripts/package" --plan "$work/clean/build" 2>&1 | tail -n 1) ||
+      fail "scripts/package --plan in a clean clone: $version"
+    commit=$(sed -n 's/^#define THAW_COMMIT "\(.*\)"$/\1/p' "$work/clean/build/generated/thaw_version.h")
+    [[ $commit == "$(git -C "$src" rev-parse --short=12 HEAD)" && $version != *.dirty ]] ||
+      fail "the clean checkout would be $version of commit $commit"
+    echo "a clean checkout plans version $version"
+  fi
+else
+  echo "not a git checkout: skipped"
+fi
+
 step "lintian"
 # --fail-on error: warnings are allowed; the ones we keep are explained in cmake/Packaging.cmake.
 lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reported errors"
@@ -64,6 +93,15 @@ grep -q "thaw $version (commit [0-9a-f]\{12\})" "$work/version" || fail "--versi
 [[ -f /etc/thaw/config.toml ]] || fail "no /etc/thaw/config.toml"
 dpkg-query --showformat='${Conffiles}\n' --show thaw | grep -q /etc/thaw/config.toml ||
   fail "/etc/thaw/config.toml is not a conffile"
+for f in /usr/share/man/man1/thaw.1.gz /usr/share/man/man1/thaw-mount.1.gz \
+  /usr/share/man/man1/thaw-restore.1.gz /usr/share/man/man8/mount.fuse.thaw.8.gz \
+  /usr/share/bash-completion/completions/thaw; do
+  [[ -e $f ]] || fail "not installed: $f"
+done
+page=$(zcat /usr/share/man/man8/mount.fuse.thaw.8.gz)
+grep -qF '.TH THAW-MOUNT 1 ' <<<"$page" || fail "mount.fuse.thaw(8) is not thaw-mount(1)"
+[[ $(bash --norc -c 'source /usr/share/bash-completion/completions/thaw && complete -p thaw') == \
+  "complete -o filenames -F _thaw thaw" ]] || fail "the packaged bash completion does not load"
 
 step "systemd-analyze verify"
 verify=$(systemd-analyze verify thaw-serve@q.service thaw-mount@m.service 2>&1) ||
@@ -96,8 +134,14 @@ read_and_unmount() {
   ! mountpoint -q "$mnt" || fail "$1: still mounted"
 }
 
-step "mount -t fuse.thaw"
-mount -t fuse.thaw s3://pkg/data "$mnt" -o "$options" || fail "mount -t fuse.thaw"
+step "mount -t fuse.thaw, with metrics"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mount -t fuse.thaw s3://pkg/data "$mnt" -o "$options,metrics_listen=127.0.0.1:$port" ||
+  fail "mount -t fuse.thaw"
+cat "$mnt/hello.txt" >/dev/null
+metrics=$(curl -sf "http://127.0.0.1:$port/metrics") || fail "no /metrics on port $port"
+grep -Eq '^thaw_fs_read_bytes_total [1-9]' <<<"$metrics" ||
+  fail "thaw_fs_read_bytes_total did not count the read: $(grep thaw_fs_read <<<"$metrics")"
 read_and_unmount "mount -t"
 
 step "fstab line"
@@ -111,6 +155,15 @@ if mount -t fuse.thaw s3://pkg/data "$mnt" -o "$options,bogus_opt" 2>"$work/err"
 fi
 grep -q "bogus_opt" "$work/err" || fail "error does not name bogus_opt: $(cat "$work/err")"
 ! mountpoint -q "$mnt" || fail "bad option left a mount"
+
+step "an fstab line whose bucket does not exist fails naming it, and nothing is mounted"
+echo "s3://no-such-bucket-pkg $mnt fuse.thaw $options,noauto 0 0" >"$work/fstab"
+if mount -T "$work/fstab" "$mnt" 2>"$work/err"; then
+  fail "mount of a missing bucket succeeded"
+fi
+grep -q "no-such-bucket-pkg" "$work/err" || fail "error does not name the bucket: $(cat "$work/err")"
+! mountpoint -q "$mnt" || fail "a missing bucket left a mount"
+! pgrep -f "s3://no-such-bucket-pkg" >/dev/null || fail "a mount daemon is left"
 
 step "apt-get remove keeps only the conffile"
 kill "$sim_pid" && wait "$sim_pid" 2>/dev/null || true
