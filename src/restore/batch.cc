@@ -377,11 +377,11 @@ Status BatchRestore::Ingest(BatchJobRecord& r, const s3::JobDescription& job) {
     }
     rows.push_back(std::move(rec));
     if (rows.size() >= 5000) {
-      THAW_RETURN_IF_ERROR(journal_.PutMany(rows));
+      THAW_RETURN_IF_ERROR(journal_.PutResults(rows));
       rows.clear();
     }
   }
-  if (!rows.empty()) THAW_RETURN_IF_ERROR(journal_.PutMany(rows));
+  if (!rows.empty()) THAW_RETURN_IF_ERROR(journal_.PutResults(rows));
   (void)job;
   return Status::Ok();
 }

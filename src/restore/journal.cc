@@ -486,13 +486,35 @@ Status Journal::RefundAndPut(const std::string& day, uint64_t bytes, double cost
       /*single_statement=*/false);
 }
 
-Status Journal::PutMany(const std::vector<RestoreRecord>& records) {
+Status Journal::PutResults(const std::vector<RestoreRecord>& records) {
   return CommitSync(
       [&]() -> Status {
-        for (const RestoreRecord& r : records) THAW_RETURN_IF_ERROR(PutLocked(r));
+        for (const RestoreRecord& r : records) {
+          if (r.state == State::kFailed && !r.budget_day.empty()) {
+            THAW_ASSIGN_OR_RETURN(std::optional<State> before, StateLocked(r.object));
+            if (before != State::kFailed) {
+              THAW_RETURN_IF_ERROR(AddBudgetLocked(r.budget_day,
+                                                   -static_cast<int64_t>(r.size_bytes),
+                                                   -ToMicros(r.estimated_cost_usd)));
+            }
+          }
+          THAW_RETURN_IF_ERROR(PutLocked(r));
+        }
         return Status::Ok();
       },
       /*single_statement=*/false);
+}
+
+Result<std::optional<State>> Journal::StateLocked(const ObjectRef& object) {
+  Stmt s(db_, "SELECT state FROM requests WHERE bucket = ?1 AND key = ?2 AND version_id = ?3");
+  THAW_RETURN_IF_ERROR(s.status());
+  s.Text(1, object.bucket);
+  s.Text(2, object.key);
+  s.Text(3, object.version_id);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<State>();
+  if (rc != SQLITE_ROW) return SqlError(db_, "select state");
+  return std::optional<State>(ParseState(s.ColText(0)).value_or(State::kFailed));
 }
 
 Result<bool> Journal::Charge(const std::string& day, uint64_t bytes, double cost_usd,

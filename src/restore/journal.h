@@ -88,8 +88,11 @@ class Journal {
   Status RefundAndPut(const std::string& day, uint64_t bytes, double cost_usd,
                       const RestoreRecord& record);
 
-  // Writes every record in one group commit (Batch Operations results: thousands of rows).
-  Status PutMany(const std::vector<RestoreRecord>& records);
+  // Writes every record in one group commit (Batch Operations results: thousands of rows). A
+  // record that becomes failed here for the first time gives its charge back (size_bytes and
+  // estimated_cost_usd on its budget_day): S3 restores nothing for a failed task. Writing the
+  // same results again (a rerun after a crash) refunds nothing twice.
+  Status PutResults(const std::vector<RestoreRecord>& records);
   // Atomically adds (bytes, cost) to `day`'s use when it stays within the limits (0:
   // unlimited) and returns true; otherwise changes nothing and returns false. For charges
   // without a row of their own (a Batch Operations job's objects).
@@ -118,6 +121,8 @@ class Journal {
   void RunGroup(const std::vector<Write*>& batch);
   Status Exec(const char* sql);
   Status PutLocked(const RestoreRecord& record);
+  // The journaled state of `object`, nullopt when it has no row.
+  Result<std::optional<State>> StateLocked(const ObjectRef& object);
   Result<BudgetUse> BudgetUsedLocked(const std::string& day);
   Status AddBudgetLocked(const std::string& day, int64_t bytes, int64_t micros);
   // Adds the charge unless it would pass a limit (0: none); false when it would.

@@ -52,6 +52,24 @@ fields=$(dpkg-deb --show --showformat='${Package} ${Architecture} ${Version}\n${
 for dep in fuse3 libcurl4 libfuse3-3 libsqlite3-0 libc6; do
   grep -q "\b$dep\b" <<<"$fields" || fail "Depends lacks $dep: $fields"
 done
+# What a fresh Debian 12 needs: the package of every library the binary names (DT_NEEDED),
+# found through the dynamic loader and dpkg, is in Depends, so apt-get pulls it in.
+depends=$(sed -n 2p <<<"$fields")
+depends_names=$(sed 's/([^)]*)//g; s/|/,/g' <<<"$depends" | tr ',' '\n' | awk '{print $1}')
+for lib in $(readelf -d "$build/thaw" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+  path=$(ldd "$build/thaw" | awk -v l="$lib" '$1 == l {print $3}')
+  [[ -n $path ]] || fail "ldd does not resolve $lib"
+  owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) ||
+    owner=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1)
+  [[ -n $owner ]] || fail "no Debian package owns $path ($lib)"
+  # The package itself, or a virtual name it provides (libspdlog1.10 provides libspdlog1.10-fmt9).
+  names="$owner $(dpkg-query -W -f='${Provides}' "$owner" | sed 's/([^)]*)//g; s/,/ /g')"
+  found=""
+  for n in $names; do
+    grep -qxF "$n" <<<"$depends_names" && found=$n
+  done
+  [[ -n $found ]] || fail "Depends lacks $owner (for $lib): $depends"
+done
 
 step "scripts/package from a clean checkout"
 if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then

@@ -216,6 +216,14 @@ TEST_F(BatchRestoreTest, ReportFailuresBecomeFailedRowsWithAwsReason) {
       << rows["p/k1"].error;
   EXPECT_EQ(rows["p/k2"].state, State::kInProgress) << "someone else's restore runs";
   EXPECT_EQ(batch->counts().rows_failed, 1u);
+  // S3 restores nothing for the failed task: its bytes and cost go back to the day's budget.
+  auto used = journal_->BudgetUsed(UtcDay(clock_.Now()));
+  ASSERT_TRUE(used.ok());
+  EXPECT_EQ(used->bytes, 20u);
+  EXPECT_NEAR(
+      used->cost_usd,
+      rows["p/k0"].estimated_cost_usd + rows["p/k2"].estimated_cost_usd + kBatchOperationsPerJobUsd,
+      1e-6);
   auto jobs = jobs_->List();
   ASSERT_EQ(jobs->size(), 1u);
   EXPECT_EQ((*jobs)[0].step, BatchStep::kFinished);

@@ -94,5 +94,31 @@ TEST(JournalGroupCommit, ReadsSeeEarlierAsyncWritesAndCloseLosesNothing) {
   EXPECT_EQ(reopened->List("b", "late")->size(), 500u);
 }
 
+TEST(JournalGroupCommit, ResultsRefundAFailedRowsChargeOnce) {
+  testing::TempDir dir;
+  auto j = *Journal::Open(dir.path());
+  const std::string day = "2026-12-04";
+  BudgetUse used;
+  ASSERT_TRUE(*j->Charge(day, 300, 0.30, 0, 0, &used));  // a job of three objects
+  std::vector<RestoreRecord> results;
+  for (auto [key, state] : {std::pair{"ok", State::kInProgress},
+                            {"gone", State::kFailed},
+                            {"denied", State::kFailed}}) {
+    RestoreRecord r = Row(key, state);
+    r.budget_day = day;
+    r.size_bytes = 100;
+    r.estimated_cost_usd = 0.10;
+    results.push_back(r);
+  }
+  ASSERT_TRUE(j->PutResults(results).ok());
+  auto after = j->BudgetUsed(day);
+  EXPECT_EQ(after->bytes, 100u);
+  EXPECT_NEAR(after->cost_usd, 0.10, 1e-9);
+  // A rerun writes the same results: already failed rows are not refunded again.
+  ASSERT_TRUE(j->PutResults(results).ok());
+  EXPECT_EQ(j->BudgetUsed(day)->bytes, 100u);
+  EXPECT_EQ((*j->Get({"b", "gone", ""}))->state, State::kFailed);
+}
+
 }  // namespace
 }  // namespace thaw::restore
