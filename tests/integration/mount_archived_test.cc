@@ -206,6 +206,10 @@ TEST_F(ArchivedMountTest, XattrsReadAndRequestARestore) {
   EXPECT_EQ(Xattr(mount.path() + "/hot", "user.thaw.storage_class"), "STANDARD");
   EXPECT_EQ(Xattr(mount.path() + "/hot", "user.thaw.restore"), "none");
   EXPECT_EQ(Xattr(path, "user.other"), "<errno " + std::to_string(ENODATA) + ">");
+  // No SELinux labels or ACLs: "not supported", which ls -l remembers per file system.
+  for (const char* other : {"security.selinux", "system.posix_acl_access", "trusted.x"}) {
+    EXPECT_EQ(Xattr(path, other), "<errno " + std::to_string(EOPNOTSUPP) + ">") << other;
+  }
   EXPECT_EQ(setxattr(path.c_str(), "user.thaw.restore", "bogus", 5, 0), -1);
   EXPECT_EQ(errno, EINVAL);
   ASSERT_EQ(setxattr(path.c_str(), "user.thaw.restore", "request", 7, 0), 0);
