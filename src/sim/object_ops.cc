@@ -6,6 +6,7 @@
 #include "common/time_format.h"
 #include "sim/checksums.h"
 #include "sim/http_conditions.h"
+#include "sim/object_parts.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
 #include "sim/xml_reader.h"
@@ -24,7 +25,9 @@ Status ArchivedError(const ObjectRecord& rec) {
 }
 
 void SetChecksumHeader(ObjectRecord& rec, const UploadResult& up) {
-  if (up.checksum) rec.headers["x-amz-checksum-" + ChecksumName(*up.checksum)] = up.checksum_b64;
+  if (!up.checksum) return;
+  rec.headers["x-amz-checksum-" + ChecksumName(*up.checksum)] = up.checksum_b64;
+  rec.headers["x-amz-checksum-type"] = "FULL_OBJECT";  // one PUT: the whole object's checksum
 }
 
 }  // namespace
@@ -54,6 +57,7 @@ Result<Response> Service::PutObject(Call& call) {
   if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
   if (up.checksum) {
     r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
+    r.headers.Set("x-amz-checksum-type", "FULL_OBJECT");
   }
   call.req.upload.reset();  // consumed (`up` dangles from here)
   return r;
@@ -102,7 +106,37 @@ Result<Response> Service::GetObject(Call& call, bool head) {
     if (call.req.HasQuery(param)) r.headers.Set(header, call.req.Query(param));
   }
   FileBody body{store_.ObjectPath(rec.file), 0, rec.size};
-  if (const std::string* range = call.req.headers.Find("Range")) {
+  if (call.req.HasQuery("partNumber")) {
+    // A part of a multipart object, as S3 answers it: its bytes (206) and the parts count.
+    if (call.req.headers.Has("Range")) {
+      return S3Err("InvalidRequest",
+                   "Cannot specify both Range header and partNumber query "
+                   "parameter");
+    }
+    auto n = ParseInt64(call.req.Query("partNumber"));
+    if (!n || *n < 1 || *n > 10000) {
+      return S3Err(
+          "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
+          {{"ArgumentName", "partNumber"}, {"ArgumentValue", call.req.Query("partNumber")}});
+    }
+    THAW_ASSIGN_OR_RETURN(PartRange part, LocatePart(rec, static_cast<int>(*n)));
+    body.offset = part.offset;
+    body.length = part.length;
+    if (part.parts_count > 0) {
+      r.headers.Set("x-amz-mp-parts-count", std::to_string(part.parts_count));
+    }
+    if (rec.size > 0) {
+      r.status = 206;
+      r.headers.Set("Content-Range", "bytes " + std::to_string(body.offset) + "-" +
+                                         std::to_string(body.offset + body.length - 1) + "/" +
+                                         std::to_string(rec.size));
+    }
+    if (part.parts_count > 0) {
+      for (const auto& [name, value] : rec.headers) {
+        if (StartsWith(name, "x-amz-checksum-")) r.headers.Remove(name);
+      }
+    }
+  } else if (const std::string* range = call.req.headers.Find("Range")) {
     auto parsed = ParseRange(*range, rec.size);
     if (!parsed.ok()) {
       Status s = parsed.status();
@@ -221,7 +255,8 @@ Result<Response> Service::CopyObject(Call& call) {
     rec.headers = source.headers;
   } else {
     for (const auto& [name, value] : source.headers) {
-      if (StartsWith(name, "x-amz-checksum-")) rec.headers[name] = value;
+      // The ETag is the source's, so are its checksums and part layout.
+      if (StartsWith(name, "x-amz-checksum-") || IsInternalEntry(name)) rec.headers[name] = value;
     }
   }
   rec.size = source.size;

@@ -266,8 +266,8 @@ Result<Response> Service::ControlPlane(Call& call) {
   return XmlResponse(w.Finish());
 }
 
-
 void Service::SetAccountId(const std::string& account_id) {
+  account_id_ = account_id;
   jobs_ = std::make_unique<BatchJobs>(*this, clock_, account_id, region_);
 }
 

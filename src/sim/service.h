@@ -46,6 +46,15 @@ struct Call {
   uint64_t body_limit = 0;           // the most req.body may hold (the server enforces it)
 };
 
+// One page of ListObjectVersions (versioning_ops.cc).
+struct VersionPage {
+  std::vector<ObjectRecord> versions;  // versions and delete markers
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_marker;  // "" when the page ends with a common prefix
+};
+
 // S3's limit on the length of an object key, in bytes of UTF-8 (400 KeyTooLongError above).
 inline constexpr size_t kMaxKeyBytes = 1024;
 
@@ -63,7 +72,8 @@ class Service : public JobHost {
   // events) happen on the scaled clock even when nobody reads the objects.
   Status Sweep();
 
-  // The account the S3 Control job API and STS answer for (SimOptions::account_id).
+  // The account the S3 Control job API and STS answer for (SimOptions::account_id), which also
+  // owns every bucket (x-amz-expected-bucket-owner). Set before serving.
   void SetAccountId(const std::string& account_id);
 
   // JobHost (s3control_ops.cc): what Batch Operations jobs do to objects.
@@ -141,11 +151,17 @@ class Service : public JobHost {
   Result<Response> Sts(Call& call);
   // attributes_ops.cc
   Result<Response> GetObjectAttributes(Call& call);
+  // bucket_owner.cc: x-amz-expected-bucket-owner (and x-amz-source-expected-bucket-owner of a
+  // copy) naming another account than the sim's is 403 AccessDenied, as S3 answers it.
+  Status CheckExpectedOwner(const Call& call);
 
   // versioning_ops.cc
   Result<Response> PutBucketVersioning(Call& call);
   Result<Response> GetBucketVersioning(Call& call);
   Result<Response> ListObjectVersions(Call& call);
+  Result<VersionPage> PageVersions(const std::string& bucket, const std::string& prefix,
+                                   const std::string& delimiter, const std::string& key_marker,
+                                   const std::string& version_marker, int max_keys);
 
   // lifecycle_ops.cc
   Result<Response> PutBucketLifecycle(Call& call);
@@ -214,6 +230,7 @@ class Service : public JobHost {
   std::map<std::string, std::map<std::string, InventoryConfig>> inventories_;
   // Declared last: its runner thread calls back into this Service, so it stops first.
   std::unique_ptr<BatchJobs> jobs_;
+  std::string account_id_;  // owner of every bucket (SetAccountId)
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.

@@ -52,6 +52,26 @@ TEST(SimFidelity, ResponseOverridesBucketPagingConditionalWritesAndKeyLimitAsOnM
   RunPyAt(moto.endpoint(), "fidelity_misc.py", "--moto");  // less what moto lacks
 }
 
+TEST(SimFidelity, PartNumbersVersionPrefixesOwnerUtf8MetadataAndAnonymousAsOnMoto) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  RunPyAt(sim.endpoint(), "fidelity_more.py");
+  MotoServer moto;
+  ASSERT_TRUE(moto.ok());
+  RunPyAt(moto.endpoint(), "fidelity_more.py", "--moto");  // less what moto lacks
+}
+
+TEST(SimFidelity, MultipartCompositeAndFullObjectChecksumsAsOnMoto) {
+  TempDir dir;
+  Sim sim(dir.path() + "/data");
+  ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+  RunPyAt(sim.endpoint(), "mp_checksums.py");
+  MotoServer moto;
+  ASSERT_TRUE(moto.ok());
+  RunPyAt(moto.endpoint(), "mp_checksums.py", "--moto");  // less what moto lacks
+}
+
 TEST(SimVersioning, VersionsDeleteMarkersAndPagedListingsAsOnMoto) {
   TempDir dir;
   Sim sim(dir.path() + "/data");
