@@ -199,7 +199,8 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
     return S3Err("NoSuchUpload");
   }
   if (!upload.ok()) return upload.status();
-  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call));
+  // Checked first to fail fast, and again under the key's lock right before the write.
+  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call, upload->initiated));
   pugi::xml_document doc;
   THAW_ASSIGN_OR_RETURN(pugi::xml_node root,
                         LoadXmlBody(doc, call.req.body, "CompleteMultipartUpload"));
@@ -291,8 +292,12 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
   }
   rec.size = total;
   rec.etag = "\"" + HexEncode(etag_md5->Finish()) + "-" + std::to_string(chosen.size()) + "\"";
-  rec.last_modified = clock_.Now();
-  st = store_.PutObject(rec, temp);
+  {
+    std::lock_guard<std::mutex> lock(KeyLock(rec.bucket, rec.key));
+    rec.last_modified = clock_.Now();
+    st = CheckConditionalWrite(call, upload->initiated);
+    if (st.ok()) st = store_.PutObject(rec, temp);
+  }
   if (!st.ok()) {
     ::unlink(temp.c_str());
     return st;

@@ -32,13 +32,22 @@ void SetChecksumHeader(ObjectRecord& rec, const UploadResult& up) {
 
 }  // namespace
 
-Status Service::CheckConditionalWrite(const Call& call) {
+std::mutex& Service::KeyLock(const std::string& bucket, const std::string& key) {
+  return key_locks_[std::hash<std::string>{}(bucket + "/" + key) % key_locks_.size()];
+}
+
+Status Service::CheckConditionalWrite(const Call& call, Clock::TimePoint since) {
   if (!call.req.headers.Has("If-None-Match") && !call.req.headers.Has("If-Match")) {
     return Status::Ok();
   }
   auto current = store_.GetObject(call.route.bucket, call.route.key);
   if (!current.ok() && !current.status().IsNotFound()) return current.status();
-  return CheckWriteConditions(call.req.headers, current.ok() ? &current->etag : nullptr);
+  Status s = CheckWriteConditions(call.req.headers, current.ok() ? &current->etag : nullptr);
+  if (!s.ok() && current.ok() && current->last_modified > since &&
+      ToS3Error(s).code == "PreconditionFailed") {
+    return S3Err("ConditionalRequestConflict");
+  }
+  return s;
 }
 
 Result<Response> Service::PutObject(Call& call) {
@@ -46,12 +55,15 @@ Result<Response> Service::PutObject(Call& call) {
   if (call.route.key.size() > 1024) return S3Err("KeyTooLongError");
   THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
                         ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
-  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call));
   const UploadResult& up = *call.req.upload;
   rec.size = up.size_bytes;
   rec.etag = QuotedEtag(up.md5);
   SetChecksumHeader(rec, up);
-  THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
+  {
+    std::lock_guard<std::mutex> lock(KeyLock(rec.bucket, rec.key));
+    THAW_RETURN_IF_ERROR(CheckConditionalWrite(call, call.sim_start));
+    THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
+  }
   Response r;
   r.headers.Set("ETag", rec.etag);
   if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
@@ -261,7 +273,10 @@ Result<Response> Service::CopyObject(Call& call) {
   }
   rec.size = source.size;
   rec.etag = source.etag;
-  THAW_RETURN_IF_ERROR(store_.CopyObject(source, rec));
+  {
+    std::lock_guard<std::mutex> lock(KeyLock(rec.bucket, rec.key));
+    THAW_RETURN_IF_ERROR(store_.CopyObject(source, rec));
+  }
   Response r;
   if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
   if (call.req.headers.Get("x-amz-copy-source").find("?versionId=") != std::string::npos) {

@@ -22,6 +22,11 @@ const std::map<std::string, CodeInfo>& Codes() {
       {"BucketAlreadyOwnedByYou",
        {409, "Your previous request to create the named bucket succeeded and you already own it."}},
       {"BucketNotEmpty", {409, "The bucket you tried to delete is not empty"}},
+      {"ConditionalRequestConflict",
+       {409,
+        "A conflicting operation occurred. If using PutObject you can retry the request. If using "
+        "multipart upload you should initiate another CreateMultipartUpload request and re-upload "
+        "each part."}},
       {"EntityTooSmall",
        {400, "Your proposed upload is smaller than the minimum allowed object size."}},
       {"ExpiredToken", {400, "The provided token has expired."}},

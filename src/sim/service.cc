@@ -120,6 +120,7 @@ std::unique_ptr<Call> Service::Begin(Request req) {
   auto call = std::make_unique<Call>();
   call->req = std::move(req);
   call->request_id = NewRequestId();
+  call->sim_start = clock_.Now();
   Status s = ParseTarget(call->req);
   if (s.ok()) {
     auto route = RouteRequest(call->req);

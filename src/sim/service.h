@@ -9,6 +9,7 @@
 // (internally locked), the FaultInjector (locked) and the restore RNG (guarded by rng_mu_).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -41,6 +42,7 @@ struct Call {
   FaultPlan faults;
   AuthResult auth;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  Clock::TimePoint sim_start{};      // the sim clock when the request arrived
   std::optional<Response> early;     // answer now (the body was not read)
   std::unique_ptr<UploadSink> sink;  // stream the body here; null: read it into req.body
   uint64_t body_limit = 0;           // the most req.body may hold (the server enforces it)
@@ -169,6 +171,9 @@ class Service : public JobHost {
   Result<Response> DeleteBucketLifecycle(Call& call);
   // Applies a due lifecycle transition to `rec`; true when it changed (the caller persists).
   bool ApplyLifecycle(ObjectRecord& rec);
+  // Applies the due NoncurrentVersionTransitions / NoncurrentVersionExpirations of `bucket`'s
+  // rules to its noncurrent versions (called by Sweep), persisted.
+  Status ApplyNoncurrentLifecycle(const std::string& bucket);
 
   // inventory_ops.cc
   Result<Response> PutBucketInventory(Call& call);
@@ -203,8 +208,13 @@ class Service : public JobHost {
   // Object headers of GET/HEAD (ETag, Last-Modified, class, restore state, metadata).
   void AddObjectHeaders(const ObjectRecord& rec, const Request& req, Response& resp);
   // If-None-Match / If-Match of PutObject and CompleteMultipartUpload against the current
-  // object (checked before the write; two racing writers may both pass).
-  Status CheckConditionalWrite(const Call& call);
+  // object. A failing condition is 409 ConditionalRequestConflict instead of 412 when the
+  // object was written after `since` (while this request, or this multipart upload, was in
+  // flight), as S3 answers the loser of a race. Callers hold KeyLock from this check through
+  // their write, so two conditional writers never both pass.
+  Status CheckConditionalWrite(const Call& call, Clock::TimePoint since);
+  // Serializes writes of one key (striped): a conditional check and its write are one step.
+  std::mutex& KeyLock(const std::string& bucket, const std::string& key);
   // The source object of CopyObject / UploadPartCopy (x-amz-copy-source), readable.
   Result<ObjectRecord> LoadCopySource(const Request& req);
 
@@ -231,6 +241,7 @@ class Service : public JobHost {
   // Declared last: its runner thread calls back into this Service, so it stops first.
   std::unique_ptr<BatchJobs> jobs_;
   std::string account_id_;  // owner of every bucket (SetAccountId)
+  std::array<std::mutex, 64> key_locks_;
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.
