@@ -45,6 +45,22 @@ Status ParseFilter(pugi::xml_node filter, LifecycleRule& rule) {
   return Status::Ok();
 }
 
+// A Transition or NoncurrentVersionTransition: StorageClass and its days element.
+Result<LifecycleTransition> ParseTransition(pugi::xml_node t, const char* days_element) {
+  LifecycleTransition tr;
+  tr.storage_class = std::string(Trim(t.child_value("StorageClass")));
+  THAW_RETURN_IF_ERROR(ValidateStorageClass(tr.storage_class));
+  if (Rank(tr.storage_class) <= 0) {
+    return S3Err("InvalidArgument", "lifecycle cannot transition objects to " + tr.storage_class);
+  }
+  auto days = ParseInt64(Trim(t.child_value(days_element)));
+  if (!days || *days < 0 || *days > 100000) {
+    return S3Err("InvalidArgument", std::string(days_element) + " must be a non-negative integer");
+  }
+  tr.days = static_cast<int>(*days);
+  return tr;
+}
+
 }  // namespace
 
 Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
@@ -72,18 +88,7 @@ Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
       }
     }
     for (pugi::xml_node t : r.children("NoncurrentVersionTransition")) {
-      LifecycleTransition tr;
-      tr.storage_class = std::string(Trim(t.child_value("StorageClass")));
-      THAW_RETURN_IF_ERROR(ValidateStorageClass(tr.storage_class));
-      if (Rank(tr.storage_class) <= 0) {
-        return S3Err("InvalidArgument",
-                     "lifecycle cannot transition objects to " + tr.storage_class);
-      }
-      auto days = ParseInt64(Trim(t.child_value("NoncurrentDays")));
-      if (!days || *days < 0 || *days > 100000) {
-        return S3Err("InvalidArgument", "NoncurrentDays must be a non-negative integer");
-      }
-      tr.days = static_cast<int>(*days);
+      THAW_ASSIGN_OR_RETURN(LifecycleTransition tr, ParseTransition(t, "NoncurrentDays"));
       rule.noncurrent_transitions.push_back(tr);
     }
     if (pugi::xml_node e = r.child("NoncurrentVersionExpiration")) {
@@ -96,21 +101,10 @@ Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
       rule.noncurrent_expiration_days = static_cast<int>(*days);
     }
     for (pugi::xml_node t : r.children("Transition")) {
-      LifecycleTransition tr;
-      tr.storage_class = std::string(Trim(t.child_value("StorageClass")));
-      THAW_RETURN_IF_ERROR(ValidateStorageClass(tr.storage_class));
-      if (Rank(tr.storage_class) <= 0) {
-        return S3Err("InvalidArgument",
-                     "lifecycle cannot transition objects to " + tr.storage_class);
-      }
       if (t.child("Date")) {
         return S3Err("NotImplemented", "Transition Date is not supported by thaw sim; use Days");
       }
-      auto days = ParseInt64(Trim(t.child_value("Days")));
-      if (!days || *days < 0 || *days > 100000) {
-        return S3Err("InvalidArgument", "Transition Days must be a non-negative integer");
-      }
-      tr.days = static_cast<int>(*days);
+      THAW_ASSIGN_OR_RETURN(LifecycleTransition tr, ParseTransition(t, "Days"));
       rule.transitions.push_back(tr);
     }
     rules.push_back(std::move(rule));

@@ -10,15 +10,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
-from simclient import client, error_code  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL', what)
+from simclient import check, client, error_code, finish  # noqa: E402
 
 
 def one_part(s3, b, key, body):
@@ -82,8 +74,7 @@ def main():
     for k in ('mp', 'put-race'):
         s3.delete_object(Bucket=b, Key=k)
     s3.delete_bucket(Bucket=b)
-    print('%d failures' % len(failures))
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == '__main__':

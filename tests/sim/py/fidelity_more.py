@@ -14,16 +14,9 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from simclient import client, error_code  # noqa: E402
+from simclient import check, client, error_code, finish  # noqa: E402
 
-failures = []
 MIB = 1 << 20
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL', what)
 
 
 def part_numbers(s3, b, moto):
@@ -193,8 +186,7 @@ def main():
     if not moto:  # moto_server serves anonymous requests
         anonymous(endpoint, b)
     s3.delete_bucket(Bucket=b)
-    print('%d failures' % len(failures))
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == '__main__':

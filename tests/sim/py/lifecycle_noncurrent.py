@@ -10,15 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from simclient import advance, client, error_code  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL', what)
+from simclient import advance, check, client, error_code, finish  # noqa: E402
 
 
 def storage_class(s3, b, key, version):
@@ -54,8 +46,7 @@ def main():
           got[0].get('NoncurrentVersionExpiration', {}).get('NoncurrentDays') == 365,
           'configuration round trip: %r' % got)
     if moto:
-        print('%d failures' % len(failures))
-        sys.exit(1 if failures else 0)
+        finish()
 
     v1 = s3.put_object(Bucket=b, Key='logs/a', Body=b'one')['VersionId']
     v2 = s3.put_object(Bucket=b, Key='logs/a', Body=b'two')['VersionId']
@@ -100,8 +91,7 @@ def main():
              'NoncurrentVersionExpiration': {'NoncurrentDays': 1, 'NewerNoncurrentVersions': 2}}]})
     check((code, status) == ('NotImplemented', 501), 'NewerNoncurrentVersions: %s %s'
           % (code, status))
-    print('%d failures' % len(failures))
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == '__main__':
