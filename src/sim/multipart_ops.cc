@@ -276,7 +276,11 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
     object_checksum = FormatObjectChecksum(*checksum, part_raw, whole ? whole->Finish() : "");
     std::string header = "x-amz-checksum-" + ChecksumName(checksum->kind);
     const std::string* sent = call.req.headers.Find(header);
-    if (sent && std::string(Trim(*sent)) != object_checksum) {
+    // A composite value may be sent with or without its "-N".
+    std::string given_whole = sent ? std::string(Trim(*sent)) : "";
+    std::string parts_suffix = "-" + std::to_string(chosen.size());
+    if (sent && given_whole != object_checksum &&
+        (checksum->full_object || given_whole + parts_suffix != object_checksum)) {
       ::unlink(temp.c_str());
       return S3Err("BadDigest", "The " + element +
                                     " you specified did not match the calculated "
