@@ -1,13 +1,15 @@
 // GetObjectAttributes (GET /key?attributes): the attributes named in x-amz-object-attributes
 // (ETag, Checksum, ObjectParts, StorageClass, ObjectSize) of the current object or of a
 // version. Works on archived objects (it reads no data). ObjectParts carries the parts count,
-// taken from the multipart ETag's "-N"; the sim keeps no per-part sizes after completion, so
-// the Part list is not given (S3 gives it only for objects uploaded with checksums).
+// taken from the multipart ETag's "-N", and for objects uploaded with composite checksums the
+// part list (number, size, checksum), as S3 gives it (all parts in one answer).
 #include <cctype>
 #include <set>
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "sim/multipart_checksum.h"
+#include "sim/object_parts.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
 #include "sim/xml_writer.h"
@@ -55,16 +57,36 @@ Result<Response> Service::GetObjectAttributes(Call& call) {
       if (!any) w.Open("Checksum");
       any = true;
       std::string algo = Upper(name.substr(15));  // crc32 -> CRC32, sha256 -> SHA256
-      w.Element("Checksum" + algo, value);
+      w.Element(algo == "TYPE" ? "ChecksumType" : "Checksum" + algo, value);
     }
     if (any) w.Close("Checksum");
   }
-  size_t dash = rec.etag.rfind('-');
-  if (wanted.count("ObjectParts") && dash != std::string::npos) {
-    std::string count = rec.etag.substr(dash + 1);
-    if (!count.empty() && count.back() == '"') count.pop_back();
+  int count = EtagPartsCount(rec.etag);
+  if (wanted.count("ObjectParts") && count > 0) {
     w.Open("ObjectParts");
-    w.Element("PartsCount", count);  // TotalPartsCount on the wire is PartsCount
+    w.Element("PartsCount", static_cast<uint64_t>(count));  // TotalPartsCount on the wire
+    // The part list, as S3 gives it: for objects uploaded with composite checksums.
+    std::vector<uint64_t> sizes = PartSizes(rec);
+    std::vector<std::string> sums = PartChecksums(rec);
+    std::string algo;
+    for (const auto& [name, value] : rec.headers) {
+      if (StartsWith(name, "x-amz-checksum-") && name != "x-amz-checksum-type") {
+        algo = Upper(name.substr(15));
+      }
+    }
+    if (!sums.empty() && sums.size() == sizes.size() && !algo.empty()) {
+      w.Element("PartNumberMarker", uint64_t{0});
+      w.Element("NextPartNumberMarker", static_cast<uint64_t>(sizes.size()));
+      w.Element("MaxParts", uint64_t{1000});
+      w.Bool("IsTruncated", false);
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        w.Open("Part");
+        w.Element("PartNumber", static_cast<uint64_t>(i + 1));
+        w.Element("Size", sizes[i]);
+        w.Element("Checksum" + algo, sums[i]);
+        w.Close("Part");
+      }
+    }
     w.Close("ObjectParts");
   }
   if (wanted.count("StorageClass")) w.Element("StorageClass", rec.archive.storage_class);

@@ -45,6 +45,22 @@ Status ParseFilter(pugi::xml_node filter, LifecycleRule& rule) {
   return Status::Ok();
 }
 
+// A Transition or NoncurrentVersionTransition: StorageClass and its days element.
+Result<LifecycleTransition> ParseTransition(pugi::xml_node t, const char* days_element) {
+  LifecycleTransition tr;
+  tr.storage_class = std::string(Trim(t.child_value("StorageClass")));
+  THAW_RETURN_IF_ERROR(ValidateStorageClass(tr.storage_class));
+  if (Rank(tr.storage_class) <= 0) {
+    return S3Err("InvalidArgument", "lifecycle cannot transition objects to " + tr.storage_class);
+  }
+  auto days = ParseInt64(Trim(t.child_value(days_element)));
+  if (!days || *days < 0 || *days > 100000) {
+    return S3Err("InvalidArgument", std::string(days_element) + " must be a non-negative integer");
+  }
+  tr.days = static_cast<int>(*days);
+  return tr;
+}
+
 }  // namespace
 
 Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
@@ -63,26 +79,32 @@ Result<std::vector<LifecycleRule>> ParseLifecycle(const std::string& xml) {
     if (pugi::xml_node f = r.child("Filter")) THAW_RETURN_IF_ERROR(ParseFilter(f, rule));
     // Honest rather than silently ignored: a rule the sim would not apply is refused.
     for (const char* action : {"NoncurrentVersionTransition", "NoncurrentVersionExpiration"}) {
-      if (r.child(action)) {
-        return S3Err("NotImplemented", std::string(action) + " is not implemented by thaw sim");
+      for (pugi::xml_node a : r.children(action)) {
+        if (a.child("NewerNoncurrentVersions")) {
+          return S3Err("NotImplemented", std::string(action) +
+                                             " with NewerNoncurrentVersions is not implemented by "
+                                             "thaw sim");
+        }
       }
     }
-    for (pugi::xml_node t : r.children("Transition")) {
-      LifecycleTransition tr;
-      tr.storage_class = std::string(Trim(t.child_value("StorageClass")));
-      THAW_RETURN_IF_ERROR(ValidateStorageClass(tr.storage_class));
-      if (Rank(tr.storage_class) <= 0) {
+    for (pugi::xml_node t : r.children("NoncurrentVersionTransition")) {
+      THAW_ASSIGN_OR_RETURN(LifecycleTransition tr, ParseTransition(t, "NoncurrentDays"));
+      rule.noncurrent_transitions.push_back(tr);
+    }
+    if (pugi::xml_node e = r.child("NoncurrentVersionExpiration")) {
+      auto days = ParseInt64(Trim(e.child_value("NoncurrentDays")));
+      if (!days || *days < 1 || *days > 100000) {
         return S3Err("InvalidArgument",
-                     "lifecycle cannot transition objects to " + tr.storage_class);
+                     "NoncurrentDays for the NoncurrentVersionExpiration "
+                     "action must be a positive integer");
       }
+      rule.noncurrent_expiration_days = static_cast<int>(*days);
+    }
+    for (pugi::xml_node t : r.children("Transition")) {
       if (t.child("Date")) {
         return S3Err("NotImplemented", "Transition Date is not supported by thaw sim; use Days");
       }
-      auto days = ParseInt64(Trim(t.child_value("Days")));
-      if (!days || *days < 0 || *days > 100000) {
-        return S3Err("InvalidArgument", "Transition Days must be a non-negative integer");
-      }
-      tr.days = static_cast<int>(*days);
+      THAW_ASSIGN_OR_RETURN(LifecycleTransition tr, ParseTransition(t, "Days"));
       rule.transitions.push_back(tr);
     }
     rules.push_back(std::move(rule));
@@ -105,24 +127,43 @@ Result<std::map<std::string, std::string>> ParseTagging(const std::string& form)
   return tags;
 }
 
+namespace {
+
+bool RuleApplies(const LifecycleRule& rule, const std::string& key,
+                 const std::map<std::string, std::string>& tags) {
+  if (!rule.enabled || !StartsWith(key, rule.prefix)) return false;
+  for (const auto& [k, v] : rule.tags) {
+    auto it = tags.find(k);
+    if (it == tags.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool NoncurrentExpired(const std::vector<LifecycleRule>& rules, const std::string& key,
+                       const std::map<std::string, std::string>& tags, Clock::TimePoint since,
+                       Clock::TimePoint now) {
+  for (const LifecycleRule& rule : rules) {
+    if (!rule.noncurrent_expiration_days || !RuleApplies(rule, key, tags)) continue;
+    if (ExpiryFor(since, *rule.noncurrent_expiration_days) <= now) return true;
+  }
+  return false;
+}
+
 std::optional<std::string> DueTransition(const std::vector<LifecycleRule>& rules,
                                          const std::string& key,
                                          const std::map<std::string, std::string>& tags,
                                          Clock::TimePoint created, const ArchiveState& state,
-                                         Clock::TimePoint now) {
+                                         Clock::TimePoint now, bool noncurrent) {
   int current = Rank(state.storage_class);
   if (current < 0) return std::nullopt;
   std::optional<std::string> best;
   int best_rank = current;
   for (const LifecycleRule& rule : rules) {
-    if (!rule.enabled || !StartsWith(key, rule.prefix)) continue;
-    bool tags_match = true;
-    for (const auto& [k, v] : rule.tags) {
-      auto it = tags.find(k);
-      if (it == tags.end() || it->second != v) tags_match = false;
-    }
-    if (!tags_match) continue;
-    for (const LifecycleTransition& t : rule.transitions) {
+    if (!RuleApplies(rule, key, tags)) continue;
+    for (const LifecycleTransition& t :
+         noncurrent ? rule.noncurrent_transitions : rule.transitions) {
       int rank = Rank(t.storage_class);
       if (rank <= best_rank) continue;
       // Days 0: the next midnight after creation, as S3 does.

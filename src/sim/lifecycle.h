@@ -1,6 +1,8 @@
 // Bucket lifecycle configurations, as far as the sim applies them: Transition rules (Days and a
-// StorageClass) with a Filter by Prefix, Tag or And{Prefix, Tag...}. Expiration and other actions
-// are accepted and stored (so the configuration round-trips) but not applied.
+// StorageClass), NoncurrentVersionTransition (NoncurrentDays and a StorageClass) and
+// NoncurrentVersionExpiration (NoncurrentDays) with a Filter by Prefix, Tag or And{Prefix,
+// Tag...}. Expiration and other actions are accepted and stored (so the configuration
+// round-trips) but not applied; NewerNoncurrentVersions is refused (501).
 //
 // S3 semantics kept here: a transition is due at the object's creation + Days rounded up to the
 // next 00:00 UTC; objects only move down S3's class waterfall (STANDARD -> STANDARD_IA ->
@@ -33,6 +35,9 @@ struct LifecycleRule {
   std::string prefix;
   std::map<std::string, std::string> tags;  // all must match
   std::vector<LifecycleTransition> transitions;
+  // Noncurrent versions: `days` counts from when a version became noncurrent (NoncurrentDays).
+  std::vector<LifecycleTransition> noncurrent_transitions;
+  std::optional<int> noncurrent_expiration_days;
 };
 
 // Parses a LifecycleConfiguration document. Errors are S3 errors (MalformedXML, InvalidArgument,
@@ -44,11 +49,19 @@ Result<std::map<std::string, std::string>> ParseTagging(const std::string& form)
 
 // The class `state` must move to at `now` under `rules`, for an object created at `created`
 // with `key` and `tags`; nullopt when nothing is due.
+// With `noncurrent`, the NoncurrentVersionTransitions of the rules for a version that became
+// noncurrent at `created`.
 std::optional<std::string> DueTransition(const std::vector<LifecycleRule>& rules,
                                          const std::string& key,
                                          const std::map<std::string, std::string>& tags,
                                          Clock::TimePoint created, const ArchiveState& state,
-                                         Clock::TimePoint now);
+                                         Clock::TimePoint now, bool noncurrent = false);
+
+// Whether a NoncurrentVersionExpiration of `rules` removes a version of `key` that became
+// noncurrent at `since` by `now`.
+bool NoncurrentExpired(const std::vector<LifecycleRule>& rules, const std::string& key,
+                       const std::map<std::string, std::string>& tags, Clock::TimePoint since,
+                       Clock::TimePoint now);
 
 // Moves `state` to `storage_class` as a lifecycle transition does (a restored copy or running
 // restore of the old class is dropped; Intelligent-Tiering starts in its frequent tier).

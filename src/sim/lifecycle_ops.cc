@@ -86,6 +86,44 @@ bool Service::ApplyLifecycle(ObjectRecord& rec) {
   return true;
 }
 
+Status Service::ApplyNoncurrentLifecycle(const std::string& bucket) {
+  std::shared_ptr<const std::vector<LifecycleRule>> rules;
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mu_);
+    auto it = lifecycles_.find(bucket);
+    if (it == lifecycles_.end()) return Status::Ok();
+    rules = it->second;
+  }
+  bool any = false;
+  for (const LifecycleRule& rule : *rules) {
+    any = any || !rule.noncurrent_transitions.empty() || rule.noncurrent_expiration_days;
+  }
+  if (!any) return Status::Ok();
+  THAW_ASSIGN_OR_RETURN(auto versions, store_.ListNoncurrentVersions(bucket));
+  Clock::TimePoint now = clock_.Now();
+  for (ObjectRecord& rec : versions) {
+    std::map<std::string, std::string> tags;
+    if (auto it = rec.headers.find("x-amz-tagging"); it != rec.headers.end()) {
+      auto parsed = ParseTagging(it->second);
+      if (parsed.ok()) tags = std::move(*parsed);
+    }
+    if (NoncurrentExpired(*rules, rec.key, tags, rec.noncurrent_since, now)) {
+      std::string id = VersionIdOrNull(rec.version_id);
+      spdlog::debug("lifecycle: {}/{} version {} expired", bucket, rec.key, id);
+      THAW_RETURN_IF_ERROR(store_.DeleteObject(bucket, rec.key, &id, nullptr, now));
+      continue;
+    }
+    auto target =
+        DueTransition(*rules, rec.key, tags, rec.noncurrent_since, rec.archive, now, true);
+    if (!target) continue;
+    spdlog::debug("lifecycle: {}/{} version {} {} -> {}", bucket, rec.key, rec.version_id,
+                  rec.archive.storage_class, *target);
+    ApplyTransition(rec.archive, *target);
+    THAW_RETURN_IF_ERROR(store_.UpdateObject(rec));
+  }
+  return Status::Ok();
+}
+
 Status Service::Sweep() {
   std::vector<std::string> buckets;
   if (any_lifecycle_) {
@@ -102,6 +140,7 @@ Status Service::Sweep() {
       if (page.size() < 1000) break;
       after = page.back().key;
     }
+    THAW_RETURN_IF_ERROR(ApplyNoncurrentLifecycle(bucket));
   }
   THAW_RETURN_IF_ERROR(RunInventories());
   THAW_ASSIGN_OR_RETURN(auto restoring, store_.ListRestoring());

@@ -1,5 +1,6 @@
 // Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload
-// (parts concatenated on disk with copy_file_range; ETag = MD5 of the parts' MD5s + "-N"),
+// (parts concatenated on disk; ETag = MD5 of the parts' MD5s + "-N"; composite or full-object
+// checksums as multipart_checksum.h describes),
 // AbortMultipartUpload and ListParts.
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "common/time_format.h"
 #include "sim/checksums.h"
 #include "sim/http_conditions.h"
+#include "sim/multipart_checksum.h"
+#include "sim/object_parts.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
 #include "sim/xml_reader.h"
@@ -71,6 +74,28 @@ Status AppendRange(int out_fd, const std::string& src_path, uint64_t offset, uin
   return st;
 }
 
+// The raw `kind` digest of the first `size` bytes of a part's file.
+Result<std::string> DigestFile(const std::string& path, uint64_t size, DigestKind kind) {
+  int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return Status::Internal("open " + path + ": " + std::strerror(errno));
+  auto d = MakeDigest(kind);
+  std::string buf(1 << 20, '\0');
+  uint64_t offset = 0;
+  while (offset < size) {
+    ssize_t n = ::pread(in, buf.data(), std::min<uint64_t>(buf.size(), size - offset),
+                        static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(in);
+      return Status::Internal("read " + path + ": short file");
+    }
+    d->Update(std::string_view(buf.data(), n));
+    offset += n;
+  }
+  ::close(in);
+  return d->Finish();
+}
+
 Result<int> ParsePartNumber(const Request& req) {
   auto n = ParseInt64(req.Query("partNumber"));
   if (!n || *n < 1 || *n > 10000) {
@@ -86,6 +111,9 @@ Result<Response> Service::CreateMultipartUpload(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   UploadRecord u;
   THAW_ASSIGN_OR_RETURN(u.object, ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
+  THAW_ASSIGN_OR_RETURN(std::optional<UploadChecksum> checksum,
+                        UploadChecksumFromHeaders(call.req.headers));
+  if (checksum) RememberUploadChecksum(u.object, *checksum);
   u.upload_id = NewUploadId();
   u.bucket = call.route.bucket;
   u.key = call.route.key;
@@ -97,7 +125,12 @@ Result<Response> Service::CreateMultipartUpload(Call& call) {
   w.Element("Key", u.key);
   w.Element("UploadId", u.upload_id);
   w.Close("InitiateMultipartUploadResult");
-  return Xml(w.Finish());
+  Response r = Xml(w.Finish());
+  if (checksum) {
+    r.headers.Set("x-amz-checksum-algorithm", ChecksumElementSuffix(checksum->kind));
+    r.headers.Set("x-amz-checksum-type", checksum->full_object ? "FULL_OBJECT" : "COMPOSITE");
+  }
+  return r;
 }
 
 Result<Response> Service::UploadPart(Call& call) {
@@ -163,7 +196,8 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
     return S3Err("NoSuchUpload");
   }
   if (!upload.ok()) return upload.status();
-  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call));
+  // Checked first to fail fast, and again under the key's lock right before the write.
+  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call, upload->initiated));
   pugi::xml_document doc;
   THAW_ASSIGN_OR_RETURN(pugi::xml_node root,
                         LoadXmlBody(doc, call.req.body, "CompleteMultipartUpload"));
@@ -171,7 +205,11 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
   std::map<int, PartRecord> by_number;
   for (PartRecord& p : stored) by_number[p.number] = p;
 
+  ObjectRecord rec = upload->object;
+  std::optional<UploadChecksum> checksum = TakeUploadChecksum(rec);
+  std::string element = checksum ? "Checksum" + ChecksumElementSuffix(checksum->kind) : "";
   std::vector<PartRecord> chosen;
+  std::vector<std::string> given;  // the part checksums the client lists ("" when none)
   int previous = 0;
   for (pugi::xml_node part : root.children("Part")) {
     auto n = ParseInt64(Trim(part.child_value("PartNumber")));
@@ -183,16 +221,32 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
     if (!etag.empty() && etag.front() != '"') etag = "\"" + etag + "\"";
     if (it == by_number.end() || it->second.etag != etag) return S3Err("InvalidPart");
     chosen.push_back(it->second);
+    given.push_back(checksum ? std::string(Trim(part.child_value(element.c_str()))) : "");
   }
   if (chosen.empty()) return S3Err("MalformedXML", "You must specify at least one part");
   for (size_t i = 0; i + 1 < chosen.size(); ++i) {
     if (chosen[i].size < kMinPartSize) return S3Err("EntityTooSmall");
   }
 
+  // Each part's checksum, checked against the one the client lists for it.
+  std::vector<std::string> part_raw;
+  for (size_t i = 0; checksum && i < chosen.size(); ++i) {
+    THAW_ASSIGN_OR_RETURN(std::string raw,
+                          DigestFile(chosen[i].file, chosen[i].size, checksum->kind));
+    if (!given[i].empty() && Base64Decode(given[i]) != raw) {
+      return S3Err("InvalidPart", "The " + element + " you specified for part " +
+                                      std::to_string(chosen[i].number) +
+                                      " did not match what we received.");
+    }
+    part_raw.push_back(std::move(raw));
+  }
+
   std::string temp = store_.NewTempPath();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Internal("open " + temp + ": " + std::strerror(errno));
   auto etag_md5 = MakeDigest(DigestKind::kMd5);
+  std::unique_ptr<Digest> whole =
+      checksum && checksum->full_object ? MakeDigest(checksum->kind) : nullptr;
   uint64_t total = 0;
   Status st;
   for (const PartRecord& p : chosen) {
@@ -202,7 +256,7 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
       raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
     }
     etag_md5->Update(raw);
-    st = AppendRange(fd, p.file, 0, p.size, nullptr);
+    st = AppendRange(fd, p.file, 0, p.size, whole.get());
     if (!st.ok()) break;
     total += p.size;
   }
@@ -211,11 +265,40 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
     ::unlink(temp.c_str());
     return st;
   }
-  ObjectRecord rec = upload->object;
+  std::vector<uint64_t> sizes;
+  for (const PartRecord& p : chosen) sizes.push_back(p.size);
+  SetPartSizes(rec, sizes);
+  std::string object_checksum;
+  if (checksum) {
+    object_checksum = FormatObjectChecksum(*checksum, part_raw, whole ? whole->Finish() : "");
+    std::string header = "x-amz-checksum-" + ChecksumName(checksum->kind);
+    const std::string* sent = call.req.headers.Find(header);
+    // A composite value may be sent with or without its "-N".
+    std::string given_whole = sent ? std::string(Trim(*sent)) : "";
+    std::string parts_suffix = "-" + std::to_string(chosen.size());
+    if (sent && given_whole != object_checksum &&
+        (checksum->full_object || given_whole + parts_suffix != object_checksum)) {
+      ::unlink(temp.c_str());
+      return S3Err("BadDigest", "The " + element +
+                                    " you specified did not match the calculated "
+                                    "checksum.");
+    }
+    rec.headers[header] = object_checksum;
+    rec.headers["x-amz-checksum-type"] = checksum->full_object ? "FULL_OBJECT" : "COMPOSITE";
+    if (!checksum->full_object) {
+      std::vector<std::string> b64;
+      for (const std::string& raw : part_raw) b64.push_back(Base64Encode(raw));
+      SetPartChecksums(rec, b64);
+    }
+  }
   rec.size = total;
   rec.etag = "\"" + HexEncode(etag_md5->Finish()) + "-" + std::to_string(chosen.size()) + "\"";
-  rec.last_modified = clock_.Now();
-  st = store_.PutObject(rec, temp);
+  {
+    std::lock_guard<std::mutex> lock(KeyLock(rec.bucket, rec.key));
+    rec.last_modified = clock_.Now();
+    st = CheckConditionalWrite(call, upload->initiated);
+    if (st.ok()) st = store_.PutObject(rec, temp);
+  }
   if (!st.ok()) {
     ::unlink(temp.c_str());
     return st;
@@ -227,6 +310,10 @@ Result<Response> Service::CompleteMultipartUpload(Call& call) {
   w.Element("Bucket", rec.bucket);
   w.Element("Key", rec.key);
   w.Element("ETag", rec.etag);
+  if (checksum) {
+    w.Element(element, object_checksum);
+    w.Element("ChecksumType", checksum->full_object ? "FULL_OBJECT" : "COMPOSITE");
+  }
   w.Close("CompleteMultipartUploadResult");
   Response r = Xml(w.Finish());
   if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);

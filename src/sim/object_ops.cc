@@ -6,6 +6,7 @@
 #include "common/time_format.h"
 #include "sim/checksums.h"
 #include "sim/http_conditions.h"
+#include "sim/object_parts.h"
 #include "sim/s3_error.h"
 #include "sim/service.h"
 #include "sim/xml_reader.h"
@@ -24,18 +25,29 @@ Status ArchivedError(const ObjectRecord& rec) {
 }
 
 void SetChecksumHeader(ObjectRecord& rec, const UploadResult& up) {
-  if (up.checksum) rec.headers["x-amz-checksum-" + ChecksumName(*up.checksum)] = up.checksum_b64;
+  if (!up.checksum) return;
+  rec.headers["x-amz-checksum-" + ChecksumName(*up.checksum)] = up.checksum_b64;
+  rec.headers["x-amz-checksum-type"] = "FULL_OBJECT";  // one PUT: the whole object's checksum
 }
 
 }  // namespace
 
-Status Service::CheckConditionalWrite(const Call& call) {
+std::mutex& Service::KeyLock(const std::string& bucket, const std::string& key) {
+  return key_locks_[std::hash<std::string>{}(bucket + "/" + key) % key_locks_.size()];
+}
+
+Status Service::CheckConditionalWrite(const Call& call, Clock::TimePoint since) {
   if (!call.req.headers.Has("If-None-Match") && !call.req.headers.Has("If-Match")) {
     return Status::Ok();
   }
   auto current = store_.GetObject(call.route.bucket, call.route.key);
   if (!current.ok() && !current.status().IsNotFound()) return current.status();
-  return CheckWriteConditions(call.req.headers, current.ok() ? &current->etag : nullptr);
+  Status s = CheckWriteConditions(call.req.headers, current.ok() ? &current->etag : nullptr);
+  if (!s.ok() && current.ok() && current->last_modified > since &&
+      ToS3Error(s).code == "PreconditionFailed") {
+    return S3Err("ConditionalRequestConflict");
+  }
+  return s;
 }
 
 Result<Response> Service::PutObject(Call& call) {
@@ -43,17 +55,21 @@ Result<Response> Service::PutObject(Call& call) {
   if (call.route.key.size() > 1024) return S3Err("KeyTooLongError");
   THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
                         ObjectFromHeaders(call.req, call.route.bucket, call.route.key));
-  THAW_RETURN_IF_ERROR(CheckConditionalWrite(call));
   const UploadResult& up = *call.req.upload;
   rec.size = up.size_bytes;
   rec.etag = QuotedEtag(up.md5);
   SetChecksumHeader(rec, up);
-  THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
+  {
+    std::lock_guard<std::mutex> lock(KeyLock(rec.bucket, rec.key));
+    THAW_RETURN_IF_ERROR(CheckConditionalWrite(call, call.sim_start));
+    THAW_RETURN_IF_ERROR(store_.PutObject(rec, up.temp_path));
+  }
   Response r;
   r.headers.Set("ETag", rec.etag);
   if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
   if (up.checksum) {
     r.headers.Set("x-amz-checksum-" + ChecksumName(*up.checksum), up.checksum_b64);
+    r.headers.Set("x-amz-checksum-type", "FULL_OBJECT");
   }
   call.req.upload.reset();  // consumed (`up` dangles from here)
   return r;
@@ -102,7 +118,37 @@ Result<Response> Service::GetObject(Call& call, bool head) {
     if (call.req.HasQuery(param)) r.headers.Set(header, call.req.Query(param));
   }
   FileBody body{store_.ObjectPath(rec.file), 0, rec.size};
-  if (const std::string* range = call.req.headers.Find("Range")) {
+  if (call.req.HasQuery("partNumber")) {
+    // A part of a multipart object, as S3 answers it: its bytes (206) and the parts count.
+    if (call.req.headers.Has("Range")) {
+      return S3Err("InvalidRequest",
+                   "Cannot specify both Range header and partNumber query "
+                   "parameter");
+    }
+    auto n = ParseInt64(call.req.Query("partNumber"));
+    if (!n || *n < 1 || *n > 10000) {
+      return S3Err(
+          "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
+          {{"ArgumentName", "partNumber"}, {"ArgumentValue", call.req.Query("partNumber")}});
+    }
+    THAW_ASSIGN_OR_RETURN(PartRange part, LocatePart(rec, static_cast<int>(*n)));
+    body.offset = part.offset;
+    body.length = part.length;
+    if (part.parts_count > 0) {
+      r.headers.Set("x-amz-mp-parts-count", std::to_string(part.parts_count));
+    }
+    if (rec.size > 0) {
+      r.status = 206;
+      r.headers.Set("Content-Range", "bytes " + std::to_string(body.offset) + "-" +
+                                         std::to_string(body.offset + body.length - 1) + "/" +
+                                         std::to_string(rec.size));
+    }
+    if (part.parts_count > 0) {
+      for (const auto& [name, value] : rec.headers) {
+        if (StartsWith(name, "x-amz-checksum-")) r.headers.Remove(name);
+      }
+    }
+  } else if (const std::string* range = call.req.headers.Find("Range")) {
     auto parsed = ParseRange(*range, rec.size);
     if (!parsed.ok()) {
       Status s = parsed.status();
@@ -221,12 +267,16 @@ Result<Response> Service::CopyObject(Call& call) {
     rec.headers = source.headers;
   } else {
     for (const auto& [name, value] : source.headers) {
-      if (StartsWith(name, "x-amz-checksum-")) rec.headers[name] = value;
+      // The ETag is the source's, so are its checksums and part layout.
+      if (StartsWith(name, "x-amz-checksum-") || IsInternalEntry(name)) rec.headers[name] = value;
     }
   }
   rec.size = source.size;
   rec.etag = source.etag;
-  THAW_RETURN_IF_ERROR(store_.CopyObject(source, rec));
+  {
+    std::lock_guard<std::mutex> lock(KeyLock(rec.bucket, rec.key));
+    THAW_RETURN_IF_ERROR(store_.CopyObject(source, rec));
+  }
   Response r;
   if (!rec.version_id.empty()) r.headers.Set("x-amz-version-id", rec.version_id);
   if (call.req.headers.Get("x-amz-copy-source").find("?versionId=") != std::string::npos) {

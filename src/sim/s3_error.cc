@@ -22,6 +22,11 @@ const std::map<std::string, CodeInfo>& Codes() {
       {"BucketAlreadyOwnedByYou",
        {409, "Your previous request to create the named bucket succeeded and you already own it."}},
       {"BucketNotEmpty", {409, "The bucket you tried to delete is not empty"}},
+      {"ConditionalRequestConflict",
+       {409,
+        "A conflicting operation occurred. If using PutObject you can retry the request. If using "
+        "multipart upload you should initiate another CreateMultipartUpload request and re-upload "
+        "each part."}},
       {"EntityTooSmall",
        {400, "Your proposed upload is smaller than the minimum allowed object size."}},
       {"ExpiredToken", {400, "The provided token has expired."}},
@@ -41,6 +46,7 @@ const std::map<std::string, CodeInfo>& Codes() {
        {400,
         "One or more of the specified parts could not be found. The part may not have been "
         "uploaded, or the specified entity tag may not match the part's entity tag."}},
+      {"InvalidPartNumber", {416, "The requested partnumber is not satisfiable"}},
       {"InvalidPartOrder", {400, "The list of parts was not in ascending order."}},
       {"InvalidRange", {416, "The requested range is not satisfiable"}},
       {"InvalidRequest", {400, "Invalid Request"}},

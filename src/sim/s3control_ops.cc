@@ -267,6 +267,7 @@ Result<Response> Service::ControlPlane(Call& call) {
 }
 
 void Service::SetAccountId(const std::string& account_id) {
+  account_id_ = account_id;
   jobs_ = std::make_unique<BatchJobs>(*this, clock_, account_id, region_);
 }
 

@@ -13,6 +13,8 @@
 #include "s3/sigv4.h"
 #include "sim/checksums.h"
 #include "sim/http_conditions.h"
+#include "sim/meta_encoding.h"
+#include "sim/object_parts.h"
 #include "sim/router.h"
 #include "sim/s3_error.h"
 #include "sim/s3control.h"
@@ -97,10 +99,21 @@ Service::Service(Store& store, ScaledClock& sim_clock, Authenticator& auth, Faul
   SetAccountId("123456789012");
 }
 
+namespace {
+
+// A request with no signature at all (neither header nor query): an anonymous one.
+bool Unsigned(const Request& req) {
+  return !req.headers.Has("Authorization") && !req.HasQuery("X-Amz-Signature") &&
+         !req.HasQuery("X-Amz-Credential") && !req.HasQuery("Signature");
+}
+
+}  // namespace
+
 std::unique_ptr<Call> Service::Begin(Request req) {
   auto call = std::make_unique<Call>();
   call->req = std::move(req);
   call->request_id = NewRequestId();
+  call->sim_start = clock_.Now();
   Status s = ParseTarget(call->req);
   if (s.ok()) {
     auto route = RouteRequest(call->req);
@@ -135,7 +148,14 @@ std::unique_ptr<Call> Service::Begin(Request req) {
     auto auth = auth_.Verify(call->req);
     if (auth.ok()) call->auth = *auth;
     s = auth.status();
+    // S3 tells an anonymous caller that a bucket does not exist before refusing it access.
+    if (!s.ok() && Unsigned(call->req) && !call->route.bucket.empty() &&
+        store_.GetBucket(call->route.bucket).status().IsNotFound()) {
+      s = S3Err("NoSuchBucket", "The specified bucket does not exist",
+                {{"BucketName", call->route.bucket}});
+    }
   }
+  if (s.ok()) s = CheckExpectedOwner(*call);
   if (s.ok()) s = CheckRequestPayer(*call);
   if (s.ok() && StreamsBody(call->route.op)) {
     auto spec = UploadSpecFromHeaders(call->req.headers, store_.NewTempPath());
@@ -471,7 +491,7 @@ Result<ObjectRecord> Service::ObjectFromHeaders(const Request& req, const std::s
       if (meta == "thaw-archive-status")
         archive_status = value;
       else
-        rec.user_metadata[meta] = value;
+        rec.user_metadata[meta] = DecodeMetadataValue(value);
     }
     for (const char* h : {"cache-control", "content-disposition", "content-language", "expires"}) {
       if (lower == h) rec.headers[h] = value;
@@ -518,9 +538,12 @@ void Service::AddObjectHeaders(const ObjectRecord& rec, const Request& req, Resp
   if (rec.archive.restore != ArchiveState::Restore::kNone) {
     resp.headers.Set("x-amz-restore", s3::FormatRestoreHeader(ToRestoreStatus(rec.archive)));
   }
-  for (const auto& [name, value] : rec.user_metadata) resp.headers.Set("x-amz-meta-" + name, value);
+  for (const auto& [name, value] : rec.user_metadata) {
+    resp.headers.Set("x-amz-meta-" + name, EncodeMetadataValue(value));
+  }
   bool checksum_mode = EqualsIgnoreCase(req.headers.Get("x-amz-checksum-mode"), "ENABLED");
   for (const auto& [name, value] : rec.headers) {
+    if (IsInternalEntry(name)) continue;
     if (StartsWith(name, "x-amz-checksum-") && !checksum_mode) continue;
     if (name == "x-amz-tagging") {
       auto tags = ParseTagging(value);

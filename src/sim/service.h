@@ -9,6 +9,7 @@
 // (internally locked), the FaultInjector (locked) and the restore RNG (guarded by rng_mu_).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -41,9 +42,19 @@ struct Call {
   FaultPlan faults;
   AuthResult auth;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  Clock::TimePoint sim_start{};      // the sim clock when the request arrived
   std::optional<Response> early;     // answer now (the body was not read)
   std::unique_ptr<UploadSink> sink;  // stream the body here; null: read it into req.body
   uint64_t body_limit = 0;           // the most req.body may hold (the server enforces it)
+};
+
+// One page of ListObjectVersions (versioning_ops.cc).
+struct VersionPage {
+  std::vector<ObjectRecord> versions;  // versions and delete markers
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_marker;  // "" when the page ends with a common prefix
 };
 
 // S3's limit on the length of an object key, in bytes of UTF-8 (400 KeyTooLongError above).
@@ -63,7 +74,8 @@ class Service : public JobHost {
   // events) happen on the scaled clock even when nobody reads the objects.
   Status Sweep();
 
-  // The account the S3 Control job API and STS answer for (SimOptions::account_id).
+  // The account the S3 Control job API and STS answer for (SimOptions::account_id), which also
+  // owns every bucket (x-amz-expected-bucket-owner). Set before serving.
   void SetAccountId(const std::string& account_id);
 
   // JobHost (s3control_ops.cc): what Batch Operations jobs do to objects.
@@ -141,11 +153,17 @@ class Service : public JobHost {
   Result<Response> Sts(Call& call);
   // attributes_ops.cc
   Result<Response> GetObjectAttributes(Call& call);
+  // bucket_owner.cc: x-amz-expected-bucket-owner (and x-amz-source-expected-bucket-owner of a
+  // copy) naming another account than the sim's is 403 AccessDenied, as S3 answers it.
+  Status CheckExpectedOwner(const Call& call);
 
   // versioning_ops.cc
   Result<Response> PutBucketVersioning(Call& call);
   Result<Response> GetBucketVersioning(Call& call);
   Result<Response> ListObjectVersions(Call& call);
+  Result<VersionPage> PageVersions(const std::string& bucket, const std::string& prefix,
+                                   const std::string& delimiter, const std::string& key_marker,
+                                   const std::string& version_marker, int max_keys);
 
   // lifecycle_ops.cc
   Result<Response> PutBucketLifecycle(Call& call);
@@ -153,6 +171,9 @@ class Service : public JobHost {
   Result<Response> DeleteBucketLifecycle(Call& call);
   // Applies a due lifecycle transition to `rec`; true when it changed (the caller persists).
   bool ApplyLifecycle(ObjectRecord& rec);
+  // Applies the due NoncurrentVersionTransitions / NoncurrentVersionExpirations of `bucket`'s
+  // rules to its noncurrent versions (called by Sweep), persisted.
+  Status ApplyNoncurrentLifecycle(const std::string& bucket);
 
   // inventory_ops.cc
   Result<Response> PutBucketInventory(Call& call);
@@ -187,8 +208,13 @@ class Service : public JobHost {
   // Object headers of GET/HEAD (ETag, Last-Modified, class, restore state, metadata).
   void AddObjectHeaders(const ObjectRecord& rec, const Request& req, Response& resp);
   // If-None-Match / If-Match of PutObject and CompleteMultipartUpload against the current
-  // object (checked before the write; two racing writers may both pass).
-  Status CheckConditionalWrite(const Call& call);
+  // object. A failing condition is 409 ConditionalRequestConflict instead of 412 when the
+  // object was written after `since` (while this request, or this multipart upload, was in
+  // flight), as S3 answers the loser of a race. Callers hold KeyLock from this check through
+  // their write, so two conditional writers never both pass.
+  Status CheckConditionalWrite(const Call& call, Clock::TimePoint since);
+  // Serializes writes of one key (striped): a conditional check and its write are one step.
+  std::mutex& KeyLock(const std::string& bucket, const std::string& key);
   // The source object of CopyObject / UploadPartCopy (x-amz-copy-source), readable.
   Result<ObjectRecord> LoadCopySource(const Request& req);
 
@@ -214,6 +240,8 @@ class Service : public JobHost {
   std::map<std::string, std::map<std::string, InventoryConfig>> inventories_;
   // Declared last: its runner thread calls back into this Service, so it stops first.
   std::unique_ptr<BatchJobs> jobs_;
+  std::string account_id_;  // owner of every bucket (SetAccountId)
+  std::array<std::mutex, 64> key_locks_;
 };
 
 // "available" -> 0, "unavailable" -> 1, "0.25" -> 0.25; InvalidArgument otherwise.

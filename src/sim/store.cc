@@ -428,12 +428,13 @@ std::string Store::VersioningLocked(const std::string& bucket) {
 }
 
 // Caller holds mu_. The current version (if any) becomes noncurrent, its file kept.
-Status Store::ArchiveCurrentLocked(const std::string& bucket, const std::string& key) {
+Status Store::ArchiveCurrentLocked(const std::string& bucket, const std::string& key,
+                                   Clock::TimePoint now) {
   std::string sql = std::string("INSERT OR REPLACE INTO versions(") + kObjectColumns +
                     ", marker, noncurrent_since) SELECT " + kObjectColumns +
                     ", 0, ?3 FROM objects WHERE bucket=?1 AND key=?2";
   Stmt a(*stmts_, sql.c_str());
-  a.Bind(1, bucket).Bind(2, key).Bind(3, ToNanos(Clock::TimePoint{}));
+  a.Bind(1, bucket).Bind(2, key).Bind(3, ToNanos(now));
   THAW_RETURN_IF_ERROR(a.Run());
   Stmt d(*stmts_, "DELETE FROM objects WHERE bucket=? AND key=?");
   d.Bind(1, bucket).Bind(2, key);
@@ -477,10 +478,12 @@ Status Store::PutObject(ObjectRecord& rec, const std::string& temp_path) {
     bool old_is_null = old_version.empty() || old_version == "null";
     if (st.ok() && versioning == "Enabled") {
       rec.version_id = NewFileId();
-      if (!old_file.empty()) st = ArchiveCurrentLocked(rec.bucket, rec.key);
+      if (!old_file.empty()) st = ArchiveCurrentLocked(rec.bucket, rec.key, rec.last_modified);
     } else if (st.ok() && versioning == "Suspended") {
       rec.version_id = "null";
-      if (!old_file.empty() && !old_is_null) st = ArchiveCurrentLocked(rec.bucket, rec.key);
+      if (!old_file.empty() && !old_is_null) {
+        st = ArchiveCurrentLocked(rec.bucket, rec.key, rec.last_modified);
+      }
       if (!old_file.empty() && old_is_null) garbage.push_back(old_file);
       if (st.ok()) st = DropNullVersionLocked(rec.bucket, rec.key, &garbage);
     } else if (st.ok()) {
@@ -584,7 +587,7 @@ Status Store::DeleteCurrentLocked(const std::string& bucket, const std::string& 
     }
     if (versioning.empty()) return Status::Ok();
   } else if (!old_file.empty()) {
-    THAW_RETURN_IF_ERROR(ArchiveCurrentLocked(bucket, key));
+    THAW_RETURN_IF_ERROR(ArchiveCurrentLocked(bucket, key, now));
   }
   if (versioning == "Suspended") THAW_RETURN_IF_ERROR(DropNullVersionLocked(bucket, key, garbage));
   ObjectRecord marker;
@@ -723,6 +726,24 @@ Result<std::vector<ObjectRecord>> Store::ListVersions(const std::string& bucket,
     out.push_back(ReadVersion(s));
     out.back().latest = s.Int(19) != 0;
     out.back().noncurrent = !out.back().latest;
+  }
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Result<std::vector<ObjectRecord>> Store::ListNoncurrentVersions(const std::string& bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string sql = std::string("SELECT ") + kObjectColumns +
+                    ", marker, noncurrent_since FROM versions WHERE bucket=? AND marker=0";
+  Stmt s(*stmts_, sql.c_str());
+  s.Bind(1, bucket);
+  std::vector<ObjectRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(ReadVersion(s));
+    // Versions archived by older sims have no date: their own write is the earliest bound.
+    int64_t since = s.Int(19);
+    out.back().noncurrent_since = since ? FromNanos(since) : out.back().last_modified;
   }
   if (rc != SQLITE_DONE) return s.Error();
   return out;

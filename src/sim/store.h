@@ -55,6 +55,8 @@ struct ObjectRecord {
   bool delete_marker = false;
   bool latest = false;      // ListVersions: the current version (or the latest delete marker)
   bool noncurrent = false;  // read from the noncurrent versions (lifecycle's rules skip it)
+  // ListNoncurrentVersions: when the version became noncurrent (its successor was written).
+  Clock::TimePoint noncurrent_since{};
 };
 
 // S3 calls an object without a version id the "null" version.
@@ -132,6 +134,8 @@ class Store {
                                                  const std::string& prefix,
                                                  const std::string& key_marker,
                                                  const std::string& version_marker, int limit);
+  // The noncurrent versions (no delete markers) of a bucket, with noncurrent_since.
+  Result<std::vector<ObjectRecord>> ListNoncurrentVersions(const std::string& bucket);
   // Noncurrent versions with a restore running or a restored copy.
   Result<std::vector<ObjectRecord>> ListRestoringVersions();
 
@@ -172,7 +176,10 @@ class Store {
   Status WriteObjectRow(const ObjectRecord& rec);
   // Versioning helpers; the caller holds mu_. Files to remove after commit go to *garbage.
   std::string VersioningLocked(const std::string& bucket);
-  Status ArchiveCurrentLocked(const std::string& bucket, const std::string& key);
+  // `now`: when the current version stops being current (lifecycle's NoncurrentDays count
+  // from there).
+  Status ArchiveCurrentLocked(const std::string& bucket, const std::string& key,
+                              Clock::TimePoint now);
   Status DropNullVersionLocked(const std::string& bucket, const std::string& key,
                                std::vector<std::string>* garbage);
   Status WriteVersionRow(const ObjectRecord& rec);

@@ -1,6 +1,7 @@
 // Bucket versioning: PutBucketVersioning / GetBucketVersioning (Enabled, Suspended; MFA delete
 // is refused as not implemented) and ListObjectVersions (versions and delete markers, newest
-// first per key, paged with key-marker / version-id-marker, encoding-type=url). What versioning
+// first per key, paged with key-marker / version-id-marker, prefix and delimiter
+// (CommonPrefixes), encoding-type=url). What versioning
 // does to PUT, DELETE, GET and restores lives in the store (store.h) and the object operations.
 #include <pugixml.hpp>
 
@@ -54,11 +55,8 @@ Result<Response> Service::GetBucketVersioning(Call& call) {
 Result<Response> Service::ListObjectVersions(Call& call) {
   THAW_RETURN_IF_ERROR(CheckBucket(call.route.bucket));
   const Request& req = call.req;
-  if (!req.Query("delimiter").empty()) {
-    return S3Err("NotImplemented",
-                 "ListObjectVersions with a delimiter is not implemented by thaw sim");
-  }
   std::string prefix = req.Query("prefix");
+  std::string delimiter = req.Query("delimiter");
   std::string key_marker = req.Query("key-marker");
   std::string version_marker = req.Query("version-id-marker");
   if (!version_marker.empty() && key_marker.empty()) {
@@ -76,25 +74,25 @@ Result<Response> Service::ListObjectVersions(Call& call) {
     return S3Err("InvalidArgument", "Invalid Encoding Method specified in Request");
   auto enc = [url](const std::string& s) { return url ? UriEncode(s, true) : s; };
 
-  THAW_ASSIGN_OR_RETURN(auto rows, store_.ListVersions(call.route.bucket, prefix, key_marker,
-                                                       version_marker, max_keys + 1));
-  bool truncated = static_cast<int>(rows.size()) > max_keys;
-  if (truncated) rows.resize(max_keys);
-
+  THAW_ASSIGN_OR_RETURN(VersionPage page, PageVersions(call.route.bucket, prefix, delimiter,
+                                                       key_marker, version_marker, max_keys));
   XmlWriter w;
   w.Open("ListVersionsResult", true);
   w.Element("Name", call.route.bucket);
   w.Element("Prefix", enc(prefix));
   w.Element("KeyMarker", enc(key_marker));
   w.Element("VersionIdMarker", version_marker);
-  if (truncated && !rows.empty()) {
-    w.Element("NextKeyMarker", enc(rows.back().key));
-    w.Element("NextVersionIdMarker", VersionIdOrNull(rows.back().version_id));
+  if (page.truncated) {
+    w.Element("NextKeyMarker", enc(page.next_key_marker));
+    if (!page.next_version_marker.empty()) {
+      w.Element("NextVersionIdMarker", page.next_version_marker);
+    }
   }
   w.Element("MaxKeys", static_cast<uint64_t>(max_keys));
+  if (!delimiter.empty()) w.Element("Delimiter", enc(delimiter));
   if (url) w.Element("EncodingType", "url");
-  w.Bool("IsTruncated", truncated);
-  for (ObjectRecord& rec : rows) {
+  w.Bool("IsTruncated", page.truncated);
+  for (ObjectRecord& rec : page.versions) {
     // Listings show the restore state as of now (it is not persisted from here).
     if (!rec.delete_marker) AdvanceTo(rec.archive, clock_.Now());
     const char* element = rec.delete_marker ? "DeleteMarker" : "Version";
@@ -114,8 +112,66 @@ Result<Response> Service::ListObjectVersions(Call& call) {
     w.Close("Owner");
     w.Close(element);
   }
+  for (const std::string& p : page.common_prefixes) {
+    w.Open("CommonPrefixes");
+    w.Element("Prefix", enc(p));
+    w.Close("CommonPrefixes");
+  }
   w.Close("ListVersionsResult");
   return XmlOk(w.Finish());
+}
+
+// One page of ListObjectVersions: versions and delete markers in key order (newest first per
+// key), keys that share a common prefix (up to the delimiter after `prefix`) rolled into one
+// entry. Each entry counts once toward max_keys, as S3 counts them.
+Result<VersionPage> Service::PageVersions(const std::string& bucket, const std::string& prefix,
+                                          const std::string& delimiter,
+                                          const std::string& key_marker,
+                                          const std::string& version_marker, int max_keys) {
+  // Keys are UTF-8, which never contains 0xFF: marker + this sorts after every key under it.
+  static const std::string kPast = "\xff\xff\xff\xff";
+  auto common_prefix = [&](const std::string& key) -> std::string {
+    if (delimiter.empty()) return "";
+    size_t at = key.find(delimiter, prefix.size());
+    return at == std::string::npos ? "" : key.substr(0, at + delimiter.size());
+  };
+  std::string marker = key_marker, vmarker = version_marker;
+  // A key marker that is a common prefix (a previous page's NextKeyMarker) resumes after it.
+  if (!marker.empty() && StartsWith(marker, prefix) && common_prefix(marker) == marker) {
+    marker += kPast;
+    vmarker.clear();
+  }
+  VersionPage page;
+  int count = 0;
+  bool more = true;
+  while (more) {
+    THAW_ASSIGN_OR_RETURN(
+        auto rows, store_.ListVersions(bucket, prefix, marker, vmarker, max_keys - count + 1));
+    more = false;
+    for (ObjectRecord& rec : rows) {
+      if (count == max_keys) {
+        page.truncated = true;
+        return page;
+      }
+      ++count;
+      std::string cp = common_prefix(rec.key);
+      if (!cp.empty()) {
+        page.common_prefixes.push_back(cp);
+        page.next_key_marker = cp;
+        page.next_version_marker.clear();
+        marker = cp + kPast;  // skip the rest of this prefix
+        vmarker.clear();
+        more = true;
+        break;
+      }
+      page.next_key_marker = rec.key;
+      page.next_version_marker = VersionIdOrNull(rec.version_id);
+      marker = rec.key;
+      vmarker = page.next_version_marker;
+      page.versions.push_back(std::move(rec));
+    }
+  }
+  return page;
 }
 
 }  // namespace thaw::sim

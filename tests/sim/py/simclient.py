@@ -1,5 +1,6 @@
 # Helpers for the sim's Python test scripts: a boto3 S3 client bound to the sim (test
 # credentials testing/testing, path style, no retries) and the admin endpoint.
+import sys
 import urllib.request
 
 import boto3
@@ -40,3 +41,18 @@ def error_code(fn, *args, **kwargs):
         return 'OK', 200
     except ClientError as e:
         return e.response['Error'].get('Code'), e.response['ResponseMetadata']['HTTPStatusCode']
+
+
+failures = []
+
+
+def check(cond, what):
+    """Records (and prints) a failed expectation; finish() exits 1 when there was any."""
+    if not cond:
+        failures.append(what)
+        print('FAIL', what)
+
+
+def finish():
+    print('%d failures' % len(failures))
+    sys.exit(1 if failures else 0)
