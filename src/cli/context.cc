@@ -72,8 +72,19 @@ Result<std::unique_ptr<s3::S3Client>> MakeClient(const GlobalFlags& flags) {
   s3::EnvLookup env = s3::ProcessEnv();
   THAW_ASSIGN_OR_RETURN(s3::ClientConfig config, s3::ResolveClientConfig(flags.s3, env));
   std::shared_ptr<s3::HttpTransport> transport = s3::MakeCurlTransport(config.transport);
-  return s3::MakeHttpClient(config, MakeCredentials(flags, env), Clock::Real(),
-                            std::move(transport));
+  std::shared_ptr<s3::CredentialsProvider> credentials = MakeCredentials(flags, env);
+  // A profile that is configured but broken (a missing source profile, a loop, a missing token
+  // file, a credential_process printing junk) stops the command before any work, with one error
+  // and exit 1, rather than failing every request of it. The credentials are cached, so this
+  // costs no second STS call. "No credentials anywhere" stays the first request's error.
+  if (credentials != nullptr) {
+    Result<s3::Credentials> first = credentials->Get();
+    if (!first.ok() && !first.status().IsNotFound()) {
+      if (!first.status().IsInvalidArgument()) return first.status();
+      return Status::FailedPrecondition(first.status().message());  // the config, not the usage
+    }
+  }
+  return s3::MakeHttpClient(config, std::move(credentials), Clock::Real(), std::move(transport));
 }
 
 int ExitCodeFor(const Status& status) {

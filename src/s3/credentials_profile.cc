@@ -243,7 +243,8 @@ class ProfileProvider : public CredentialsProvider {
 
   // --- IAM Identity Center --------------------------------------------------------------------
 
-  Result<Credentials> Sso(const internal::SsoProfile& sso) {
+  Result<Credentials> Sso(internal::SsoProfile sso) {
+    sso.endpoint_settings = top_;  // botocore's session profile: the one that was asked for
     if (options_.sts_http == nullptr) {
       return Status::Unimplemented("profile '" + sso.profile +
                                    "' (IAM Identity Center): no transport for the SSO portal");

@@ -20,6 +20,7 @@
 
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "s3/endpoints.h"
 #include "s3/internal/credential_sources.h"
 #include "s3/internal/shared_config.h"
 
@@ -57,19 +58,13 @@ std::string Domain(const std::string& region) {
   return StartsWith(region, "cn-") ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
-// botocore's config-based endpoints: the service's variable, then the global one.
-Result<std::string> ServiceEndpoint(const EnvLookup& env, const char* service_env,
-                                    const std::string& default_url) {
-  for (std::string url : {EnvValue(env, service_env), EnvValue(env, "AWS_ENDPOINT_URL")}) {
-    if (url.empty()) continue;
-    while (EndsWith(url, "/")) url.pop_back();
-    if (!StartsWith(url, "http://") && !StartsWith(url, "https://")) {
-      return Status::InvalidArgument(std::string(service_env) + " '" + url +
-                                     "' must start with http:// or https://");
-    }
-    return url;
-  }
-  return default_url;
+// botocore's config-based endpoints (AWS_ENDPOINT_URL_SSO / _SSO_OIDC, AWS_ENDPOINT_URL, the
+// profile's services section, its endpoint_url), else AWS's host for sso_region.
+Result<std::string> ServiceEndpoint(const EnvLookup& env, const SsoProfile& sso,
+                                    const std::string& service, const std::string& default_url) {
+  THAW_ASSIGN_OR_RETURN(std::string url,
+                        ConfiguredEndpointUrl(service, "", sso.endpoint_settings, env));
+  return url.empty() ? default_url : url;
 }
 
 std::optional<std::string> StringField(const Json& doc, const char* key) {
@@ -158,7 +153,7 @@ std::optional<CachedToken> RefreshToken(HttpTransport& http, Clock& clock, const
     return std::nullopt;
   }
   Result<std::string> base = ServiceEndpoint(
-      env, "AWS_ENDPOINT_URL_SSO_OIDC", "https://oidc." + sso.region + "." + Domain(sso.region));
+      env, sso, "sso_oidc", "https://oidc." + sso.region + "." + Domain(sso.region));
   if (!base.ok()) {
     spdlog::warn("sso: {}", base.status().message());
     return std::nullopt;
@@ -294,7 +289,7 @@ Result<Credentials> SsoGetRoleCredentials(HttpTransport& http, Clock& clock, con
     return Status::Unauthenticated(Where(sso) + ": the SSO session expired at " +
                                    FormatIso8601(token.expires_at, false) + "; " + LoginHint(sso));
   }
-  THAW_ASSIGN_OR_RETURN(std::string base, ServiceEndpoint(env, "AWS_ENDPOINT_URL_SSO",
+  THAW_ASSIGN_OR_RETURN(std::string base, ServiceEndpoint(env, sso, "sso",
                                                           "https://portal.sso." + sso.region + "." +
                                                               Domain(sso.region)));
   HttpRequest req;

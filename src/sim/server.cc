@@ -507,6 +507,7 @@ Status RunSim(const SimOptions& options, const std::function<void(const std::str
   THAW_RETURN_IF_ERROR(faults.SetSpec(options.faults).WithContext("--faults"));
   StsSessions sts(clock,
                   options.account_id);  // the STS endpoint's credentials expire on the sim clock
+  THAW_RETURN_IF_ERROR(sts.Attach(store.get()));
   Authenticator auth({options.access_key, options.secret_key, options.anonymous}, real, &sts);
   Service service(*store, clock, auth, faults, options.region);
   service.SetSts(&sts);

@@ -126,6 +126,8 @@ CREATE TABLE IF NOT EXISTS parts(upload_id TEXT, number INTEGER, file TEXT, size
   etag TEXT, last_modified INTEGER, PRIMARY KEY(upload_id, number));
 CREATE TABLE IF NOT EXISTS state(k TEXT PRIMARY KEY, v INTEGER);
 CREATE TABLE IF NOT EXISTS lifecycle(bucket TEXT PRIMARY KEY, xml TEXT);
+CREATE TABLE IF NOT EXISTS sts_sessions(access_key TEXT PRIMARY KEY, secret_key TEXT,
+  session_token TEXT, expiration INTEGER, role_arn TEXT, role_id TEXT, account_id TEXT);
 CREATE INDEX IF NOT EXISTS objects_restoring ON objects(restore) WHERE restore != 0;
 )sql";
 
@@ -915,6 +917,50 @@ std::optional<Clock::TimePoint> Store::LoadSimTime() {
 Status Store::SaveSimTime(Clock::TimePoint t) {
   std::lock_guard<std::mutex> lock(mu_);
   Stmt s(*stmts_, "INSERT OR REPLACE INTO state(k, v) VALUES('sim_time', ?)");
+  s.Bind(1, ToNanos(t));
+  return s.Run();
+}
+
+Status Store::PutStsSession(const StsSession& session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(*stmts_,
+         "INSERT OR REPLACE INTO sts_sessions(access_key, secret_key, session_token, expiration, "
+         "role_arn, role_id, account_id) VALUES(?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, session.access_key)
+      .Bind(2, session.secret_key)
+      .Bind(3, session.session_token)
+      .Bind(4, ToNanos(session.expiration))
+      .Bind(5, session.assumed_role_arn)
+      .Bind(6, session.assumed_role_id)
+      .Bind(7, session.account_id);
+  return s.Run();
+}
+
+Result<std::vector<StsSession>> Store::ListStsSessions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(*stmts_,
+         "SELECT access_key, secret_key, session_token, expiration, role_arn, role_id, account_id "
+         "FROM sts_sessions");
+  std::vector<StsSession> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    StsSession x;
+    x.access_key = s.Text(0);
+    x.secret_key = s.Text(1);
+    x.session_token = s.Text(2);
+    x.expiration = FromNanos(s.Int(3));
+    x.assumed_role_arn = s.Text(4);
+    x.assumed_role_id = s.Text(5);
+    x.account_id = s.Text(6);
+    out.push_back(std::move(x));
+  }
+  if (rc != SQLITE_DONE) return s.Error();
+  return out;
+}
+
+Status Store::DeleteStsSessionsExpiredBefore(Clock::TimePoint t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(*stmts_, "DELETE FROM sts_sessions WHERE expiration < ?");
   s.Bind(1, ToNanos(t));
   return s.Run();
 }

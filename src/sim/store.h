@@ -1,9 +1,10 @@
 // Store: the sim's persistent state on local disk. Object data lives as files under
 // <data-dir>/objects (named by a random id, never by key, so any key is safe); metadata
 // (buckets, objects with their archive/restore state, multipart uploads and parts, the sim
-// clock) lives in SQLite in WAL mode (<data-dir>/meta.sqlite), so a restarted sim has every
-// object and every restore state. Writes go file-first: a new object's file is renamed into
-// place before its row is committed; the file it replaces is removed after the commit.
+// clock, the STS endpoint's sessions) lives in SQLite in WAL mode (<data-dir>/meta.sqlite), so a
+// restarted sim has every object and every restore state. Writes go file-first: a new object's file
+// is renamed into place before its row is committed; the file it replaces is removed after the
+// commit.
 //
 // Thread safety: all methods may be called from any thread; one mutex serializes SQLite (the
 // connection is opened without SQLite's own mutex, and its prepared statements are cached).
@@ -20,6 +21,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "sim/archive.h"
+#include "sim/sts_sessions.h"
 
 struct sqlite3;
 
@@ -168,6 +170,12 @@ class Store {
   // The sim clock persisted by the last run (nullopt for a new store) and its update.
   std::optional<Clock::TimePoint> LoadSimTime();
   Status SaveSimTime(Clock::TimePoint t);
+
+  // The STS endpoint's issued sessions (see sts_sessions.h), so that credentials a client holds
+  // survive a restart of the sim as AWS's survive anything on AWS's side.
+  Status PutStsSession(const StsSession& session);
+  Result<std::vector<StsSession>> ListStsSessions();
+  Status DeleteStsSessionsExpiredBefore(Clock::TimePoint t);
 
  private:
   Store(std::string dir, sqlite3* db);

@@ -2,11 +2,14 @@
 #include "sim/sts_sessions.h"
 
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <vector>
+
+#include "sim/store.h"
 
 namespace thaw::sim {
 namespace {
@@ -29,6 +32,19 @@ constexpr std::string_view kBase64 =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";  // 64: no bias
 
 }  // namespace
+
+Status StsSessions::Attach(Store* store) {
+  // Sessions expired for more than a day are of no use to anyone (ExpiredToken is answered the
+  // same for unknown keys past that point): dropped rather than loaded.
+  Status pruned = store->DeleteStsSessionsExpiredBefore(clock_.Now() - std::chrono::hours(24));
+  if (!pruned.ok()) return pruned.WithContext("STS sessions");
+  Result<std::vector<StsSession>> kept = store->ListStsSessions();
+  if (!kept.ok()) return kept.status().WithContext("STS sessions");
+  std::lock_guard<std::mutex> lock(mu_);
+  for (StsSession& s : *kept) by_key_[s.access_key] = std::move(s);
+  store_ = store;
+  return Status::Ok();
+}
 
 StsSession StsSessions::Issue(const std::string& role_arn, const std::string& session_name,
                               std::chrono::seconds duration) {
@@ -60,6 +76,11 @@ StsSession StsSessions::Issue(const std::string& role_arn, const std::string& se
     }
   }
   by_key_[s.access_key] = s;
+  if (store_ != nullptr) {
+    // The session works for this run either way; only a restart would forget it.
+    Status saved = store_->PutStsSession(s);
+    if (!saved.ok()) spdlog::warn("sim: STS session not saved: {}", saved.message());
+  }
   return s;
 }
 

@@ -3,8 +3,9 @@
 // sim's scaled clock, and refuse them afterwards as AWS does (ExpiredToken). Issued keys start
 // with ASIA like AWS's temporary keys; secrets and session tokens come from OpenSSL's CSPRNG.
 //
-// Sessions live in memory only: a restarted sim no longer knows the credentials it issued
-// before (clients get InvalidToken and assume the role again).
+// With a store attached (the sim's --data-dir), sessions are written through to it and read back
+// at start: credentials a client holds keep working across a restart of the sim until they
+// expire, as AWS's do. Without one (unit tests) they live in memory only.
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
@@ -16,8 +17,11 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/status.h"
 
 namespace thaw::sim {
+
+class Store;
 
 struct StsSession {
   std::string access_key;        // ASIA + 16 characters
@@ -34,6 +38,10 @@ class StsSessions {
   // `account_id`: the account of the sim's long-term key (GetCallerIdentity).
   StsSessions(Clock& sim_clock, std::string account_id)
       : clock_(sim_clock), account_id_(std::move(account_id)) {}
+
+  // Loads the sessions `store` kept from earlier runs and writes every new one to it. Call
+  // before serving; `store` must outlive this object.
+  Status Attach(Store* store);
 
   // Issues credentials for `role_arn` (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME, already
   // validated) valid for `duration` of sim time from now.
@@ -55,6 +63,7 @@ class StsSessions {
 
   Clock& clock_;
   const std::string account_id_;
+  Store* store_ = nullptr;
   mutable std::mutex mu_;  // guards everything below
   std::map<std::string, StsSession> by_key_;
   std::map<std::string, int> counts_;

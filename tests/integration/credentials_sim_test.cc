@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -200,6 +201,51 @@ TEST_F(CredentialsSimTest, SsoProfileListsTheBucketWithCredentialsFromThePortal)
   EXPECT_NE(r.err.find("run aws sso login --profile dev"), std::string::npos) << r.err;
 }
 
+// The bad input, on the command line: a missing source profile, a source_profile cycle,
+// a token file that does not exist, a credential_process printing junk. Each is one error line
+// naming the profile and the key, exit 1, and nothing was asked of S3 or STS (no restore
+// requested).
+TEST_F(CredentialsSimTest, BadProfilesAreOneClearErrorExitOneAndNoPartialWork) {
+  auto client = MakeTestClient(sim_->endpoint());
+  Put(*client, "data", "cold.bin", "archived", "GLACIER");
+  std::string junk = home_.WriteFile("junk.sh", "#!/bin/sh\necho 'this is not json'\n");
+  RunCommand("chmod +x " + junk);
+  home_.WriteFile(".aws/config", "[profile gone]\nrole_arn = " + std::string(kRole) +
+                                     "\nsource_profile = nowhere\n"
+                                     "[profile a]\nrole_arn = " +
+                                     kRole +
+                                     "\nsource_profile = b\n[profile b]\nrole_arn = " + kRole +
+                                     "\nsource_profile = a\n"
+                                     "[profile pod]\nrole_arn = " +
+                                     kRole + "\nweb_identity_token_file = " + home_.path() +
+                                     "/no-such-token\n"
+                                     "[profile proc]\ncredential_process = " +
+                                     junk + "\n");
+  struct Case {
+    const char* profile;
+    std::vector<std::string> says;
+  };
+  for (const Case& c : {Case{"gone", {"profile 'gone'", "source_profile 'nowhere'"}},
+                        Case{"a", {"profile 'a'", "source_profile loop: a -> b -> a"}},
+                        Case{"pod", {"profile 'pod'", "web_identity_token_file", "no-such-token"}},
+                        Case{"proc", {"profile 'proc'", "credential_process"}}}) {
+    SCOPED_TRACE(c.profile);
+    std::string state = home_.path() + "/state-" + c.profile;
+    ThawRun r = Run("restore s3://data/cold.bin --state-dir " + state + " --profile " + c.profile +
+                        " --endpoint-url " + sim_->endpoint(),
+                    Endpoints());
+    EXPECT_EQ(r.rc, 1) << r.err;
+    for (const std::string& part : c.says) {
+      EXPECT_NE(r.err.find(part), std::string::npos) << part << " in: " << r.err;
+    }
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    auto head = client->HeadObject({"data", "cold.bin", ""});
+    ASSERT_TRUE(head.ok());
+    EXPECT_EQ(head->restore.state, s3::RestoreStatus::State::kNone);
+  }
+  EXPECT_EQ(StsCalls(sim_->endpoint(), "AssumeRole"), 0);
+}
+
 // The sim runs 600 times faster than real time: a 900-second role session lasts 1.5 real
 // seconds. A mount reading files for several seconds outlives many sessions; every read must
 // succeed, and the sim must have issued several of them (the mount refreshed ahead of expiry).
@@ -246,6 +292,76 @@ TEST_F(CredentialsRefreshMountTest, ReadsNeverFailWhileRoleCredentialsExpireAndR
   EXPECT_GE(calls, 3);
   // Refreshed ahead of expiry: no request was refused for an expired token.
   EXPECT_EQ(mount.Log().find("ExpiredToken"), std::string::npos) << mount.Log();
+}
+
+// Many threads signing through one chain, in process, against the sim's STS: the first fetch is
+// one AssumeRole for all of them, and while 1.5-second sessions expire and refresh under load
+// the sim sees about one AssumeRole per half-life, not one per thread (the refresh is shared;
+// the others keep signing with the live credentials, tests/s3/credentials_test.cc proves they do
+// not wait), and no request is refused.
+TEST_F(CredentialsRefreshMountTest, ConcurrentCallersTriggerOneAssumeRolePerRefresh) {
+  std::string config =
+      home_.WriteFile(".aws/config",
+                      "[profile base]\naws_access_key_id = testing\naws_secret_access_key = "
+                      "testing\n[profile reader]\nrole_arn = " +
+                          std::string(kRole) + "\nsource_profile = base\nduration_seconds = 900\n");
+  std::map<std::string, std::string> vars = {{"AWS_CONFIG_FILE", config},
+                                             {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
+                                             {"AWS_EC2_METADATA_DISABLED", "true"},
+                                             {"HOME", home_.path()},
+                                             {"AWS_ENDPOINT_URL_STS", sim_->endpoint()}};
+  s3::EnvLookup env = [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+  auto http = s3::MakeCurlTransport();
+  s3::CredentialsOptions options;
+  options.profile = "reader";
+  options.region = "us-east-1";
+  auto chain = s3::MakeDefaultCredentialsChain(options, env, *http, Clock::Real());
+  ASSERT_NE(chain, nullptr);
+  s3::CredentialsProvider* provider = chain.get();
+
+  constexpr int kThreads = 12;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] { ok += provider->Get().ok() ? 1 : 0; });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, kThreads);
+  EXPECT_EQ(StsCalls(sim_->endpoint(), "AssumeRole"), 1);
+
+  s3::ClientConfig cc;
+  cc.region = "us-east-1";
+  cc.endpoint_url = sim_->endpoint();
+  cc.force_path_style = true;
+  auto client = s3::MakeHttpClient(cc, std::move(chain));
+  std::atomic<int> heads{0}, failed{0};
+  auto start = std::chrono::steady_clock::now();
+  auto until = start + std::chrono::seconds(4);
+  threads.clear();
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      while (std::chrono::steady_clock::now() < until) {
+        auto head = client->HeadObject({"data", "hello.txt", ""});
+        ++heads;
+        if (!head.ok()) {
+          if (++failed == 1) ADD_FAILURE() << head.status().ToString();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int calls = StsCalls(sim_->endpoint(), "AssumeRole");
+  EXPECT_EQ(failed, 0) << "of " << heads;
+  EXPECT_GT(heads, kThreads * 4);
+  // A session lasts 1.5 s and is refreshed at half-life: about seconds / 0.75 refreshes in all.
+  // A refresh per thread would be kThreads times as many.
+  EXPECT_GE(calls, static_cast<int>(seconds / 1.5)) << "over " << seconds << " s";
+  EXPECT_LE(calls, static_cast<int>(seconds / 0.75 * 2) + 3) << "over " << seconds << " s";
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // A bucket in another region than the one thaw is configured for, on `thaw sim` (which answers
 // as S3 does: 301 PermanentRedirect to path-style requests signed for us-east-1): every path
 // that talks to S3 finds the bucket's region by itself and works: ls, stat, restore, status, a
-// mount's reads, and `thaw serve` restoring what an event names. Also --request-payer on the
-// wire, and requests through an HTTP proxy (tests/integration/recording_proxy.py) with NO_PROXY
-// bypassing it.
+// mount's reads and its restore on open, and `thaw serve` restoring what an event names. Also
+// --request-payer on the wire, and requests through an HTTP proxy
+// (tests/integration/recording_proxy.py) with NO_PROXY bypassing it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,9 +25,10 @@ namespace {
 
 // Our client, configured for eu-west-1: creates the bucket there (LocationConstraint) and fills
 // it without any redirect.
-std::unique_ptr<s3::S3Client> EuClient(const std::string& endpoint) {
+std::unique_ptr<s3::S3Client> EuClient(const std::string& endpoint,
+                                       const std::string& region = "eu-west-1") {
   s3::ClientConfig config;
-  config.region = "eu-west-1";
+  config.region = region;
   config.endpoint_url = endpoint;
   config.force_path_style = true;
   return s3::MakeHttpClient(config, s3::MakeStaticProvider({"testing", "testing", "", {}, "t"}));
@@ -158,7 +159,7 @@ TEST_F(RegionTest, LsStatRestoreStatusFindTheBucketsRegion) {
 }
 
 TEST_F(RegionTest, MountReadsFromABucketOfAnotherRegion) {
-  SimServer sim;
+  SimServer sim({"--time-scale", "3600"});  // a Standard restore takes seconds
   ASSERT_FALSE(sim.endpoint().empty());
   auto eu = EuClient(sim.endpoint());
   Fill(*eu);
@@ -168,6 +169,12 @@ TEST_F(RegionTest, MountReadsFromABucketOfAnotherRegion) {
   std::string listing;
   RunCommand("ls " + mount.path() + "/data", &listing);
   EXPECT_NE(listing.find("cold.bin"), std::string::npos) << listing;
+  // Opening an archived file restores it (RestoreObject, the HEADs that follow it, then the
+  // GET), all redirected to eu-west-1; the read waits for the restore and gets the bytes.
+  EXPECT_EQ(ReadAll(mount.path() + "/data/cold.bin"), RandomBytes(8192, 3)) << mount.Log();
+  EXPECT_NE(RestoreState(*eu, "euro", "data/cold.bin"), s3::RestoreStatus::State::kNone);
+  EXPECT_NE(mount.Log().find("restore restored: s3://euro/data/cold.bin"), std::string::npos)
+      << mount.Log();
 }
 
 TEST_F(RegionTest, ServeRestoresWhatAnEventNamesInAnotherRegion) {
@@ -200,11 +207,13 @@ TEST_F(RegionTest, ServeRestoresWhatAnEventNamesInAnotherRegion) {
                                             {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
                                             {"AWS_EC2_METADATA_DISABLED", "true"},
                                             {"HOME", home_.path()},
-                                            {"AWS_REGION", "us-east-1"}};
-  ChildProcess serve({ThawBinary(), "serve", "--queue-url", *queue, "--sqs-endpoint-url",
-                      moto.endpoint(), "--endpoint-url", sim.endpoint(), "--state-dir",
-                      home_.path() + "/state", "--wait-time", "1", "--log-level", "info"},
-                     env, home_.path() + "/serve.log");
+                                            {"AWS_REGION", "us-east-1"},
+                                            // SQS's own endpoint variable, as the aws CLI reads it
+                                            {"AWS_ENDPOINT_URL_SQS", moto.endpoint()}};
+  ChildProcess serve(
+      {ThawBinary(), "serve", "--queue-url", *queue, "--endpoint-url", sim.endpoint(),
+       "--state-dir", home_.path() + "/state", "--wait-time", "1", "--log-level", "info"},
+      env, home_.path() + "/serve.log");
   ASSERT_TRUE(WaitUntil(
       [&] { return RestoreState(*eu, "euro", "data/cold.bin") != s3::RestoreStatus::State::kNone; },
       60))
@@ -212,6 +221,41 @@ TEST_F(RegionTest, ServeRestoresWhatAnEventNamesInAnotherRegion) {
   EXPECT_EQ(RestoreState(*eu, "euro", "data/other.bin"), s3::RestoreStatus::State::kNone);
   int status = serve.Kill(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// An organisation trail: the log bucket in eu-west-1, the objects its records name in eu-west-1
+// and us-west-2, thaw configured for us-east-1. `thaw scan` reads the logs and restores both.
+TEST_F(RegionTest, ScanOfATrailRestoresInEveryBucketsRegion) {
+  SimServer sim({"--time-scale", "3600"});
+  ASSERT_FALSE(sim.endpoint().empty());
+  auto eu = EuClient(sim.endpoint());
+  Fill(*eu);
+  auto west = EuClient(sim.endpoint(), "us-west-2");
+  ASSERT_TRUE(west->CreateBucket("west").ok());
+  Put(*west, "west", "w.bin", RandomBytes(1024, 5), "DEEP_ARCHIVE");
+  ASSERT_TRUE(eu->CreateBucket("trail-logs").ok());
+  int rc = 0;
+  std::string put = RunBoto3(
+      sim.endpoint(),
+      "import gzip\n"
+      "def rec(bucket, key):\n"
+      "    return {'eventVersion': '1.09', 'eventSource': 's3.amazonaws.com',\n"
+      "        'eventName': 'GetObject', 'errorCode': 'InvalidObjectState', 'eventID': key,\n"
+      "        'awsRegion': 'eu-west-1', 'eventTime': '2026-01-01T00:00:00Z',\n"
+      "        'requestParameters': {'bucketName': bucket, 'key': key}}\n"
+      "body = {'Records': [rec('euro', 'data/cold.bin'), rec('west', 'w.bin')]}\n"
+      "s3.put_object(Bucket='trail-logs',\n"
+      "    Key='AWSLogs/o-abc/111122223333/CloudTrail/eu-west-1/2026/01/01/a.json.gz',\n"
+      "    Body=gzip.compress(json.dumps(body).encode()))\n",
+      &rc);
+  ASSERT_EQ(rc, 0) << put;
+  ThawRun scan = RunThaw("scan s3://trail-logs/AWSLogs/ --format cloudtrail --json --state-dir " +
+                             home_.path() + "/state",
+                         sim.endpoint(), home_.path());
+  ASSERT_EQ(scan.rc, 0) << scan.err << scan.out;
+  EXPECT_NE(RestoreState(*eu, "euro", "data/cold.bin"), s3::RestoreStatus::State::kNone);
+  EXPECT_NE(RestoreState(*west, "west", "w.bin"), s3::RestoreStatus::State::kNone);
+  EXPECT_EQ(RestoreState(*eu, "euro", "data/other.bin"), s3::RestoreStatus::State::kNone);
 }
 
 TEST_F(RegionTest, RequestsGoThroughTheProxyUnlessNoProxy) {

@@ -323,6 +323,33 @@ TEST_F(SsoTest, SsoProfileAsSourceOfAnAssumedRole) {
   EXPECT_EQ(sts.request_count(), 1);
 }
 
+TEST_F(SsoTest, PortalAndOidcEndpointsFromTheProfilesServicesSection) {
+  // No variables: the config file's services section says where both services are, as it does
+  // for botocore's sso and sso-oidc clients.
+  env_.Unset("AWS_ENDPOINT_URL_SSO");
+  env_.Unset("AWS_ENDPOINT_URL_SSO_OIDC");
+  Config(
+      "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\n"
+      "sso_role_name = ReadOnly\nregion = eu-west-1\nservices = local\n"
+      "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+      "sso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n"
+      "[services local]\nsso =\n  endpoint_url = " +
+      portal_.url() + "/\nsso_oidc =\n  endpoint_url = " + oidc_.url() + "\n");
+  Token("corp", TokenDoc(std::chrono::minutes(5), /*refreshable=*/true));
+  Result<s3::Credentials> r = Get("dev");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->access_key_id, "ASIASSO1");
+  EXPECT_EQ(oidc_calls_, 1);
+  EXPECT_EQ(portal_calls_, 1);
+  // The service's variable beats the section; a bad URL is an error naming the service.
+  env_.Set("AWS_ENDPOINT_URL_SSO", "ftp://nowhere");
+  r = Get("dev");
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("sso endpoint URL 'ftp://nowhere'"), std::string::npos)
+      << r.status().message();
+  ExpectClean(r.status());
+}
+
 TEST_F(SsoTest, RegionalPortalHostByDefault) {
   // Without AWS_ENDPOINT_URL_SSO the portal of sso_region is asked; a transport that records
   // the request shows the URL without going to the network.

@@ -337,6 +337,43 @@ TEST_F(StsTest, CredentialSourceEnvironment) {
             std::string::npos);
 }
 
+TEST_F(StsTest, CredentialSourceEcsContainerAndEc2InstanceMetadata) {
+  // One fake for both metadata services: the container endpoint and IMDSv2.
+  HttpTestServer metadata([](const TestRequest& r) {
+    if (r.target == "/container")
+      return TestResponse::Ok(CredentialsJson("2030-01-01T00:00:00Z", "ECSKEY"));
+    if (r.method == "PUT") return TestResponse::Ok("imds-token");
+    if (r.target == "/latest/meta-data/iam/security-credentials/") return TestResponse::Ok("role");
+    return TestResponse::Ok(CredentialsJson("2030-01-01T00:00:00Z", "EC2KEY"));
+  });
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata.url() + "/container");
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.url());
+  Config(std::string("[profile task]\nrole_arn = ") + kRole +
+         "\ncredential_source = EcsContainer\n[profile vm]\nrole_arn = " + kRole +
+         "\ncredential_source = Ec2InstanceMetadata\n");
+  Result<s3::Credentials> r = Get("task");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->access_key_id, "STS1");
+  r = Get("vm");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->access_key_id, "STS2");
+  ASSERT_EQ(sts_.request_count(), 2);
+  // Each AssumeRole is signed by its source, with the source's session token.
+  EXPECT_NE(sts_.requests()[0].Header("authorization").find("Credential=ECSKEY/"),
+            std::string::npos);
+  EXPECT_NE(sts_.requests()[1].Header("authorization").find("Credential=EC2KEY/"),
+            std::string::npos);
+  EXPECT_NE(sts_.requests()[1].Header("x-amz-security-token"), "");
+  // A source that has nothing is a clear error naming the profile and the source, not a fall
+  // through to other credentials.
+  env_.Set("AWS_EC2_METADATA_DISABLED", "true");
+  r = Get("vm");
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("profile 'vm'"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("credential_source Ec2InstanceMetadata"), std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(StsTest, AssumeRoleErrorsNameProfileAndRole) {
   error_ = "AccessDenied";
   Config(std::string("[profile app]\nrole_arn = ") + kRole + "\nsource_profile = base\n" +

@@ -8,6 +8,7 @@
 #include "sim/auth.h"
 #include "sim/router.h"
 #include "sim/s3_error.h"
+#include "sim/store.h"
 #include "sim/sts_sessions.h"
 #include "sim_harness.h"
 
@@ -99,6 +100,73 @@ TEST(SimSts, FormPostsToTheRootAreStsAndEverythingElseIsS3) {
   req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
   ASSERT_TRUE(ParseTarget(req).ok());
   EXPECT_EQ(RouteRequest(req)->op, "RestoreObject");
+}
+
+TEST(SimSts, SessionsOfADataDirSurviveAReopenUntilADayPastExpiry) {
+  testing::TempDir dir;
+  FakeClock sim_clock;
+  std::string kept_key, old_key;
+  {
+    auto store = Store::Open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    StsSessions sessions(sim_clock, "123456789012");
+    ASSERT_TRUE(sessions.Attach(store->get()).ok());
+    old_key = sessions.Issue("arn:aws:iam::1:role/r", "old", std::chrono::seconds(900)).access_key;
+    sim_clock.Advance(std::chrono::hours(30));
+    StsSession kept =
+        sessions.Issue("arn:aws:iam::210987654321:role/reader", "s", std::chrono::seconds(3600));
+    kept_key = kept.access_key;
+  }
+  auto store = Store::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  StsSessions reopened(sim_clock, "123456789012");
+  ASSERT_TRUE(reopened.Attach(store->get()).ok());
+  std::optional<StsSession> found = reopened.Find(kept_key);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->assumed_role_arn, "arn:aws:sts::210987654321:assumed-role/reader/s");
+  EXPECT_EQ(found->account_id, "210987654321");
+  EXPECT_EQ(found->expiration, sim_clock.Now() + std::chrono::seconds(3600));
+  EXPECT_EQ(found->session_token.size(), 320u);
+  // Expired for more than a day when the sim started again: forgotten.
+  EXPECT_FALSE(reopened.Find(old_key).has_value());
+  EXPECT_EQ(reopened.size(), 1u);
+}
+
+// Credentials boto3 got from one run of the sim still sign requests after a restart on the same
+// --data-dir (AWS does not forget sessions either), and expire on the persisted sim clock.
+TEST(SimStsProcess, IssuedCredentialsSurviveARestartOfTheSim) {
+  testing::TempDir dir;
+  std::string creds;
+  {
+    testing::Sim sim(dir.path() + "/data");
+    ASSERT_FALSE(sim.endpoint().empty()) << sim.Log();
+    creds = testing::Boto(sim,
+                          "s3.create_bucket(Bucket='kept')\n"
+                          "sts = boto3.client('sts', endpoint_url='" +
+                              sim.endpoint() +
+                              "', region_name='us-east-1', aws_access_key_id='testing',"
+                              " aws_secret_access_key='testing')\n"
+                              "c = sts.assume_role(RoleArn='arn:aws:iam::123456789012:role/reader',"
+                              " RoleSessionName='kept', DurationSeconds=3600)['Credentials']\n"
+                              "print(c['AccessKeyId'], c['SecretAccessKey'], c['SessionToken'])\n");
+    EXPECT_EQ(sim.Stop(), 0);
+  }
+  std::vector<std::string> parts;
+  for (size_t at = 0, sp; at < creds.size(); at = sp + 1) {
+    sp = creds.find_first_of(" \n", at);
+    if (sp == std::string::npos) sp = creds.size();
+    if (sp > at) parts.push_back(creds.substr(at, sp - at));
+  }
+  ASSERT_EQ(parts.size(), 3u) << creds;
+  testing::Sim again(dir.path() + "/data");
+  ASSERT_FALSE(again.endpoint().empty()) << again.Log();
+  std::string out = testing::Boto(
+      again, "temp = boto3.client('s3', endpoint_url='" + again.endpoint() +
+                 "', region_name='us-east-1', aws_access_key_id='" + parts[0] +
+                 "', aws_secret_access_key='" + parts[1] + "', aws_session_token='" + parts[2] +
+                 "', config=Config(s3={'addressing_style': 'path'}))\n"
+                 "print(temp.list_objects_v2(Bucket='kept')['KeyCount'])\n");
+  EXPECT_EQ(out, "0\n");
 }
 
 TEST(SimStsProcess, Boto3AssumesRolesAndUsesTheCredentialsUntilTheyExpire) {

@@ -92,6 +92,9 @@ struct SsoProfile {
   std::string region;        // sso_region: where the portal and the OIDC service are
   std::string account_id;    // sso_account_id
   std::string role_name;     // sso_role_name
+  // The settings of the profile that was asked for: its services section and endpoint_url say
+  // where the portal (sso) and the OIDC service (sso_oidc) are, as for any other client.
+  std::map<std::string, std::string> endpoint_settings;
 };
 
 // The SSO settings of `profile` (its merged keys `values`), as botocore's SSOProvider reads them:
