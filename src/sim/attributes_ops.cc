@@ -2,7 +2,8 @@
 // (ETag, Checksum, ObjectParts, StorageClass, ObjectSize) of the current object or of a
 // version. Works on archived objects (it reads no data). ObjectParts carries the parts count,
 // taken from the multipart ETag's "-N", and for objects uploaded with composite checksums the
-// part list (number, size, checksum), as S3 gives it (all parts in one answer).
+// part list (number, size, checksum), paged by x-amz-max-parts / x-amz-part-number-marker.
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -40,6 +41,18 @@ Result<Response> Service::GetObjectAttributes(Call& call) {
                  "x-amz-object-attributes header specifying the attributes "
                  "to be retrieved is either missing or empty");
   }
+  uint64_t marker = 0, max_parts = 1000;
+  for (auto [header, value] :
+       {std::pair{"x-amz-part-number-marker", &marker}, std::pair{"x-amz-max-parts", &max_parts}}) {
+    std::string given = call.req.headers.Get(header);
+    if (given.empty()) continue;
+    std::optional<uint64_t> n = ParseUint64(given);
+    if (!n || *n > 2147483647) {
+      return S3Err("InvalidArgument", std::string("Invalid value for ") + header + ": " + given);
+    }
+    *value = *n;
+  }
+  max_parts = std::min<uint64_t>(max_parts, 1000);
   THAW_ASSIGN_OR_RETURN(ObjectRecord rec,
                         LoadObject(call.route.bucket, call.route.key, call.req.Query("versionId")));
   XmlWriter w;
@@ -75,11 +88,13 @@ Result<Response> Service::GetObjectAttributes(Call& call) {
       }
     }
     if (!sums.empty() && sums.size() == sizes.size() && !algo.empty()) {
-      w.Element("PartNumberMarker", uint64_t{0});
-      w.Element("NextPartNumberMarker", static_cast<uint64_t>(sizes.size()));
-      w.Element("MaxParts", uint64_t{1000});
-      w.Bool("IsTruncated", false);
-      for (size_t i = 0; i < sizes.size(); ++i) {
+      // Paged like ListParts: the parts after x-amz-part-number-marker, at most x-amz-max-parts.
+      size_t end = std::min(sizes.size(), static_cast<size_t>(marker + max_parts));
+      w.Element("PartNumberMarker", marker);
+      w.Element("NextPartNumberMarker", static_cast<uint64_t>(std::max<size_t>(end, marker)));
+      w.Element("MaxParts", max_parts);
+      w.Bool("IsTruncated", end < sizes.size());
+      for (size_t i = marker; i < end; ++i) {
         w.Open("Part");
         w.Element("PartNumber", static_cast<uint64_t>(i + 1));
         w.Element("Size", sizes[i]);

@@ -72,6 +72,19 @@ def composite(s3, b, algo, moto):
               for p in a.get('ObjectParts', {}).get('Parts', [])]
     check(listed == [(n, len(x), b64(raw(algo, x))) for n, x in enumerate(BODIES, 1)],
           '%s attributes Parts: %r' % (algo, listed))
+    # The part list pages: one part at a time, the marker naming the last one given.
+    pages = []
+    marker = 0
+    while True:
+        a = s3.get_object_attributes(Bucket=b, Key=key, ObjectAttributes=['ObjectParts'],
+                                     MaxParts=1, PartNumberMarker=marker)
+        op = a.get('ObjectParts', {})
+        pages.append([p['PartNumber'] for p in op.get('Parts', [])])
+        if not op.get('IsTruncated') or len(pages) > len(BODIES):
+            break
+        marker = op['NextPartNumberMarker']
+    check(pages == [[n] for n in range(1, len(BODIES) + 1)], '%s attribute pages: %r'
+          % (algo, pages))
     s3.delete_object(Bucket=b, Key=key)
 
 
