@@ -235,7 +235,9 @@ class Observability(unittest.TestCase):
                                   "--state-dir", os.path.join(self.tmp, "serve-state")],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.procs.append(serve)
-        first = serve.stdout.readline()
+        # Both start lines are read here: communicate() below reads the pipe itself, so lines
+        # already in this file object's buffer would be lost to it.
+        first = serve.stdout.readline() + serve.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", json_lines(first)[0]["msg"]).group(0)
         sqs.send_message(QueueUrl=queue, MessageBody="not an event")
         deadline = time.time() + 30
