@@ -4,13 +4,12 @@
 // sends nothing, dry-run estimates equal to the price table, the journal through `thaw status`,
 // manifests, --wait, budgets, the config file, and bad input.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <fstream>
 #include <set>
 #include <thread>
-
-#include <sys/wait.h>
 
 #include "integration/moto_client.h"
 #include "integration/thaw_cli.h"
@@ -64,6 +63,9 @@ class RestoreCliTest : public MotoTest {
   TempDir home_;
 };
 
+// The mixed prefix: every fifth object of each class; GLACIER and DEEP_ARCHIVE are archived.
+constexpr int kMixed = 250;
+constexpr int kMixedArchived = kMixed * 2 / 5;
 const char* const kClasses[] = {"STANDARD", "STANDARD_IA", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"};
 std::string MixedKey(int i) {
   char buf[32];
@@ -81,7 +83,9 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
        "def put(i):\n"
        "    c.put_object(Bucket='rbkt', Key='p/%04d.dat' % i, Body=b'x' * (i % 50 + 1),\n"
        "                 StorageClass=classes[i % 5])\n"
-       "with cf.ThreadPoolExecutor(8) as ex: list(ex.map(put, range(1000)))\n"
+       "with cf.ThreadPoolExecutor(8) as ex: list(ex.map(put, range(" +
+       std::to_string(kMixed) +
+       ")))\n"
        "c.put_object(Bucket='rbkt', Key='other/x', Body=b'x', StorageClass='GLACIER')\n");
 
   // Dry run: counts and the price table (facts doc), nothing sent, nothing journaled.
@@ -90,12 +94,12 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
   nlohmann::json d = dry.Json();
   ASSERT_TRUE(d.is_object()) << dry.out;
   EXPECT_EQ(d["dry_run"], true);
-  EXPECT_EQ(d["scanned"], 1000);
-  EXPECT_EQ(d["archived"], 400);
-  EXPECT_EQ(d["requested"], 400);
-  EXPECT_EQ(d["skipped"], 600);
+  EXPECT_EQ(d["scanned"], kMixed);
+  EXPECT_EQ(d["archived"], kMixedArchived);
+  EXPECT_EQ(d["requested"], kMixedArchived);
+  EXPECT_EQ(d["skipped"], kMixed - kMixedArchived);
   double expected = 0;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < kMixed; ++i) {
     double gb = MixedSize(i) / (1024.0 * 1024.0 * 1024.0);
     if (i % 5 == 2) expected += 0.05 / 1000 + 0.01 * gb;  // GLACIER Standard
     if (i % 5 == 3) expected += 0.10 / 1000 + 0.02 * gb;  // DEEP_ARCHIVE Standard
@@ -103,7 +107,7 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
   EXPECT_NEAR(d["estimated_cost_usd"].get<double>(), expected, 1e-9);
   ASSERT_EQ(d["by_class"].size(), 2u) << d.dump();
   for (const auto& line : d["by_class"]) {
-    EXPECT_EQ(line["objects"], 200);
+    EXPECT_EQ(line["objects"], kMixed / 5);
     EXPECT_EQ(line["tier"], "Standard");
   }
   EXPECT_EQ(MotoRestores(), 0);
@@ -124,16 +128,16 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
   ASSERT_EQ(run.rc, 0) << run.err;
   nlohmann::json j = run.Json();
   ASSERT_TRUE(j.is_object()) << run.out;
-  EXPECT_EQ(j["scanned"], 1000);
-  EXPECT_EQ(j["archived"], 400);
-  EXPECT_EQ(j["requested"], 400);
+  EXPECT_EQ(j["scanned"], kMixed);
+  EXPECT_EQ(j["archived"], kMixedArchived);
+  EXPECT_EQ(j["requested"], kMixedArchived);
   EXPECT_EQ(j["already_restored"], 0);
-  EXPECT_EQ(j["in_progress"], 400);
-  EXPECT_EQ(j["skipped"], 600);
-  EXPECT_EQ(j["skipped_by_reason"]["not_archived"], 600);
+  EXPECT_EQ(j["in_progress"], kMixedArchived);
+  EXPECT_EQ(j["skipped"], kMixed - kMixedArchived);
+  EXPECT_EQ(j["skipped_by_reason"]["not_archived"], kMixed - kMixedArchived);
   EXPECT_EQ(j["failed"], 0);
   double bulk_cost = 0;  // GLACIER Bulk is free; DEEP_ARCHIVE Bulk $0.025/1000 + $0.0025/GB
-  for (int i = 3; i < 1000; i += 5) {
+  for (int i = 3; i < kMixed; i += 5) {
     bulk_cost += 0.025 / 1000 + 0.0025 * MixedSize(i) / (1024.0 * 1024.0 * 1024.0);
   }
   EXPECT_NEAR(j["estimated_cost_usd"].get<double>(), bulk_cost, 1e-9);
@@ -149,17 +153,17 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
     EXPECT_EQ(e["days"], 3) << line;
     EXPECT_EQ(e["status"], 202) << line;
   }
-  EXPECT_EQ(lines, 400);
+  EXPECT_EQ(lines, kMixedArchived);
   std::set<std::string> archived_paths;
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < kMixed; ++i) {
     if (i % 5 == 2 || i % 5 == 3) archived_paths.insert("/rbkt/" + MixedKey(i));
   }
   EXPECT_EQ(restored_paths, archived_paths);
 
   // S3's view (boto3 HEAD): a Restore header on exactly the archived objects under the prefix.
   std::map<std::string, bool> headers = RestoreHeaders("rbkt");
-  ASSERT_EQ(headers.size(), 1001u);
-  for (int i = 0; i < 1000; ++i) {
+  ASSERT_EQ(headers.size(), kMixed + 1u);
+  for (int i = 0; i < kMixed; ++i) {
     bool archived = i % 5 == 2 || i % 5 == 3;
     EXPECT_EQ(headers[MixedKey(i)], archived) << MixedKey(i) << " " << kClasses[i % 5];
   }
@@ -167,22 +171,22 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
 
   // A second run sends no RestoreObject: everything is restored already.
   int before = MotoRestores();
-  EXPECT_EQ(before, 400);
+  EXPECT_EQ(before, kMixedArchived);
   ThawRun again = Thaw("restore s3://rbkt/p --recursive --tier Bulk --days 3 --json");
   ASSERT_EQ(again.rc, 0) << again.err;
   nlohmann::json a = again.Json();
   EXPECT_EQ(a["requested"], 0) << again.out;
-  EXPECT_EQ(a["archived"], 400);
+  EXPECT_EQ(a["archived"], kMixedArchived);
   // Rows the first run left in progress are re-checked at start (resume); an object may be
   // counted before or after that check.
-  EXPECT_EQ(a["already_restored"].get<int>() + a["already_in_progress"].get<int>(), 400);
+  EXPECT_EQ(a["already_restored"].get<int>() + a["already_in_progress"].get<int>(), kMixedArchived);
   EXPECT_EQ(MotoRestores(), before);
 
   // `thaw status --refresh --json`: one line per archived object, restored, as requested.
   ThawRun st = Thaw("status s3://rbkt --refresh --json");
   ASSERT_EQ(st.rc, 0) << st.err;
   std::vector<nlohmann::json> rows = JsonLines(st.out);
-  ASSERT_EQ(rows.size(), 400u);
+  ASSERT_EQ(rows.size(), static_cast<size_t>(kMixedArchived));
   for (const auto& r : rows) {
     EXPECT_EQ(r["bucket"], "rbkt");
     EXPECT_TRUE(archived_paths.count("/rbkt/" + r["key"].get<std::string>())) << r.dump();
@@ -372,10 +376,10 @@ TEST_F(RestoreCliTest, StatusWatchRedrawsTheJournalUntilCtrlC) {
   ASSERT_EQ(Thaw("restore s3://wtch/first").rc, 0);
 
   std::string screen = home_.path() + "/screen";
-  ChildProcess watch(OnTerminal(home_.path(), {"status", "s3://wtch", "--watch", "1", "--state-dir",
-                                               home_.path() + "/state", "--endpoint-url",
-                                               moto_->endpoint()}),
-                     {}, screen);
+  ChildProcess watch(
+      OnTerminal(home_.path(), {"status", "s3://wtch", "--watch", "1", "--state-dir",
+                                home_.path() + "/state", "--endpoint-url", moto_->endpoint()}),
+      {}, screen);
   ASSERT_TRUE(FileEventuallyContains(screen, "s3://wtch/first")) << ReadAll(screen);
   EXPECT_EQ(ReadAll(screen).find("s3://wtch/second"), std::string::npos);
 
@@ -395,10 +399,10 @@ TEST_F(RestoreCliTest, ProgressIsOneLineRedrawnOnATerminal) {
       "for i in range(3):\n"
       "    s3.put_object(Bucket='tty', Key='t/%d' % i, Body=b'xy', StorageClass='GLACIER')\n");
   std::string screen = home_.path() + "/screen";
-  ChildProcess run(OnTerminal(home_.path(), {"restore", "s3://tty/t", "--recursive",
-                                             "--state-dir", home_.path() + "/state",
-                                             "--endpoint-url", moto_->endpoint()}),
-                   {}, screen);
+  ChildProcess run(
+      OnTerminal(home_.path(), {"restore", "s3://tty/t", "--recursive", "--state-dir",
+                                home_.path() + "/state", "--endpoint-url", moto_->endpoint()}),
+      {}, screen);
   ASSERT_TRUE(FileEventuallyContains(screen, "requested 3")) << ReadAll(screen);
   // The process ends by itself; Kill only reaps it (it has exited, or SIGCONT is harmless).
   for (int i = 0; i < 600 && run.running(); ++i) {
