@@ -6,7 +6,9 @@
 // mount(8) looks for its helper in /sbin only (and runs it with a PATH of its own): when the
 // package is not installed, the mount tests link /sbin/mount.fuse.thaw to this tree's thaw for
 // their duration and remove the link afterwards; with the package installed they use its helper.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -106,10 +108,17 @@ class MountHelperSimTest : public MountHelperTest {
   void SetUp() override {
     if (geteuid() != 0 || access("/dev/fuse", F_OK) != 0) GTEST_SKIP() << "needs root and FUSE";
     MountHelperTest::SetUp();
+    // ctest runs these tests in parallel processes: each holds a shared lock while it uses the
+    // link, and only the last one out (an exclusive lock granted) removes it.
+    lock_fd_ = open("/tmp/thaw-mount-helper-test.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    ASSERT_GE(lock_fd_, 0);
+    ASSERT_EQ(flock(lock_fd_, LOCK_SH), 0);
+    std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::symlink_status(kHelper))) {
-      std::filesystem::create_symlink(ThawBinary(), kHelper);
-      linked_helper_ = true;
+      std::filesystem::create_symlink(ThawBinary(), kHelper, ec);
     }
+    linked_helper_ = std::filesystem::is_symlink(std::filesystem::symlink_status(kHelper)) &&
+                     std::filesystem::read_symlink(kHelper, ec) == ThawBinary();
     auto client = MakeTestClient(sim_.endpoint());
     ASSERT_TRUE(client->CreateBucket("helper").ok());
     Put(*client, "helper", "data/hello.txt", "hello from the sim\n");
@@ -132,11 +141,17 @@ class MountHelperSimTest : public MountHelperTest {
 
   void TearDown() override {
     MountHelperTest::TearDown();
-    if (linked_helper_) std::filesystem::remove(kHelper);
+    if (lock_fd_ < 0) return;
+    if (linked_helper_ && flock(lock_fd_, LOCK_EX | LOCK_NB) == 0) {
+      std::error_code ec;
+      std::filesystem::remove(kHelper, ec);
+    }
+    close(lock_fd_);
   }
 
   static constexpr const char* kHelper = "/sbin/mount.fuse.thaw";
-  bool linked_helper_ = false;
+  bool linked_helper_ = false;  // the helper is our link to this tree's thaw
+  int lock_fd_ = -1;
   SimServer sim_;
 };
 
