@@ -80,49 +80,74 @@ bool DiskCache::CoverLocked(const std::string& object, uint64_t first, uint64_t 
 }
 
 bool DiskCache::Read(const std::string& object, uint64_t first, uint64_t length, std::string* out) {
-  bool hit = ReadUncounted(object, first, length, out);
+  size_t start = out->size();
+  bool hit = ReadCounted(object, first, length, [&](int fd, uint64_t offset, uint64_t n) {
+    size_t at = out->size();
+    out->resize(at + n);
+    return pread(fd, out->data() + at, n, static_cast<off_t>(offset)) == static_cast<ssize_t>(n);
+  });
+  if (!hit) out->resize(start);
+  return hit;
+}
+
+bool DiskCache::Read(const std::string& object, uint64_t first, uint64_t length, ChunkBuffer* out) {
+  bool hit = ReadCounted(object, first, length, [&](int fd, uint64_t offset, uint64_t n) {
+    while (n > 0) {
+      size_t room;
+      char* to = out->Space(n, &room);
+      if (pread(fd, to, room, static_cast<off_t>(offset)) != static_cast<ssize_t>(room)) {
+        return false;
+      }
+      out->Commit(room);
+      offset += room;
+      n -= room;
+    }
+    return true;
+  });
+  if (!hit) out->Clear();
+  return hit;
+}
+
+bool DiskCache::ReadCounted(const std::string& object, uint64_t first, uint64_t length,
+                            const ReadInto& into) {
+  bool hit = true;
+  std::vector<Piece> pieces;
+  if (length > 0) {
+    std::lock_guard lock(mu_);
+    hit = CoverLocked(object, first, first + length, &pieces);
+  }
+  for (size_t i = 0; hit && i < pieces.size(); ++i) {
+    const Piece& p = pieces[i];
+    int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      hit = false;
+      break;
+    }
+    std::string header(p.id.size() + 1, '\0');
+    // A file evicted meanwhile, or a hash collision: a miss, never wrong bytes.
+    hit = pread(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
+          std::memcmp(header.data(), p.id.c_str(), header.size()) == 0 &&
+          into(fd, header.size() + p.from, p.n);
+    close(fd);
+  }
   (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
   return hit;
 }
 
-bool DiskCache::ReadUncounted(const std::string& object, uint64_t first, uint64_t length,
-                              std::string* out) {
-  if (length == 0) return true;
-  std::vector<Piece> pieces;
-  {
-    std::lock_guard lock(mu_);
-    if (!CoverLocked(object, first, first + length, &pieces)) return false;
-  }
-  size_t start = out->size();
-  for (const Piece& p : pieces) {
-    int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      out->resize(start);
-      return false;
-    }
-    std::string header(p.id.size() + 1, '\0');
-    size_t at = out->size();
-    out->resize(at + p.n);
-    bool ok = pread(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
-              std::memcmp(header.data(), p.id.c_str(), header.size()) == 0 &&
-              pread(fd, out->data() + at, p.n, static_cast<off_t>(header.size() + p.from)) ==
-                  static_cast<ssize_t>(p.n);
-    close(fd);
-    if (!ok) {  // evicted meanwhile, or a hash collision: a miss, never wrong bytes
-      out->resize(start);
-      return false;
-    }
-  }
-  return true;
+void DiskCache::Put(const std::string& object, uint64_t first, std::string_view data) {
+  Put(object, first, std::vector<std::string_view>{data});
 }
 
-void DiskCache::Put(const std::string& object, uint64_t first, std::string_view data) {
-  if (data.empty() || data.size() > capacity_) return;
-  Range range{first, data.size()};
+void DiskCache::Put(const std::string& object, uint64_t first,
+                    const std::vector<std::string_view>& pieces) {
+  uint64_t size = 0;
+  for (auto p : pieces) size += p.size();
+  if (size == 0 || size > capacity_) return;
+  Range range{first, size};
   std::string tmp;
   {
     std::lock_guard lock(mu_);
-    if (CoverLocked(object, first, first + data.size(), nullptr)) return;
+    if (CoverLocked(object, first, first + size, nullptr)) return;
     tmp = fmt::format("{}/{}.tmp", dir_, ++tmp_counter_);
   }
   std::string path = PathFor(object, range);
@@ -130,8 +155,10 @@ void DiskCache::Put(const std::string& object, uint64_t first, std::string_view 
   if (fd < 0) return;
   std::string header = EntryId(object, range);
   header.push_back('\0');
-  bool ok = write(fd, header.data(), header.size()) == static_cast<ssize_t>(header.size()) &&
-            write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  bool ok = write(fd, header.data(), header.size()) == static_cast<ssize_t>(header.size());
+  for (size_t i = 0; ok && i < pieces.size(); ++i) {
+    ok = write(fd, pieces[i].data(), pieces[i].size()) == static_cast<ssize_t>(pieces[i].size());
+  }
   close(fd);
   std::lock_guard lock(mu_);
   auto& entries = index_[object];
@@ -148,7 +175,7 @@ void DiskCache::Put(const std::string& object, uint64_t first, std::string_view 
   lru_.emplace_front(object, range);
   entries.emplace(range, Entry{lru_.begin()});
   max_length_ = std::max(max_length_, range.second);
-  used_ += data.size();
+  used_ += size;
   EvictLocked();
 }
 

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/chunk_pool.h"
 
 namespace thaw::fs {
 
@@ -41,9 +43,12 @@ class DiskCache {
   // Appends bytes [first, first + length) of `object` to *out when cached entries cover all of
   // them; otherwise leaves *out as it was and returns false.
   bool Read(const std::string& object, uint64_t first, uint64_t length, std::string* out);
-  // Stores `data` as the object's bytes from `first` on (nothing when already covered, or when
-  // larger than the whole cache).
+  // The same into an empty ChunkBuffer (left empty on a miss).
+  bool Read(const std::string& object, uint64_t first, uint64_t length, ChunkBuffer* out);
+  // Stores `data` (the concatenation of `pieces`) as the object's bytes from `first` on (nothing
+  // when already covered, or when larger than the whole cache).
   void Put(const std::string& object, uint64_t first, std::string_view data);
+  void Put(const std::string& object, uint64_t first, const std::vector<std::string_view>& pieces);
   uint64_t used_bytes() const;
   size_t entries() const;
   // Read calls that were served, and that were not (for /metrics).
@@ -69,7 +74,10 @@ class DiskCache {
   bool CoverLocked(const std::string& object, uint64_t first, uint64_t end,
                    std::vector<Piece>* pieces);
   void EvictLocked();
-  bool ReadUncounted(const std::string& object, uint64_t first, uint64_t length, std::string* out);
+  // Reads `n` bytes at `offset` of an open entry file into the caller's destination.
+  using ReadInto = std::function<bool(int fd, uint64_t offset, uint64_t n)>;
+  bool ReadCounted(const std::string& object, uint64_t first, uint64_t length,
+                   const ReadInto& into);
 
   const std::string dir_;
   const uint64_t capacity_;

@@ -44,7 +44,8 @@ struct ReadOptions {
   // Prefetched (not yet read) bytes of all open files together. Bytes a read waits for are
   // always fetched; only read-ahead beyond them is cut when the budget is used up.
   uint64_t prefetch_budget_bytes = 256ull << 20;
-  // Freed part buffers kept for reuse (a fresh buffer costs a page fault per 4 KiB filled).
+  // Freed read-ahead chunks kept for reuse (chunk_pool.h: fresh memory costs a page fault per
+  // 4 KiB filled), within prefetch_budget_bytes together with the chunks in use.
   uint64_t idle_buffer_bytes = 64ull << 20;
   // The kernel's readahead for the mount (kernel_readahead.h): sequential reads arrive as FUSE
   // requests of up to this size (at most 1 MiB, the kernel's largest request). 0 leaves the
@@ -54,6 +55,13 @@ struct ReadOptions {
   // S3-like connections (20 ms, 90 MB/s each) four readers read 794 MiB/s with 16 and
   // 1,063 MiB/s with 32; on loopback the two are alike.
   int fetch_threads = 32;
+  // Read-ahead GETs of one open file running at once (what a read waits for always starts at
+  // once). GETs running together share what limits them (the CPU, a full link), so the part
+  // the reader needs next would finish no sooner than one far ahead; S3 on the other hand
+  // serves each connection at about 90 MB/s, so one reader needs several. Measured on 2 CPUs
+  // (512 MiB file): loopback 780 MiB/s with 4, 625 with 8, 310 with 16; S3-like latency and
+  // bandwidth 240 with 4, 440 with 8, 390-685 with 16. MEASURE_AGAIN
+  int parallel_gets = 8;
 };
 
 // Uploads of written files (on close or flush).

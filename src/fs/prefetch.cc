@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace thaw::fs {
 
@@ -95,54 +96,6 @@ uint64_t PrefetchBudget::used() const {
   return used_;
 }
 
-std::string PrefetchBudget::TakeBuffer(uint64_t n) {
-  {
-    std::lock_guard lock(mu_);
-    // The smallest kept buffer that is large enough, and not much larger: the budget counts
-    // a part's length, so a small part must not sit on a large buffer.
-    auto best = idle_.end();
-    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-      if (it->capacity() >= n && it->capacity() <= 2 * n &&
-          (best == idle_.end() || it->capacity() < best->capacity())) {
-        best = it;
-      }
-    }
-    if (best != idle_.end()) {
-      std::string out = std::move(*best);
-      idle_bytes_ -= out.capacity();
-      idle_.erase(best);
-      out.clear();
-      return out;
-    }
-  }
-  std::string out;
-  out.reserve(n);
-  return out;
-}
-
-void PrefetchBudget::GiveBuffer(std::string buffer) {
-  uint64_t cap = buffer.capacity();
-  if (cap < (64 << 10)) return;  // small ones are cheap to allocate
-  std::lock_guard lock(mu_);
-  // Room is made by dropping the smallest kept buffers: large ones are the expensive ones.
-  while (idle_bytes_ + cap > idle_limit_ && !idle_.empty()) {
-    auto smallest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {
-      return a.capacity() < b.capacity();
-    });
-    if (smallest->capacity() >= cap) return;
-    idle_bytes_ -= smallest->capacity();
-    idle_.erase(smallest);
-  }
-  if (idle_bytes_ + cap > idle_limit_) return;
-  idle_bytes_ += cap;
-  idle_.push_back(std::move(buffer));
-}
-
-uint64_t PrefetchBudget::idle_bytes() const {
-  std::lock_guard lock(mu_);
-  return idle_bytes_;
-}
-
 uint64_t ReadData::size() const {
   uint64_t n = 0;
   for (auto p : pieces) n += p.size();
@@ -157,23 +110,30 @@ std::string ReadData::ToString() const {
 }
 
 // One ranged GET and its bytes. Holds its size against the budget until destroyed, then
-// hands its buffer back.
+// gives its chunks back.
 struct ObjectReader::Part {
   Part(PrefetchBudget& b, uint64_t f, uint64_t l, std::shared_ptr<PrefetchBudget::Share> s)
-      : budget(b), share(std::move(s)), first(f), length(l) {}
+      : budget(b), share(std::move(s)), first(f), length(l), data(b.chunks()) {}
   ~Part() {
-    budget.GiveBuffer(std::move(data));
+    data.Clear();
     budget.Release(length, share.get());
   }
   PrefetchBudget& budget;
   const std::shared_ptr<PrefetchBudget::Share> share;  // null for a part a read waited for
   const uint64_t first, length;
-  bool required = false;  // a read waits for it (set before it is shared)
-  std::mutex mu;          // guards done, status, data
+  bool required = false;  // planned for a read that waits for it (set before it is shared)
+  bool started = false;   // submitted or running (guarded by the reader's mu_)
+  bool ahead = false;     // started as read-ahead, counted in running_ahead_ (the reader's mu_)
+  std::mutex mu;          // guards done, status, filled, wanted
   std::condition_variable cv;
   bool done = false;
   Status status;
-  std::string data;
+  // Bytes of data a reader may use: a read waits for the bytes it needs, not for the whole part
+  // (a part of megabytes streams in for tens of milliseconds). Only the fetching thread writes
+  // data, and never below `filled`; room for all of it is reserved, so slices stay valid.
+  uint64_t filled = 0;
+  uint64_t wanted = UINT64_MAX;  // the least `filled` a waiting reader needs
+  ChunkBuffer data;
 };
 
 namespace {
@@ -205,6 +165,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
 
 ObjectReader::~ObjectReader() {
   std::unique_lock lock(mu_);
+  pending_.clear();
   idle_cv_.wait(lock, [&] { return running_ == 0; });
 }
 
@@ -222,10 +183,26 @@ std::shared_ptr<ObjectReader::Part> ObjectReader::NewPart(uint64_t first, uint64
   }
   auto part = std::make_shared<Part>(budget_, first, length, required ? nullptr : share_);
   part->required = required;
-  std::lock_guard lock(mu_);
-  ++running_;
-  ++gets_started_;
   return part;
+}
+
+void ObjectReader::StartAheadLocked(std::vector<std::shared_ptr<Part>>* out) {
+  int limit = std::max(1, options_.parallel_gets);
+  while (running_ahead_ < limit && !pending_.empty()) {
+    auto part = std::move(pending_.begin()->second);
+    pending_.erase(pending_.begin());
+    part->started = part->ahead = true;
+    ++running_ahead_;
+    ++running_;
+    ++gets_started_;
+    out->push_back(std::move(part));
+  }
+}
+
+void ObjectReader::Unplan(const std::shared_ptr<Part>& part) {
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(part->first);
+  if (it != pending_.end() && it->second == part) pending_.erase(it);
 }
 
 void ObjectReader::Submit(std::shared_ptr<Part> part, uint64_t priority) {
@@ -234,74 +211,108 @@ void ObjectReader::Submit(std::shared_ptr<Part> part, uint64_t priority) {
 
 void ObjectReader::Run(std::shared_ptr<Part> part) {
   Status status;
-  std::string data;
-  Fetch(part, &status, &data);
-  Finish(std::move(part), std::move(status), std::move(data));
+  Fetch(part, &status);
+  Finish(std::move(part), std::move(status));
 }
 
-void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& parts, uint64_t offset) {
+void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& planned,
+                          const std::vector<std::shared_ptr<Part>>& need, uint64_t offset) {
+  std::vector<std::shared_ptr<Part>> wait, ahead;
+  {
+    std::lock_guard lock(mu_);
+    reader_at_ = offset;
+    for (const auto& p : planned) {
+      if (!p->required) pending_.emplace(p->first, p);
+    }
+    // What this read waits for starts now, whether planned for it or as read-ahead not yet
+    // started, and outside the read-ahead limit.
+    for (const auto& p : need) {
+      if (p->started) continue;
+      auto it = pending_.find(p->first);
+      if (it != pending_.end() && it->second == p) pending_.erase(it);
+      p->started = true;
+      ++running_;
+      ++gets_started_;
+      wait.push_back(p);
+    }
+    StartAheadLocked(&ahead);
+  }
   // The first part this read waits for is fetched on the reading thread itself: no hand-over
   // to a fetch thread and back (two wake-ups, milliseconds on a busy machine), and the idle
   // pooled connection goes to it. Other parts it waits for go to the head of the pool's queue
   // at once; read-ahead behind them, nearest first, before this thread starts its own GET.
-  std::shared_ptr<Part> own;
-  for (const auto& p : parts) {
-    if (!p->required) continue;
-    if (!own) {
-      own = p;
-    } else {
-      Submit(p, 0);
-    }
-  }
-  for (const auto& p : parts) {
-    if (!p->required) Submit(p, p->first > offset ? p->first - offset : 0);
-  }
-  if (own) Run(std::move(own));
+  for (size_t i = 1; i < wait.size(); ++i) Submit(wait[i], 0);
+  for (const auto& p : ahead) Submit(p, p->first > offset ? p->first - offset : 0);
+  if (!wait.empty()) Run(wait.front());
 }
 
-void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data) {
-  *data = budget_.TakeBuffer(part->length);
-  if (cache_ != nullptr && cache_->Read(cache_object_, part->first, part->length, data)) return;
+void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
+  ChunkBuffer& data = part->data;
+  data.Reserve(part->length);
+  if (cache_ != nullptr && cache_->Read(cache_object_, part->first, part->length, &data)) {
+    Publish(*part);
+    return;
+  }
   s3::GetObjectRequest req;
   req.bucket = bucket_;
   req.key = key_;
   req.range = s3::ByteRange{part->first, part->first + part->length - 1};
   req.if_match = etag_;
-  // The body goes straight into the part's buffer, sized for it: no growing, no second copy.
-  // (A retry after a broken transfer asks only for the rest.)
+  // The body goes straight into the part's chunks (no second copy) and is readable as it comes.
+  // A retry after a broken transfer asks only for the rest; bytes published stay valid even if
+  // the GET fails later (If-Match pins them to one version).
   req.sink = [&](std::string_view chunk) {
-    if (data->size() + chunk.size() > part->length) {
+    if (data.size() + chunk.size() > part->length) {
       return Status::DataLoss("GetObject s3://" + bucket_ + "/" + key_ + ": more than the " +
                               std::to_string(part->length) + " bytes asked for at " +
                               std::to_string(part->first));
     }
-    data->append(chunk);
+    data.Append(chunk);
+    Publish(*part);
     return Status::Ok();
   };
   auto got = client_.GetObject(req);
   if (!got.ok()) {
     *status = got.status();
-  } else if (data->size() != part->length) {
+  } else if (data.size() != part->length) {
     *status = Status::DataLoss(
         "GetObject s3://" + bucket_ + "/" + key_ + ": asked for " + std::to_string(part->length) +
-        " bytes at " + std::to_string(part->first) + ", got " + std::to_string(data->size()));
+        " bytes at " + std::to_string(part->first) + ", got " + std::to_string(data.size()));
   }
-  if (!status->ok()) {
-    data->clear();
-    return;
+  if (status->ok() && cache_ != nullptr) {
+    std::vector<std::string_view> pieces;
+    data.Slices(0, data.size(), &pieces);
+    cache_->Put(cache_object_, part->first, pieces);
   }
-  if (cache_ != nullptr) cache_->Put(cache_object_, part->first, *data);
 }
 
-void ObjectReader::Finish(std::shared_ptr<Part> part, Status status, std::string data) {
+void ObjectReader::Publish(Part& part) {
+  bool wake;
+  {
+    std::lock_guard lock(part.mu);
+    part.filled = part.data.size();
+    wake = part.filled >= part.wanted;
+  }
+  if (wake) part.cv.notify_all();
+}
+
+void ObjectReader::Finish(std::shared_ptr<Part> part, Status status) {
   {
     std::lock_guard lock(part->mu);
     part->status = std::move(status);
-    part->data = std::move(data);
     part->done = true;
   }
   part->cv.notify_all();
+  std::vector<std::shared_ptr<Part>> next;
+  uint64_t at;
+  {
+    std::lock_guard lock(mu_);
+    if (part->ahead) --running_ahead_;
+    StartAheadLocked(&next);
+    at = reader_at_;
+  }
   part.reset();  // before running_ drops: a reader that has let go of it frees its budget now
+  for (const auto& p : next) Submit(p, p->first > at ? p->first - at : 0);
   std::lock_guard lock(mu_);
   if (--running_ == 0) idle_cv_.notify_all();
 }
@@ -310,6 +321,7 @@ void ObjectReader::DropBefore(uint64_t offset) {
   while (!parts_.empty()) {
     auto it = parts_.begin();
     if (it->second->first + it->second->length > offset) break;
+    Unplan(it->second);
     parts_.erase(it);
   }
 }
@@ -363,7 +375,9 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
       // Random access: read-ahead elsewhere is wasted; keep only what covers this read.
       std::erase_if(parts_, [&](const auto& kv) {
         const Part& p = *kv.second;
-        return p.first + p.length <= offset || p.first >= required_end;
+        bool drop = p.first + p.length <= offset || p.first >= required_end;
+        if (drop) Unplan(kv.second);
+        return drop;
       });
       DropBefore(offset);
       Plan(offset, required_end, required_end, options_.random_fetch_bytes,
@@ -394,23 +408,31 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
     }
   }
   // Fetching and waiting happen without the reader's lock: other reads of this file go on.
-  Launch(started, offset);  // even after an error: every part counted as running must run
+  Launch(started, need, offset);
   THAW_RETURN_IF_ERROR(planned);
   uint64_t pos = offset;
   for (auto& part : need) {
+    uint64_t from = pos - part->first;
+    uint64_t n = std::min(required_end, part->first + part->length) - pos;
+    Status failed;
     {
       std::unique_lock lock(part->mu);
-      part->cv.wait(lock, [&] { return part->done; });
+      while (part->filled < from + n && !part->done) {
+        part->wanted = std::min(part->wanted, from + n);
+        part->cv.wait(lock);
+        part->wanted = UINT64_MAX;  // every waiter wakes and asks again for what it needs
+      }
+      if (part->filled < from + n) {
+        failed = part->status.ok() ? Status::Internal("reader: a part ended short") : part->status;
+      }
     }
-    if (!part->status.ok()) {
+    if (!failed.ok()) {
       std::lock_guard read_lock(read_mu_);
       auto it = parts_.find(part->first);
       if (it != parts_.end() && it->second == part) parts_.erase(it);  // a later read tries again
-      return part->status;
+      return failed;
     }
-    uint64_t from = pos - part->first;
-    uint64_t n = std::min(required_end, part->first + part->length) - pos;
-    out.pieces.emplace_back(part->data.data() + from, n);
+    part->data.Slices(from, n, &out.pieces);
     out.keep.push_back(std::move(part));
     pos += n;
   }

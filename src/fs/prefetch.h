@@ -7,8 +7,8 @@
 // quickly; the first read of a file from its start plans a whole first window at once
 // (first_window_bytes, or the file), in parts sized to it and fetched in parallel; parts then
 // grow with the window. What a read waits for is fetched first (on the reading thread, the
-// rest at the head of the pool's queue), read-ahead nearest first. Part buffers are filled in place
-// as the body arrives and handed to FUSE without copying (ReadSlices).
+// rest at the head of the pool's queue), read-ahead nearest first. Parts are filled in place, in
+// reused chunks (chunk_pool.h), as the body arrives and handed to FUSE without copying.
 //
 // Every GET carries If-Match with the ETag pinned at open: an object replaced while open makes
 // reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "fs/chunk_pool.h"
 #include "fs/disk_cache.h"
 #include "fs/options.h"
 #include "s3/client.h"
@@ -96,9 +97,8 @@ class FetchPool {
   std::vector<std::thread> threads_;
 };
 
-// Bytes of read-ahead in memory across all open files, and the part buffers themselves: a
-// freed buffer is kept for the next part (up to idle_limit bytes of them) instead of going back
-// to the system, since a fresh multi-megabyte buffer costs a page fault per 4 KiB when filled.
+// Bytes of read-ahead in memory across all open files, and the memory the parts' bytes live in
+// (a ChunkPool: freed chunks are reused for the next parts, within the budget's limit).
 //
 // Read-ahead taken through a Share is split fairly: while k shares hold read-ahead, none may grow
 // past limit/k (one part always passes), so one reader alone can use the whole budget and four
@@ -110,26 +110,22 @@ class PrefetchBudget {
     uint64_t held = 0;
   };
 
+  // Up to idle_limit_bytes of freed chunks are kept, and never more than the limit minus the
+  // chunks in use: the parts' memory stays within the budget (plus what reads wait for).
   explicit PrefetchBudget(uint64_t limit_bytes, uint64_t idle_limit_bytes = 64ull << 20)
-      : limit_(limit_bytes), idle_limit_(idle_limit_bytes) {}
+      : limit_(limit_bytes), chunks_(limit_bytes, idle_limit_bytes) {}
   bool TryAcquire(uint64_t n, Share* share = nullptr);
   void ForceAcquire(uint64_t n);  // bytes a reader waits for: never refused
   void Release(uint64_t n, Share* share = nullptr);
   uint64_t used() const;
-
-  // An empty buffer with room for n bytes (a kept one when one is large enough).
-  std::string TakeBuffer(uint64_t n);
-  void GiveBuffer(std::string buffer);
-  uint64_t idle_bytes() const;
+  ChunkPool& chunks() { return chunks_; }
 
  private:
-  mutable std::mutex mu_;  // guards used_, idle_, idle_bytes_
+  mutable std::mutex mu_;  // guards used_, active_shares_
   const uint64_t limit_;
-  const uint64_t idle_limit_;
   uint64_t used_ = 0;
   int active_shares_ = 0;  // shares holding read-ahead now
-  std::vector<std::string> idle_;
-  uint64_t idle_bytes_ = 0;
+  ChunkPool chunks_;
 };
 
 // The bytes of one read: slices of fetched parts, kept alive as long as this object lives (so
@@ -161,8 +157,11 @@ class ObjectReader {
   struct Part;
   // A fetch task's last step. Takes the task's reference, and drops it before the reader can
   // count the task as done: the part's budget is then released as soon as the reader drops it.
-  void Finish(std::shared_ptr<Part> part, Status status, std::string data);
-  void Fetch(const std::shared_ptr<Part>& part, Status* status, std::string* data);
+  void Finish(std::shared_ptr<Part> part, Status status);
+  // Fills the part's data from the disk cache or a ranged GET, publishing bytes as they come.
+  void Fetch(const std::shared_ptr<Part>& part, Status* status);
+  // Makes the part's bytes so far readable and wakes a reader waiting for them.
+  static void Publish(Part& part);
   void DropBefore(uint64_t offset);
   // Adds parts so that [offset, target_end) is covered: what a read waits for (up to
   // required_end) in parts of required_part bytes, read-ahead in parts of ahead_part. New ones
@@ -173,9 +172,15 @@ class ObjectReader {
   uint64_t PartFor(uint64_t window) const;
   // A part counted against the budget and as running (nullptr: read-ahead over the budget).
   std::shared_ptr<Part> NewPart(uint64_t first, uint64_t length, bool required);
-  // Runs the first part a read waits for on this thread, queues the others (`offset`: where the
-  // read starts, for the pool's nearest-first order).
-  void Launch(const std::vector<std::shared_ptr<Part>>& parts, uint64_t offset);
+  // Starts the parts a read waits for (`need`; the first on this thread) and queues newly
+  // planned read-ahead, of which at most options_.parallel_gets run at once (`offset`: where the
+  // read starts, for the nearest-first order).
+  void Launch(const std::vector<std::shared_ptr<Part>>& planned,
+              const std::vector<std::shared_ptr<Part>>& need, uint64_t offset);
+  // Moves read-ahead from pending_ to *out, nearest first, while fewer than the limit run.
+  void StartAheadLocked(std::vector<std::shared_ptr<Part>>* out);
+  // Drops a part that is no longer wanted from pending_ (it is never fetched).
+  void Unplan(const std::shared_ptr<Part>& part);
   void Submit(std::shared_ptr<Part> part, uint64_t priority);
   void Run(std::shared_ptr<Part> part);
 
@@ -194,10 +199,16 @@ class ObjectReader {
   PrefetchWindow window_;
   std::map<uint64_t, std::shared_ptr<Part>> parts_;  // by first byte
   bool planned_any_ = false;
-  std::mutex mu_;  // guards running_, gets_started_ (fetch threads touch them)
+  std::mutex mu_;  // guards what follows and Part::started/ahead (fetch threads touch them)
   std::condition_variable idle_cv_;
   int running_ = 0;
   int gets_started_ = 0;
+  // Read-ahead planned but not started, by first byte: on a link the GETs share (a busy CPU, a
+  // full pipe) every running GET slows the others, so the part the reader needs next would
+  // finish no sooner than one far ahead; only parallel_gets of them run at once.
+  std::map<uint64_t, std::shared_ptr<Part>> pending_;
+  int running_ahead_ = 0;
+  uint64_t reader_at_ = 0;  // where the last read started (the pool's priority for read-ahead)
 };
 
 }  // namespace thaw::fs

@@ -172,8 +172,9 @@ void ForwardFuseLog(enum fuse_log_level level, const char* fmt, va_list ap) {
 Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
                 const std::function<void()>& on_mounted) {
   fuse_set_log_func(ForwardFuseLog);
-  // Part buffers are megabytes each: a fixed mmap threshold makes every one of them go back to
-  // the system when freed (glibc would otherwise raise the threshold and keep them in arenas).
+  // Read-ahead lives in its own chunks (chunk_pool.h); other buffers of a megabyte or more
+  // (listings, upload parts) go back to the system when freed with a fixed mmap threshold
+  // (glibc would otherwise raise the threshold and keep them in arenas).
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::unique_ptr<DiskCache> cache;
   if (!options.cache_dir.empty()) {

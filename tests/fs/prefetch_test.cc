@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -332,29 +333,120 @@ TEST(PrefetchBudget, ReadersShareTheBudgetFairly) {
   EXPECT_EQ(b.held, 40 * kMiB);
 }
 
-TEST(PrefetchBudget, KeepsFreedBuffersUpToItsIdleLimit) {
-  PrefetchBudget budget(64 * kMiB, 3 * kMiB);
-  std::string a = budget.TakeBuffer(1 * kMiB);
-  EXPECT_GE(a.capacity(), 1 * kMiB);
-  EXPECT_TRUE(a.empty());
-  a.append(1000, 'x');
-  const char* kept = a.data();
-  budget.GiveBuffer(std::move(a));
-  EXPECT_GE(budget.idle_bytes(), 1 * kMiB);
-  EXPECT_LT(budget.TakeBuffer(4096).capacity(), 1 * kMiB);  // a small part gets no large buffer
-  std::string b = budget.TakeBuffer(768 * 1024);            // the kept one is large enough
-  EXPECT_EQ(b.data(), kept);
-  EXPECT_TRUE(b.empty());
-  EXPECT_EQ(budget.idle_bytes(), 0u);
-  budget.GiveBuffer(std::move(b));
-  std::string x = budget.TakeBuffer(2 * kMiB);
-  std::string y = budget.TakeBuffer(2 * kMiB);
-  budget.GiveBuffer(std::move(x));  // 1 + 2 MiB kept
-  EXPECT_EQ(budget.idle_bytes(), 3 * kMiB);
-  budget.GiveBuffer(std::move(y));  // over the limit: the 1 MiB one is dropped, not one of 2 MiB
-  EXPECT_LE(budget.idle_bytes(), 3 * kMiB);
-  EXPECT_GE(budget.idle_bytes(), 2 * kMiB);
-  EXPECT_LT(budget.TakeBuffer(600 * 1024).capacity(), 1 * kMiB);  // the 1 MiB one is gone
+// A MockS3Client whose ranged GETs take time and can be held half-way: to see how many run at
+// once and what a read can use before its part is whole.
+class SlowS3Client : public s3::MockS3Client {
+ public:
+  using MockS3Client::MockS3Client;
+  Result<s3::GetObjectResult> GetObject(const s3::GetObjectRequest& r) override {
+    int now = ++running_;
+    for (int seen = max_running_.load();
+         now > seen && !max_running_.compare_exchange_weak(seen, now);) {
+    }
+    s3::GetObjectRequest half = r;
+    bool held = false;
+    if (hold_from_ > 0 && r.range && r.range->first >= hold_from_ && r.sink) {
+      // Deliver the first half of the range, then wait to be released.
+      uint64_t last = *r.range->last;
+      uint64_t mid = r.range->first + (last - r.range->first + 1) / 2;
+      half.range = s3::ByteRange{r.range->first, mid - 1};
+      auto got = MockS3Client::GetObject(half);
+      if (!got.ok()) return got;
+      {
+        std::unique_lock lock(mu_);
+        ++held_;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return released_; });
+      }
+      half.range = s3::ByteRange{mid, last};
+      held = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    auto got = MockS3Client::GetObject(held ? half : r);
+    --running_;
+    return got;
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  bool WaitHeld(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return held_ >= n; });
+  }
+  std::atomic<int> running_{0}, max_running_{0};
+  int delay_ms_ = 0;
+  uint64_t hold_from_ = 0;  // GETs of ranges starting here or later are held half-way
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+  int held_ = 0;
+};
+
+// Runs a sequential read of the whole object with at most `parallel` read-ahead GETs per file
+// and returns the most GETs that ran at once.
+int MostGetsAtOnce(int parallel) {
+  FakeClock clock;
+  SlowS3Client s3(clock);
+  s3.delay_ms_ = 3;
+  std::string data = Bytes(24 * kMiB, 3);
+  s3.AddObject("b", "k", data);
+  s3::HeadObjectRequest h{"b", "k", ""};
+  std::string etag = s3.HeadObject(h)->etag;
+  FetchPool pool(32);
+  PrefetchBudget budget(256 * kMiB);
+  ReadOptions options;
+  options.parallel_gets = parallel;
+  ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
+  std::string out;
+  for (uint64_t off = 0; off < data.size(); off += kMiB) {
+    auto got = reader.Read(off, kMiB);
+    if (!got.ok()) return -1;
+    out += *got;
+  }
+  EXPECT_TRUE(out == data);
+  return s3.max_running_.load();
+}
+
+TEST(ReaderParallelism, ReadAheadGetsOfOneFileRunAtMostTheLimitAtOnce) {
+  // The first read waits for four parts of its own; read-ahead adds at most the limit. With a
+  // 24 MiB file fetched whole at once in 1.5 MiB parts, the pool alone would run 16.
+  EXPECT_LE(MostGetsAtOnce(2), 4 + 2);
+  EXPECT_GT(MostGetsAtOnce(12), 4 + 2);
+}
+
+TEST(ReaderStreaming, AReadUsesTheBytesOfAPartThatHaveArrived) {
+  FakeClock clock;
+  SlowS3Client s3(clock);
+  std::string data = Bytes(8 * kMiB, 5);
+  s3.AddObject("b", "k", data);
+  s3::HeadObjectRequest h{"b", "k", ""};
+  std::string etag = s3.HeadObject(h)->etag;
+  s3.hold_from_ = 1 * kMiB;  // read-ahead parts stop half-way until released
+  FetchPool pool(8);
+  PrefetchBudget budget(64 * kMiB);
+  ReadOptions options;
+  auto reader =
+      std::make_unique<ObjectReader>(s3, pool, budget, options, "b", "k", etag, data.size());
+  auto first = reader->Read(0, kMiB);  // plans the whole 8 MiB file in parts of 1 MiB
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(s3.WaitHeld(1));
+  // The first half of the part at 1 MiB is there; its second half is not.
+  auto next = std::async(std::launch::async, [&] { return reader->Read(kMiB, 64 * 1024); });
+  bool returned_while_held = next.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  s3.Release();
+  EXPECT_TRUE(returned_while_held);
+  auto got = next.get();
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(*got == data.substr(kMiB, 64 * 1024));
+  // The rest of the part, once it arrives, is right too.
+  auto rest = reader->Read(kMiB + 64 * 1024, kMiB);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_TRUE(*rest == data.substr(kMiB + 64 * 1024, kMiB));
+  reader.reset();
 }
 
 }  // namespace
