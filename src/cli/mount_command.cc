@@ -53,7 +53,7 @@ struct MountFlags {
   std::string cache_size = "10GiB";
   std::string read_ahead = "1MiB";
   int fetch_threads = 32;
-  int parallel_gets = 8;
+  int parallel_gets = 16;
   std::string metrics_listen;
 };
 
@@ -164,10 +164,9 @@ Result<fs::MountOptions> BuildOptions(const MountFlags& f) {
                                    ": from 1 to 256");
   }
   o.read.fetch_threads = f.fetch_threads;
-  if (f.parallel_gets < 1 || f.parallel_gets > f.fetch_threads) {
+  if (f.parallel_gets < 1 || f.parallel_gets > 256) {
     return Status::InvalidArgument("--parallel-gets " + std::to_string(f.parallel_gets) +
-                                   ": from 1 to --fetch-threads (" +
-                                   std::to_string(f.fetch_threads) + ")");
+                                   ": from 1 to 256");
   }
   o.read.parallel_gets = f.parallel_gets;
   if (!f.poll_interval.empty()) {
@@ -373,8 +372,8 @@ void RegisterMount(CLI::App& app, GlobalFlags& globals) {
       ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--parallel-gets", f->parallel_gets,
-                  "read-ahead GETs of one open file running at once (more for a fast link with "
-                  "high latency, fewer when the CPU is the limit)")
+                  "read-ahead GETs of one open file running at once, within --fetch-threads "
+                  "(more for a fast link with high latency, fewer when the CPU is the limit)")
       ->type_name("N")
       ->capture_default_str();
   cmd->add_option("--read-ahead", f->read_ahead,

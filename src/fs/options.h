@@ -56,12 +56,13 @@ struct ReadOptions {
   // 1,063 MiB/s with 32; on loopback the two are alike.
   int fetch_threads = 32;
   // Read-ahead GETs of one open file running at once (what a read waits for always starts at
-  // once). GETs running together share what limits them (the CPU, a full link), so the part
-  // the reader needs next would finish no sooner than one far ahead; S3 on the other hand
-  // serves each connection at about 90 MB/s, so one reader needs several. Measured on 2 CPUs
-  // (512 MiB file): loopback 780 MiB/s with 4, 625 with 8, 310 with 16; S3-like latency and
-  // bandwidth 240 with 4, 440 with 8, 390-685 with 16. MEASURE_AGAIN
-  int parallel_gets = 8;
+  // once), nearest first. S3 serves each connection at about 90 MB/s, so a reader needs many;
+  // but GETs running together share whatever limits them (the CPU, a full link), and then the
+  // part the reader needs next finishes no sooner than one far ahead. Measured on 2 busy CPUs,
+  // 1 GiB read (MiB/s, two runs): S3-like 20 ms + 90 MB/s per GET: 4: 247/255, 8: 459/503,
+  // 16: 545/717, 32: 458/531; loopback: 4: 798/509, 8: 859/567, 16: 484/492, 32: 506/552.
+  // 16 keeps an S3 link full; a CPU-bound local endpoint does better with 4-8.
+  int parallel_gets = 16;
 };
 
 // Uploads of written files (on close or flush).

@@ -442,9 +442,9 @@ TEST_F(MountTest, DaemonReturnsOnceLiveAndReportsErrorsWithHints) {
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("credentials"), std::string::npos) << out;
   // Bad options are usage errors, found before anything starts.
-  for (std::string bad :
-       {"--archived maybe", "--file-mode 999", "--metadata-ttl soon", "--restore-timeout 0",
-        "--cache-size lots", "--read-ahead 65MiB", "--fetch-threads 0"}) {
+  for (std::string bad : {"--archived maybe", "--file-mode 999", "--metadata-ttl soon",
+                          "--restore-timeout 0", "--cache-size lots", "--read-ahead 65MiB",
+                          "--fetch-threads 0", "--parallel-gets 0", "--parallel-gets 257"}) {
     rc = RunCommand(thaw + "mount s3://" + kBucket + " " + mp + " " + bad + " 2>&1", &out);
     EXPECT_EQ(rc, 2) << bad << ": " << out;
   }
