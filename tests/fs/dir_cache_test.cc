@@ -48,8 +48,8 @@ TEST_F(DirCacheTest, ListsFilesAndImplicitDirectories) {
   auto d = cache.List("d/");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(Names(**d), (std::vector<std::string>{"x", "y/"}));
-  EXPECT_EQ((*d)->Find("y")->key, "d/y/");
-  EXPECT_EQ((*d)->Find("x")->key, "d/x");
+  EXPECT_EQ((*d)->KeyOf(*(*d)->Find("y")), "d/y/");
+  EXPECT_EQ((*d)->KeyOf(*(*d)->Find("x")), "d/x");
   EXPECT_EQ((*d)->Find("nope"), nullptr);
 }
 
@@ -110,7 +110,7 @@ TEST_F(DirCacheTest, UpsertAndRemoveEditTheCachedListing) {
   s3_.AddObject("b", "f", "x");
   DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
   ASSERT_TRUE(cache.List("").ok());
-  cache.Upsert("", DirEntry{"new", "new", Attributes{}});
+  cache.Upsert("", DirEntry{"new", Attributes{}});
   auto l = cache.List("");
   ASSERT_TRUE(l.ok());
   EXPECT_EQ(Names(**l), (std::vector<std::string>{"f", "new"}));

@@ -30,19 +30,19 @@ TEST(InodeTable, RootIsPinned) {
 
 TEST(InodeTable, SameNameKeepsItsNumberWhileLookedUp) {
   InodeTable t("");
-  Inode a = t.Lookup(kRootIno, "a", "a", File(1));
-  Inode again = t.Lookup(kRootIno, "a", "a", File(2));
+  Inode a = t.Lookup(kRootIno, "a", File(1));
+  Inode again = t.Lookup(kRootIno, "a", File(2));
   EXPECT_EQ(a.ino, again.ino);
   EXPECT_EQ(again.nlookup, 2u);
   EXPECT_EQ(t.Get(a.ino)->attr.size, 2u);
-  Inode b = t.Lookup(kRootIno, "b", "b", File(1));
+  Inode b = t.Lookup(kRootIno, "b", File(1));
   EXPECT_NE(a.ino, b.ino);
 }
 
 TEST(InodeTable, ForgetErasesAtZero) {
   InodeTable t("");
-  Inode a = t.Lookup(kRootIno, "a", "a", File(1));
-  t.Lookup(kRootIno, "a", "a", File(1));
+  Inode a = t.Lookup(kRootIno, "a", File(1));
+  t.Lookup(kRootIno, "a", File(1));
   t.Forget(a.ino, 1);
   EXPECT_TRUE(t.Get(a.ino));
   EXPECT_TRUE(t.Find(kRootIno, "a"));
@@ -50,14 +50,14 @@ TEST(InodeTable, ForgetErasesAtZero) {
   EXPECT_FALSE(t.Get(a.ino));
   EXPECT_FALSE(t.Find(kRootIno, "a"));
   // A new lookup gets a new number (numbers are never reused).
-  EXPECT_NE(t.Lookup(kRootIno, "a", "a", File(1)).ino, a.ino);
+  EXPECT_NE(t.Lookup(kRootIno, "a", File(1)).ino, a.ino);
   t.Forget(12345, 1);  // unknown: ignored
 }
 
 TEST(InodeTable, TypeChangeMakesANewInode) {
   InodeTable t("");
-  Inode f = t.Lookup(kRootIno, "x", "x", File(1));
-  Inode d = t.Lookup(kRootIno, "x", "x/", Dir());
+  Inode f = t.Lookup(kRootIno, "x", File(1));
+  Inode d = t.Lookup(kRootIno, "x", Dir());
   EXPECT_NE(f.ino, d.ino);
   EXPECT_TRUE(t.Get(f.ino));  // alive until the kernel forgets it
   EXPECT_EQ(t.Find(kRootIno, "x")->ino, d.ino);
@@ -68,7 +68,7 @@ TEST(InodeTable, TypeChangeMakesANewInode) {
 
 TEST(InodeTableDeathTest, ForgetBelowZeroAborts) {
   InodeTable t("");
-  Inode a = t.Lookup(kRootIno, "a", "a", File(1));
+  Inode a = t.Lookup(kRootIno, "a", File(1));
   EXPECT_DEATH(t.Forget(a.ino, 2), "");
 }
 
