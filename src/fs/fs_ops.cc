@@ -375,10 +375,10 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       const DirEntry& d = entries[i - 2];
       name = d.name.c_str();
       if (gone_entries[i - begin]) continue;  // left out; offsets need not be contiguous
-      Inode inode = inodes_.Lookup(ino, d.name, *attrs[i - begin]);
-      handed_out.push_back(inode.ino);
-      e.ino = inode.ino;
-      e.attr = ToStat(inode.ino, inode.attr);
+      fuse_ino_t child = inodes_.LookupIno(ino, d.name, *attrs[i - begin]);
+      handed_out.push_back(child);
+      e.ino = child;
+      e.attr = ToStat(child, *attrs[i - begin]);
       e.attr_timeout = Seconds(options_.metadata_ttl);
       e.entry_timeout = Seconds(options_.metadata_ttl);
     }

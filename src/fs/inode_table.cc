@@ -77,6 +77,18 @@ Inode InodeTable::Copy(fuse_ino_t ino, const Node& node) const {
 
 Inode InodeTable::Lookup(fuse_ino_t parent, const std::string& name, const Attributes& attr) {
   std::lock_guard lock(mu_);
+  fuse_ino_t ino = LookupLocked(parent, name, attr);
+  return Copy(ino, nodes_.at(ino));
+}
+
+fuse_ino_t InodeTable::LookupIno(fuse_ino_t parent, const std::string& name,
+                                 const Attributes& attr) {
+  std::lock_guard lock(mu_);
+  return LookupLocked(parent, name, attr);
+}
+
+fuse_ino_t InodeTable::LookupLocked(fuse_ino_t parent, const std::string& name,
+                                    const Attributes& attr) {
   auto it = by_name_.find(NameRef{parent, name});
   if (it != by_name_.end()) {
     fuse_ino_t ino = *it;
@@ -86,7 +98,7 @@ Inode InodeTable::Lookup(fuse_ino_t parent, const std::string& name, const Attri
     if (node.attr.is_dir == attr.is_dir) {
       node.attr = attr;
       ++node.nlookup;
-      return Copy(ino, node);
+      return ino;
     }
     by_name_.erase(it);  // the old inode lives on until forgotten, unreachable by name
     if (node.nlookup == 0) EraseUnused(ino);
@@ -103,9 +115,9 @@ Inode InodeTable::Lookup(fuse_ino_t parent, const std::string& name, const Attri
   } else {
     spdlog::warn("mount: lookup of '{}' in unknown inode {}", name, parent);
   }
-  auto [pos, inserted] = nodes_.emplace(ino, std::move(node));
+  nodes_.emplace(ino, std::move(node));
   by_name_.insert(ino);
-  return Copy(ino, pos->second);
+  return ino;
 }
 
 void InodeTable::EraseUnused(fuse_ino_t ino) {

@@ -53,6 +53,8 @@ class InodeTable {
   // Finds or creates the inode for `name` in directory `parent` (whose key is the prefix of
   // the new inode's), updates its attributes and adds one lookup. Returns a copy.
   Inode Lookup(fuse_ino_t parent, const std::string& name, const Attributes& attr);
+  // The same, returning only the number (readdirplus: no copy, no key built per entry).
+  fuse_ino_t LookupIno(fuse_ino_t parent, const std::string& name, const Attributes& attr);
   // Subtracts `n` lookups; erases the inode at zero (once no inode below it is left). Unknown
   // inodes are ignored (the root is never erased).
   void Forget(fuse_ino_t ino, uint64_t n);
@@ -105,6 +107,7 @@ class InodeTable {
 
   std::string KeyOf(fuse_ino_t ino, const Node& node) const;  // mu_ held
   Inode Copy(fuse_ino_t ino, const Node& node) const;         // mu_ held
+  fuse_ino_t LookupLocked(fuse_ino_t parent, const std::string& name, const Attributes& attr);
   // Erases `ino` and then each ancestor left with no lookup and no child (mu_ held).
   void EraseUnused(fuse_ino_t ino);
 
