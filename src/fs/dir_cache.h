@@ -54,8 +54,8 @@ std::optional<std::string> EntryName(const std::string& prefix, const std::strin
 
 class DirCache {
  public:
-  // Entries kept over all cached listings (about 140 bytes each).
-  static constexpr size_t kMaxCachedEntries = 200000;
+  // Entries kept over all cached listings (about 120 bytes each: 12 MiB).
+  static constexpr size_t kMaxCachedEntries = 100000;
 
   DirCache(s3::S3Client& client, std::string bucket, Clock& clock, std::chrono::milliseconds ttl,
            size_t max_cached_entries = kMaxCachedEntries);

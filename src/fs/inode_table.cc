@@ -129,6 +129,7 @@ void InodeTable::EraseUnused(fuse_ino_t ino) {
     if (name_it != by_name_.end()) by_name_.erase(name_it);
     fuse_ino_t parent = it->second.parent;
     nodes_.erase(it);
+    cached_etags_.erase(ino);
     auto p = nodes_.find(parent);
     if (p == nodes_.end()) return;
     --p->second.children;
@@ -189,10 +190,10 @@ void InodeTable::Update(fuse_ino_t ino, const Attributes& attr) {
 
 std::string InodeTable::SwapCachedEtag(fuse_ino_t ino, const std::string& etag) {
   std::lock_guard lock(mu_);
-  auto it = nodes_.find(ino);
-  if (it == nodes_.end()) return "";
-  std::string before = it->second.cached_etag.str();
-  it->second.cached_etag = etag;
+  if (nodes_.find(ino) == nodes_.end()) return "";
+  Etag& cached = cached_etags_[ino];
+  std::string before = cached.str();
+  cached = etag;
   return before;
 }
 

@@ -79,9 +79,6 @@ class InodeTable {
     std::string name;
     Attributes attr;
     uint64_t nlookup = 0;
-    // The ETag of the object version whose bytes the kernel may hold in its page cache for
-    // this inode (set at each open): a later open of another version must drop them.
-    Etag cached_etag;
     uint32_t children = 0;  // nodes whose parent this is
   };
   // The by-name index holds inode numbers and hashes them by their node's (parent, name), so
@@ -115,6 +112,10 @@ class InodeTable {
   const std::string root_prefix_;
   std::unordered_map<fuse_ino_t, Node> nodes_;
   std::unordered_set<fuse_ino_t, NameHash, NameEq> by_name_;
+  // The ETag of the object version whose bytes the kernel may hold in its page cache, per
+  // inode opened (set at each open): a later open of another version must drop them. Apart
+  // from the nodes because most inodes (listed, never opened) have none.
+  std::unordered_map<fuse_ino_t, Etag> cached_etags_;
   fuse_ino_t next_ino_ = kRootIno + 1;
 };
 
