@@ -9,17 +9,26 @@
 namespace thaw::fs {
 namespace {
 
-// Cached listings beyond this count are dropped when stale, so a walk over a huge tree does
-// not keep every directory in memory.
+// Cached listings beyond this count are dropped when stale, so a walk over a huge tree of
+// small directories does not keep every directory in memory either.
 constexpr size_t kMaxCachedListings = 4096;
 
 }  // namespace
 
-const DirEntry* DirListing::Find(const std::string& name) const {
+const DirEntry* DirListing::Find(std::string_view name) const {
   auto it = std::lower_bound(entries.begin(), entries.end(), name,
-                             [](const DirEntry& e, const std::string& n) { return e.name < n; });
+                             [](const DirEntry& e, std::string_view n) { return e.name < n; });
   if (it == entries.end() || it->name != name) return nullptr;
   return &*it;
+}
+
+std::string DirListing::KeyOf(const DirEntry& e) const {
+  std::string key;
+  key.reserve(prefix.size() + e.name.size() + 1);
+  key += prefix;
+  key += e.name;
+  if (e.attr.is_dir) key += '/';
+  return key;
 }
 
 std::optional<std::string> EntryName(const std::string& prefix, const std::string& key) {
@@ -36,13 +45,17 @@ std::optional<std::string> EntryName(const std::string& prefix, const std::strin
 }
 
 DirCache::DirCache(s3::S3Client& client, std::string bucket, Clock& clock,
-                   std::chrono::milliseconds ttl)
-    : client_(client), bucket_(std::move(bucket)), clock_(clock), ttl_(ttl) {}
+                   std::chrono::milliseconds ttl, size_t max_cached_entries)
+    : client_(client),
+      bucket_(std::move(bucket)),
+      clock_(clock),
+      ttl_(ttl),
+      max_cached_entries_(max_cached_entries) {}
 
 bool DirCache::Fresh(const std::string& prefix) const {
   std::lock_guard lock(mu_);
   auto it = listings_.find(prefix);
-  return it != listings_.end() && clock_.Now() - it->second->fetched_at < ttl_;
+  return it != listings_.end() && clock_.Now() - it->second.listing->fetched_at < ttl_;
 }
 
 Result<std::shared_ptr<const DirListing>> DirCache::List(
@@ -55,7 +68,10 @@ Result<std::shared_ptr<const DirListing>> DirCache::List(
   {
     std::lock_guard lock(mu_);
     auto it = listings_.find(prefix);
-    if (it != listings_.end() && asked - it->second->fetched_at < ttl) return it->second;
+    if (it != listings_.end() && asked - it->second.listing->fetched_at < ttl) {
+      it->second.last_used = ++use_counter_;
+      return it->second.listing;
+    }
     auto& slot = loading_[prefix];
     if (!slot) slot = std::make_shared<std::mutex>();
     loader = slot;
@@ -65,27 +81,59 @@ Result<std::shared_ptr<const DirListing>> DirCache::List(
     // Someone else may have fetched it while we waited for the loader lock.
     std::lock_guard lock(mu_);
     auto it = listings_.find(prefix);
-    if (it != listings_.end() &&
-        (clock_.Now() - it->second->fetched_at < ttl || it->second->fetched_at >= asked)) {
-      return it->second;
+    if (it != listings_.end() && (clock_.Now() - it->second.listing->fetched_at < ttl ||
+                                  it->second.listing->fetched_at >= asked)) {
+      it->second.last_used = ++use_counter_;
+      return it->second.listing;
     }
   }
   auto fetched = Fetch(prefix);
   std::lock_guard lock(mu_);
   loading_.erase(prefix);
   if (!fetched.ok()) return fetched.status();
+  Store(prefix, *fetched);
+  return *fetched;
+}
+
+void DirCache::Drop(std::map<std::string, Cached>::iterator it) {
+  cached_entries_ -= it->second.listing->entries.size();
+  listings_.erase(it);
+}
+
+void DirCache::Store(const std::string& prefix, std::shared_ptr<const DirListing> listing) {
+  if (auto old = listings_.find(prefix); old != listings_.end()) Drop(old);
+  size_t n = listing->entries.size();
+  if (n > max_cached_entries_) {
+    spdlog::debug("mount: listing of '{}' ({} entries) not cached (budget {})", prefix, n,
+                  max_cached_entries_);
+    return;
+  }
   if (listings_.size() >= kMaxCachedListings) {
     Clock::TimePoint now = clock_.Now();
-    std::erase_if(listings_, [&](const auto& kv) { return now - kv.second->fetched_at >= ttl_; });
+    for (auto it = listings_.begin(); it != listings_.end();) {
+      auto next = std::next(it);
+      if (now - it->second.listing->fetched_at >= ttl_) Drop(it);
+      it = next;
+    }
   }
-  listings_[prefix] = *fetched;
-  return *fetched;
+  // Least recently used first, until the new one fits.
+  while (cached_entries_ + n > max_cached_entries_ && !listings_.empty()) {
+    auto lru = std::min_element(
+        listings_.begin(), listings_.end(),
+        [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
+    Drop(lru);
+  }
+  cached_entries_ += n;
+  listings_[prefix] = Cached{std::move(listing), ++use_counter_};
 }
 
 Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& prefix) {
   auto listing = std::make_shared<DirListing>();
+  listing->prefix = prefix;
   listing->fetched_at = clock_.Now();
-  std::map<std::string, DirEntry> by_name;
+  // Collected as listed, then sorted by name: a map would cost a node per entry, and names
+  // are not in key order (`a-b` < `a/` as keys, `a` < `a-b` as names).
+  std::vector<DirEntry>& entries = listing->entries;
   s3::ListObjectsRequest request;
   request.bucket = bucket_;
   request.prefix = prefix;
@@ -105,31 +153,22 @@ Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& pre
         spdlog::debug("mount: skipping prefix '{}' (not a file name)", cp);
         continue;
       }
-      DirEntry e;
-      e.name = *name;
-      e.key = cp;
+      DirEntry& e = entries.emplace_back();
+      e.name = std::move(*name);
       e.attr.is_dir = true;
       e.attr.mtime = listing->fetched_at;
-      by_name[*name] = std::move(e);  // a directory wins over a file of the same name
     }
     for (const s3::ObjectSummary& o : page.objects) {
       auto name = EntryName(prefix, o.key);
       if (!name || o.key.back() == '/') continue;  // markers: the directory is the prefix
-      auto it = by_name.find(*name);
-      if (it != by_name.end() && it->second.attr.is_dir) {
-        spdlog::debug("mount: object '{}' hidden by a directory of the same name", o.key);
-        continue;
-      }
-      DirEntry e;
-      e.name = *name;
-      e.key = o.key;
+      DirEntry& e = entries.emplace_back();
+      e.name = std::move(*name);
       e.attr.size = o.size;
       e.attr.mtime = o.last_modified;
       e.attr.etag = o.etag;
       e.attr.storage_class = o.storage_class;
       e.attr.restore = o.restore;
       e.attr.fetched_at = listing->fetched_at;
-      by_name[*name] = std::move(e);
     }
     if (!page.is_truncated) break;
     if (page.next_continuation_token.empty()) {
@@ -138,43 +177,61 @@ Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& pre
     }
     request.continuation_token = page.next_continuation_token;
   }
-  listing->entries.reserve(by_name.size());
-  for (auto& [name, e] : by_name) listing->entries.push_back(std::move(e));
+  // A directory wins over a file of the same name (directories sort first among equals).
+  std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) {
+    return a.name != b.name ? a.name < b.name : a.attr.is_dir > b.attr.is_dir;
+  });
+  auto last =
+      std::unique(entries.begin(), entries.end(), [&](const DirEntry& a, const DirEntry& b) {
+        if (a.name != b.name) return false;
+        if (!b.attr.is_dir)
+          spdlog::debug("mount: object '{}' hidden by a directory", prefix + b.name);
+        return true;
+      });
+  entries.erase(last, entries.end());
+  entries.shrink_to_fit();
   return std::shared_ptr<const DirListing>(std::move(listing));
 }
 
 void DirCache::Invalidate(const std::string& prefix) {
   std::lock_guard lock(mu_);
-  listings_.erase(prefix);
+  if (auto it = listings_.find(prefix); it != listings_.end()) Drop(it);
 }
 
 void DirCache::Upsert(const std::string& prefix, const DirEntry& entry) {
   std::lock_guard lock(mu_);
   auto it = listings_.find(prefix);
   if (it == listings_.end()) return;
-  auto copy = std::make_shared<DirListing>(*it->second);
+  auto copy = std::make_shared<DirListing>(*it->second.listing);
   auto pos = std::lower_bound(copy->entries.begin(), copy->entries.end(), entry.name,
                               [](const DirEntry& e, const std::string& n) { return e.name < n; });
   if (pos != copy->entries.end() && pos->name == entry.name) {
     *pos = entry;
   } else {
     copy->entries.insert(pos, entry);
+    ++cached_entries_;
   }
-  it->second = std::move(copy);
+  it->second.listing = std::move(copy);
 }
 
 void DirCache::Remove(const std::string& prefix, const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = listings_.find(prefix);
   if (it == listings_.end()) return;
-  auto copy = std::make_shared<DirListing>(*it->second);
-  std::erase_if(copy->entries, [&](const DirEntry& e) { return e.name == name; });
-  it->second = std::move(copy);
+  auto copy = std::make_shared<DirListing>(*it->second.listing);
+  cached_entries_ -=
+      std::erase_if(copy->entries, [&](const DirEntry& e) { return e.name == name; });
+  it->second.listing = std::move(copy);
 }
 
 int DirCache::lists_sent() const {
   std::lock_guard lock(mu_);
   return lists_sent_;
+}
+
+size_t DirCache::cached_entries() const {
+  std::lock_guard lock(mu_);
+  return cached_entries_;
 }
 
 }  // namespace thaw::fs

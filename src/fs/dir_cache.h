@@ -8,6 +8,13 @@
 // `..`, names longer than NAME_MAX, and the directory's own marker object (`a/` listed under
 // `a/`). When a file and a directory share a name (`x` and `x/...`), the directory wins.
 //
+// Memory: an entry stores its name and compact Attributes, not its key (the listing's prefix
+// plus the name). The cache keeps at most kMaxCachedEntries entries over all listings, dropping
+// the least recently used listing first; a listing larger than that is handed to its caller
+// (an open directory keeps it until closed) and not kept, so a walk over a huge bucket does not
+// keep it all in memory. A lookup in a dropped listing is answered from the inode table while
+// the inode's attributes are fresh, so only a later change of the directory lists it again.
+//
 // Thread safety: all methods may be called from any thread. Concurrent requests for the same
 // stale prefix share one listing (one walk through the pages, not one per caller).
 #pragma once
@@ -17,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -28,14 +36,16 @@ namespace thaw::fs {
 
 struct DirEntry {
   std::string name;
-  std::string key;  // object key, or the prefix with its trailing '/' for directories
   Attributes attr;
 };
 
 struct DirListing {
+  std::string prefix;             // "" or ending in '/'
   std::vector<DirEntry> entries;  // sorted by name, unique names
   Clock::TimePoint fetched_at{};
-  const DirEntry* Find(const std::string& name) const;
+  const DirEntry* Find(std::string_view name) const;
+  // The entry's S3 key: the object's key, or the prefix with its trailing '/' for directories.
+  std::string KeyOf(const DirEntry& e) const;
 };
 
 // The file name `key` (an object key or a common prefix) gets inside directory `prefix`, or
@@ -44,7 +54,11 @@ std::optional<std::string> EntryName(const std::string& prefix, const std::strin
 
 class DirCache {
  public:
-  DirCache(s3::S3Client& client, std::string bucket, Clock& clock, std::chrono::milliseconds ttl);
+  // Entries kept over all cached listings (about 120 bytes each: 12 MiB).
+  static constexpr size_t kMaxCachedEntries = 100000;
+
+  DirCache(s3::S3Client& client, std::string bucket, Clock& clock, std::chrono::milliseconds ttl,
+           size_t max_cached_entries = kMaxCachedEntries);
 
   // The listing of `prefix` ("" or ending in '/'), fetched when missing or older than the TTL
   // (or than `max_age`, when that is shorter: a negative lookup's own TTL).
@@ -59,18 +73,30 @@ class DirCache {
   void Upsert(const std::string& prefix, const DirEntry& entry);
   void Remove(const std::string& prefix, const std::string& name);
 
-  int lists_sent() const;  // ListObjectsV2 calls so far (tests)
+  int lists_sent() const;         // ListObjectsV2 calls so far (tests)
+  size_t cached_entries() const;  // entries held by cached listings (tests)
 
  private:
+  struct Cached {
+    std::shared_ptr<const DirListing> listing;
+    uint64_t last_used = 0;  // use_counter_ at the last List() that returned it
+  };
   Result<std::shared_ptr<const DirListing>> Fetch(const std::string& prefix);
+  // Keeps `listing` if it fits the entry budget, dropping least recently used ones (mu_ held).
+  void Store(const std::string& prefix, std::shared_ptr<const DirListing> listing);
+  void Drop(std::map<std::string, Cached>::iterator it);  // mu_ held
 
   s3::S3Client& client_;
   const std::string bucket_;
   Clock& clock_;
   const std::chrono::milliseconds ttl_;
+  const size_t max_cached_entries_;
 
-  mutable std::mutex mu_;  // guards listings_, loading_, lists_sent_; never held across S3 calls
-  std::map<std::string, std::shared_ptr<const DirListing>> listings_;
+  // Guards everything below; never held across S3 calls.
+  mutable std::mutex mu_;
+  std::map<std::string, Cached> listings_;
+  size_t cached_entries_ = 0;
+  uint64_t use_counter_ = 0;
   // One mutex per prefix being fetched: the loader holds it, others wait and then reuse.
   std::map<std::string, std::shared_ptr<std::mutex>> loading_;
   int lists_sent_ = 0;

@@ -152,6 +152,15 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   // A directory not listed yet costs a LIST before the name's HEAD: send both at once, one
   // round trip instead of two (the HEAD is wasted when the name is a directory or missing).
   std::string key = dir->key + name;
+  // A name the kernel was given a moment ago (readdirplus, an earlier lookup) is answered from
+  // the inode table while fresh: the directory's listing may have been dropped (a huge one is
+  // not cached) and must not be fetched again for it.
+  if (auto known = inodes_.FindAttributes(parent, name);
+      known &&
+      (known->pending_upload || clock_.Now() - known->fetched_at < options_.metadata_ttl) &&
+      (known->is_dir || !HeadsFiles() || clock_.Now() - known->headed_at < options_.metadata_ttl)) {
+    return ReplyEntry(req, inodes_.Lookup(parent, name, *known));
+  }
   std::future<Result<s3::ObjectInfo>> early_head;
   if (HeadsFiles() && !dirs_.Fresh(dir->key)) {
     try {
@@ -183,41 +192,42 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   }
   std::optional<Result<s3::ObjectInfo>> headed;
   if (early_head.valid()) headed = early_head.get();
-  Result<Attributes> attr =
-      EntryAttributes(parent, *entry, entry->key == key ? std::move(headed) : std::nullopt);
+  Result<Attributes> attr = EntryAttributes(parent, **listing, *entry,
+                                            entry->attr.is_dir ? std::nullopt : std::move(headed));
   if (!attr.ok()) {
     dirs_.Invalidate(dir->key);
     return (void)fuse_reply_err(req, ENOENT);
   }
-  ReplyEntry(req, inodes_.Lookup(parent, name, entry->key, *attr));
+  ReplyEntry(req, inodes_.Lookup(parent, name, *attr));
 }
 
 std::optional<Attributes> ThawFs::KnownAttributes(fuse_ino_t parent, const DirEntry& entry) {
   if (entry.attr.is_dir) return entry.attr;
   // The inode's own attributes, while fresh and of the same version, may say more than the
   // listing (a HEAD's archive tier and POSIX metadata) or be newer (a file being written).
-  auto known = inodes_.Find(parent, entry.name);
-  bool fresh = known && !known->attr.is_dir &&
-               (known->attr.pending_upload ||
-                (known->attr.etag == entry.attr.etag &&
-                 clock_.Now() - known->attr.headed_at < options_.metadata_ttl));
-  if (fresh) return known->attr;
+  auto known = inodes_.FindAttributes(parent, entry.name);
+  bool fresh = known && !known->is_dir &&
+               (known->pending_upload || (known->etag == entry.attr.etag &&
+                                          clock_.Now() - known->headed_at < options_.metadata_ttl));
+  if (fresh) return known;
   if (!HeadsFiles()) return entry.attr;  // the listing says all there is to show
   return std::nullopt;
 }
 
-Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirEntry& entry,
+Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirListing& listing,
+                                           const DirEntry& entry,
                                            std::optional<Result<s3::ObjectInfo>> headed) {
   if (auto known = KnownAttributes(parent, entry)) return *known;
   // A HEAD sent alongside the listing counts unless the object changed between the two.
   if (entry.attr.is_dir || (headed && headed->ok() && (*headed)->etag != entry.attr.etag)) {
     headed.reset();
   }
-  auto info = headed ? std::move(*headed) : Head(entry.key);
+  const std::string key = listing.KeyOf(entry);
+  auto info = headed ? std::move(*headed) : Head(key);
   if (info.ok()) return AttrFromInfo(*info);
   if (info.status().IsNotFound()) return info.status();
-  spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)", options_.bucket,
-               entry.key, info.status().message());
+  spdlog::warn("mount: HEAD s3://{}/{}: {} (using the listing's attributes)", options_.bucket, key,
+               info.status().message());
   return entry.attr;
 }
 
@@ -237,7 +247,7 @@ void ThawFs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
     if (!HeadsFiles()) {
       auto listing = dirs_.List(ParentPrefix(inode->key));
       const DirEntry* e = listing.ok() ? (*listing)->Find(inode->name) : nullptr;
-      if (e != nullptr && !e->attr.is_dir && e->key == inode->key) listed = e->attr;
+      if (e != nullptr && !e->attr.is_dir && (*listing)->KeyOf(*e) == inode->key) listed = e->attr;
     }
     if (listed) {
       attr = *listed;
@@ -294,7 +304,7 @@ void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fus
     } else {
       const DirEntry& e = entries[i - 2];
       name = e.name.c_str();
-      st.st_ino = DirentIno(e.key);
+      st.st_ino = DirentIno(handle->listing->KeyOf(e));
       st.st_mode = e.attr.is_dir ? S_IFDIR : S_IFREG;
     }
     size_t n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
@@ -335,7 +345,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   auto work = [&] {
     for (size_t k; (k = next.fetch_add(1)) < to_head.size();) {
       size_t i = to_head[k];
-      Result<Attributes> a = EntryAttributes(ino, entries[i - 2]);
+      Result<Attributes> a = EntryAttributes(ino, *listing, entries[i - 2]);
       if (a.ok()) {
         attrs[i - begin] = *a;
       } else {
@@ -365,10 +375,10 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       const DirEntry& d = entries[i - 2];
       name = d.name.c_str();
       if (gone_entries[i - begin]) continue;  // left out; offsets need not be contiguous
-      Inode inode = inodes_.Lookup(ino, d.name, d.key, *attrs[i - begin]);
-      handed_out.push_back(inode.ino);
-      e.ino = inode.ino;
-      e.attr = ToStat(inode.ino, inode.attr);
+      fuse_ino_t child = inodes_.LookupIno(ino, d.name, *attrs[i - begin]);
+      handed_out.push_back(child);
+      e.ino = child;
+      e.attr = ToStat(child, *attrs[i - begin]);
       e.attr_timeout = Seconds(options_.metadata_ttl);
       e.entry_timeout = Seconds(options_.metadata_ttl);
     }

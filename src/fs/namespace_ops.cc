@@ -26,32 +26,34 @@ void ThawFs::Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   const DirEntry* entry = (*listing)->Find(name);
   if (entry == nullptr) return (void)fuse_reply_err(req, ENOENT);
   if (!entry->attr.is_dir) return (void)fuse_reply_err(req, ENOTDIR);
+  const std::string key = (*listing)->KeyOf(*entry);
   // Ask S3, not the cache: anything under the prefix (a key the listing left out included)
   // makes the directory non-empty. Two keys are enough to tell the marker from the rest.
   s3::ListObjectsRequest list;
   list.bucket = options_.bucket;
-  list.prefix = entry->key;
+  list.prefix = key;
   list.max_keys = 2;
   list.fetch_restore_status = false;
   auto page = client_.ListObjectsV2(list);
   if (!page.ok()) return (void)fuse_reply_err(req, ErrnoFor(page.status()));
   bool has_marker = false;
   for (const s3::ObjectSummary& o : page->objects) {
-    if (o.key != entry->key) return (void)fuse_reply_err(req, ENOTEMPTY);
+    if (o.key != key) return (void)fuse_reply_err(req, ENOTEMPTY);
     has_marker = true;
   }
   if (!page->common_prefixes.empty() || page->is_truncated) {
     return (void)fuse_reply_err(req, ENOTEMPTY);
   }
   if (has_marker) {
-    Status s = client_.DeleteObject(options_.bucket, entry->key, "");
+    Status s = client_.DeleteObject(options_.bucket, key, "");
     if (!s.ok() && !s.IsNotFound()) {
-      spdlog::warn("mount: rmdir s3://{}/{}: {}", options_.bucket, entry->key, s.message());
+      spdlog::warn("mount: rmdir s3://{}/{}: {}", options_.bucket, key, s.message());
       return (void)fuse_reply_err(req, ErrnoFor(s));
     }
   }
   dirs_.Remove(dir->key, name);
-  dirs_.Invalidate(entry->key);
+  dirs_.Invalidate(key);
+  inodes_.Detach(parent, name);
   fuse_reply_err(req, 0);
 }
 

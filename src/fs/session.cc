@@ -36,6 +36,13 @@ fuse_lowlevel_ops MakeOps() {
     uint64_t readahead = static_cast<ThawFs*>(fs)->options().read.kernel_readahead_bytes;
     if (readahead > 0) conn->max_readahead = static_cast<unsigned>(readahead);
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+    // READDIRPLUS on every getdents, not only the first (libfuse's default, "auto", switches
+    // to plain READDIR until the reader stats an entry): `ls -l` reads the whole directory
+    // before it stats anything, so in auto mode every entry past the first batch cost a LOOKUP
+    // round trip (50,000 of them for a 50,000-file directory). The listing has the attributes
+    // anyway; the price is an inode per entry for a reader that never stats (`find` without
+    // -size/-newer), which the kernel forgets under memory pressure.
+    conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
   };
   ops.lookup = [](fuse_req_t r, fuse_ino_t p, const char* n) { Fs(r)->Lookup(r, p, n); };
   ops.forget = [](fuse_req_t r, fuse_ino_t i, uint64_t n) {

@@ -87,7 +87,7 @@ Status ThawFs::Upload(FileHandle& fh) {
   attr.fetched_at = clock_.Now();  // the upload's answer is as good as a listing's
   inodes_.Update(fh.ino, attr);
   auto inode = inodes_.Get(fh.ino);
-  if (inode) dirs_.Upsert(ParentPrefix(fh.key), DirEntry{inode->name, fh.key, attr});
+  if (inode) dirs_.Upsert(ParentPrefix(fh.key), DirEntry{inode->name, attr});
   return Status::Ok();
 }
 
@@ -107,9 +107,9 @@ void ThawFs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t,
   attr.mtime = clock_.Now();
   attr.storage_class = "STANDARD";
   attr.pending_upload = true;
-  Inode inode = inodes_.Lookup(parent, name, fh->key, attr);
+  Inode inode = inodes_.Lookup(parent, name, attr);
   fh->ino = inode.ino;
-  dirs_.Upsert(dir->key, DirEntry{name, fh->key, attr});
+  dirs_.Upsert(dir->key, DirEntry{name, attr});
   fuse_entry_param e;
   std::memset(&e, 0, sizeof(e));
   e.ino = inode.ino;
@@ -223,6 +223,7 @@ void ThawFs::Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Status s = client_.DeleteObject(options_.bucket, key, "");
   if (!s.ok() && !s.IsNotFound()) return (void)fuse_reply_err(req, ErrnoFor(s));
   dirs_.Remove(dir->key, name);
+  inodes_.Detach(parent, name);
   fuse_reply_err(req, 0);
 }
 
@@ -240,8 +241,8 @@ void ThawFs::Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) 
   Attributes attr;
   attr.is_dir = true;
   attr.mtime = clock_.Now();
-  dirs_.Upsert(dir->key, DirEntry{name, key, attr});
-  ReplyEntry(req, inodes_.Lookup(parent, name, key, attr));
+  dirs_.Upsert(dir->key, DirEntry{name, attr});
+  ReplyEntry(req, inodes_.Lookup(parent, name, attr));
 }
 
 }  // namespace thaw::fs

@@ -48,8 +48,8 @@ TEST_F(DirCacheTest, ListsFilesAndImplicitDirectories) {
   auto d = cache.List("d/");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(Names(**d), (std::vector<std::string>{"x", "y/"}));
-  EXPECT_EQ((*d)->Find("y")->key, "d/y/");
-  EXPECT_EQ((*d)->Find("x")->key, "d/x");
+  EXPECT_EQ((*d)->KeyOf(*(*d)->Find("y")), "d/y/");
+  EXPECT_EQ((*d)->KeyOf(*(*d)->Find("x")), "d/x");
   EXPECT_EQ((*d)->Find("nope"), nullptr);
 }
 
@@ -110,12 +110,74 @@ TEST_F(DirCacheTest, UpsertAndRemoveEditTheCachedListing) {
   s3_.AddObject("b", "f", "x");
   DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
   ASSERT_TRUE(cache.List("").ok());
-  cache.Upsert("", DirEntry{"new", "new", Attributes{}});
+  cache.Upsert("", DirEntry{"new", Attributes{}});
   auto l = cache.List("");
   ASSERT_TRUE(l.ok());
   EXPECT_EQ(Names(**l), (std::vector<std::string>{"f", "new"}));
   cache.Remove("", "f");
   EXPECT_EQ(Names(**cache.List("")), (std::vector<std::string>{"new"}));
+}
+
+TEST_F(DirCacheTest, LeastRecentlyUsedListingIsDroppedAndListedAgain) {
+  for (int i = 0; i < 3; ++i) s3_.AddObject("b", "a/f" + std::to_string(i), "x");
+  for (int i = 0; i < 3; ++i) s3_.AddObject("b", "b/f" + std::to_string(i), "yy");
+  s3_.AddObject("b", "c/f", "zzz", "GLACIER");
+  // Room for five entries: a/ and b/ (three each) cannot both stay.
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60), 5);
+  ASSERT_TRUE(cache.List("a/").ok());
+  ASSERT_TRUE(cache.List("c/").ok());
+  EXPECT_EQ(cache.cached_entries(), 4u);
+  ASSERT_TRUE(cache.List("c/").ok());  // c/ is now used more recently than a/
+  ASSERT_TRUE(cache.List("b/").ok());  // a/ goes
+  EXPECT_EQ(cache.cached_entries(), 4u);
+  EXPECT_TRUE(cache.Fresh("b/"));
+  EXPECT_TRUE(cache.Fresh("c/"));
+  EXPECT_FALSE(cache.Fresh("a/"));
+  int lists = s3_.Count(s3::Operation::kList);
+  auto a = cache.List("a/");  // listed again, complete and correct
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), lists + 1);
+  EXPECT_EQ(Names(**a), (std::vector<std::string>{"f0", "f1", "f2"}));
+  EXPECT_EQ((*a)->KeyOf((*a)->entries[1]), "a/f1");
+  EXPECT_EQ((*a)->entries[1].attr.size, 1u);
+  s3::HeadObjectRequest head;
+  head.bucket = "b";
+  head.key = "a/f1";
+  EXPECT_EQ((*a)->entries[1].attr.etag, s3_.HeadObject(head)->etag);
+  auto c = cache.List("c/");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)->Find("f")->attr.storage_class, "GLACIER");
+}
+
+TEST_F(DirCacheTest, ListingLargerThanTheBudgetIsReturnedButNotKept) {
+  for (int i = 0; i < 6; ++i) s3_.AddObject("b", "big/f" + std::to_string(i), "x");
+  s3_.AddObject("b", "small/f", "x");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60), 5);
+  ASSERT_TRUE(cache.List("small/").ok());
+  auto big = cache.List("big/");
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ((*big)->entries.size(), 6u);  // the caller (an open directory) has all of it
+  EXPECT_FALSE(cache.Fresh("big/"));
+  EXPECT_TRUE(cache.Fresh("small/"));  // and the small one was not pushed out for nothing
+  EXPECT_EQ(cache.cached_entries(), 1u);
+  int lists = s3_.Count(s3::Operation::kList);
+  auto again = cache.List("big/");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), lists + 1);
+  EXPECT_EQ(Names(**again), Names(**big));
+}
+
+TEST_F(DirCacheTest, DirectoryWinsOverFileOfTheSameNameInAnyOrder) {
+  // As keys "x-y" < "x/" < "x0", as names "x" < "x-y" < "x0": the listing is sorted by name.
+  s3_.AddObject("b", "x", "file");
+  s3_.AddObject("b", "x-y", "1");
+  s3_.AddObject("b", "x/in", "2");
+  s3_.AddObject("b", "x0", "3");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  auto l = cache.List("");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(Names(**l), (std::vector<std::string>{"x/", "x-y", "x0"}));
+  EXPECT_EQ((*l)->KeyOf(*(*l)->Find("x")), "x/");
 }
 
 TEST_F(DirCacheTest, ListingErrorsArePassedOn) {

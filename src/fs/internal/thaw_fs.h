@@ -91,7 +91,8 @@ class ThawFs {
   // The entry's attributes: known ones while fresh, else from `headed` (a HEAD of the entry's
   // key sent earlier) or a new HEAD (NotFound if the object is gone; the listing's when the
   // HEAD fails otherwise).
-  Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirEntry& entry,
+  Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirListing& listing,
+                                     const DirEntry& entry,
                                      std::optional<Result<s3::ObjectInfo>> headed = std::nullopt);
   // Replies to an open of a readable object (pinning info's ETag).
   void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
