@@ -7,6 +7,7 @@
 // unmounted or signalled.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <climits>
@@ -259,6 +260,9 @@ int RunDaemon(const GlobalFlags& globals, const MountFlags& f, const fs::MountOp
       std::cout << LogLine("info", MountedLine(o, pid, metrics_url)) << std::flush;
       return kExitOk;
     }
+    // The mount failed: the daemon is on its way out; it is gone when this command returns, so
+    // that a failed `mount` leaves no thaw process behind (a script may retry at once).
+    waitpid(pid, nullptr, 0);
     if (msg.rfind("ERR ", 0) == 0) {
       size_t sp = msg.find(' ', 4);
       int code = std::atoi(msg.substr(4, sp - 4).c_str());
