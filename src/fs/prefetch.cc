@@ -292,6 +292,8 @@ void ObjectReader::Publish(Part& part) {
     std::lock_guard lock(part.mu);
     part.filled = part.data.size();
     wake = part.filled >= part.wanted;
+    // Every waiter wakes and asks again for what it still needs.
+    if (wake) part.wanted = UINT64_MAX;
   }
   if (wake) part.cv.notify_all();
 }
@@ -420,7 +422,6 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
       while (part->filled < from + n && !part->done) {
         part->wanted = std::min(part->wanted, from + n);
         part->cv.wait(lock);
-        part->wanted = UINT64_MAX;  // every waiter wakes and asks again for what it needs
       }
       if (part->filled < from + n) {
         failed = part->status.ok() ? Status::Internal("reader: a part ended short") : part->status;
