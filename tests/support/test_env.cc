@@ -35,6 +35,9 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // THAW_TEST_KEEP_TMP=1 keeps every test's files (logs of killed processes, journals) to look
+  // at after a failure.
+  if (!EnvOr("THAW_TEST_KEEP_TMP", "").empty()) return;
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
