@@ -76,6 +76,7 @@ Status EngineImpl::Start() {
   if (!rows.empty()) spdlog::info("restore engine: resuming {} unfinished requests", rows.size());
   int workers =
       options_.limits.max_concurrency > 0 ? options_.limits.max_concurrency : kUnlimitedWorkers;
+  send_cap_ = workers;
   threads_.emplace_back([this] { SchedulerLoop(); });
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   return Status::Ok();
@@ -92,6 +93,13 @@ void EngineImpl::Shutdown() {
   }
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  {
+    // RestoreObject calls under way: their answers are journaled (OnSent acts on them itself
+    // once the workers are gone) before the journal is flushed.
+    std::unique_lock<std::mutex> l(mu_);
+    sends_cv_.wait(l, [&] { return sends_in_flight_ == 0; });
+    parked_sends_.clear();
+  }
   journal_->Flush();  // every async state change durable and published before handles abort
   std::map<ObjectRef, std::shared_ptr<Task>> tasks;
   {
@@ -121,9 +129,14 @@ void EngineImpl::Schedule(const std::shared_ptr<Task>& task, Job::Kind kind, Clo
     }
     work_cv_.notify_one();
   } else {
+    // The scheduler sleeps until the earliest timer: only an earlier one needs to wake it
+    // (a bulk restore adds a later poll per object sent).
+    bool earliest = timers_.empty() || due < timers_.top().due;
     timers_.push(std::move(job));
-    timers_changed_ = true;
-    timer_cv_.notify_all();
+    if (earliest) {
+      timers_changed_ = true;
+      timer_cv_.notify_all();
+    }
   }
 }
 

@@ -32,6 +32,10 @@ std::optional<Clock::TimePoint> ExpiryAfter(Clock::TimePoint from, std::optional
   return midnight == t ? t : midnight + std::chrono::days(1);
 }
 
+// The task whose RestoreObjectAsync call this thread is inside (its work_mu held): a client
+// that answers at once calls OnSent before the call returns, on this thread.
+thread_local const Task* tls_sending = nullptr;
+
 ArchiveKind KindOf(const RestoreRecord& rec) {
   return ArchiveKindOf(rec.storage_class, rec.archive_status).value_or(ArchiveKind::kGlacier);
 }
@@ -52,6 +56,15 @@ void EngineImpl::RunJob(const Job& job) {
     case Job::Kind::kSend:
       Send(job.task);
       break;
+    case Job::Kind::kSent: {
+      std::optional<Result<s3::RestoreOutcome>> r;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        r.swap(job.task->sent);
+      }
+      if (r) HandleSent(job.task, *r);
+      break;
+    }
     case Job::Kind::kCheck:
       Check(job.task);
       break;
@@ -144,6 +157,16 @@ void EngineImpl::ApplyDecision(const std::shared_ptr<Task>& task, const Decision
 
 void EngineImpl::Send(const std::shared_ptr<Task>& task) {
   if (!TakeToken(task, restore_tokens_, Job::Kind::kSend)) return;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (sends_in_flight_ >= send_cap_) {
+      // Every slot busy: wait for one, keeping the token (ReleaseSendSlot queues us again).
+      task->token_ready = true;
+      parked_sends_.push_back(task);
+      return;
+    }
+    ++sends_in_flight_;
+  }
   Task& t = *task;
   Clock::TimePoint now = clock_.Now();
   RestoreRecord rec = t.rec;
@@ -160,6 +183,7 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
     Result<bool> charged =
         journal_->ChargeAndPut(rec.budget_day, rec.size_bytes, rec.estimated_cost_usd,
                                lim.daily_byte_budget, lim.daily_cost_budget_usd, rec, &used);
+    if (!charged.ok() || !*charged) ReleaseSendSlot();  // nothing goes out
     if (!charged.ok()) {
       Fail(t, State::kFailed, Reason::kJournal, charged.status().message());
       return;
@@ -202,20 +226,80 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
   }
   const ObjectRef& o = rec.object;
   restore_rate_.OnSend();
-  Result<s3::RestoreOutcome> r =
-      client_.RestoreObject({o.bucket, o.key, o.version_id, *rec.tier, rec.days});
+  // The `requested` row is durable: from here a crash makes the next start HEAD the object
+  // before anything is sent again.
+  tls_sending = &t;
+  client_.RestoreObjectAsync(
+      {o.bucket, o.key, o.version_id, *rec.tier, rec.days},
+      [this, task](Result<s3::RestoreOutcome> r) { OnSent(task, std::move(r)); });
+  tls_sending = nullptr;
+}
+
+void EngineImpl::ReleaseSendSlot() {
+  std::shared_ptr<Task> next;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    --sends_in_flight_;
+    if (!parked_sends_.empty()) {
+      next = std::move(parked_sends_.front());
+      parked_sends_.pop_front();
+    }
+    sends_cv_.notify_all();
+  }
+  if (next) Schedule(next, Job::Kind::kSend, clock_.Now());
+}
+
+void EngineImpl::OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOutcome> r) {
   // 503 SlowDown (and other unavailability) that outlasted the client's retries: slow down.
   if (!r.ok() && r.status().IsUnavailable()) {
     restore_rate_.OnThrottle();
   } else {
     restore_rate_.OnSuccess();
   }
+  if (tls_sending == task.get()) {
+    // The client answered inside RestoreObjectAsync: we are the sender and hold work_mu.
+    HandleSent(task, r);
+    ReleaseSendSlot();
+    return;
+  }
+  bool stopping;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    stopping = stopping_;
+  }
+  bool usual = r.ok() && (*r == s3::RestoreOutcome::kAccepted ||
+                          *r == s3::RestoreOutcome::kAlreadyInProgress);
+  // The sender may still hold the task's lock for a moment (a fast answer): then a worker
+  // takes it over. Once the workers are gone (shutdown) nobody else would, so we wait for it.
+  std::unique_lock<std::mutex> work(task->work_mu, std::defer_lock);
+  if (stopping) {
+    work.lock();
+  } else if (usual) {
+    (void)work.try_lock();
+  }
+  if (work.owns_lock()) {
+    if (!task->finished) HandleSent(task, r);
+    work.unlock();
+    ReleaseSendSlot();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    task->sent = std::move(r);
+  }
+  Schedule(task, Job::Kind::kSent, clock_.Now());
+  ReleaseSendSlot();
+}
+
+void EngineImpl::HandleSent(const std::shared_ptr<Task>& task,
+                            const Result<s3::RestoreOutcome>& r) {
+  Task& t = *task;
   if (!r.ok()) {
     HandleRestoreError(task, r.status());
     return;
   }
   t.unavailable = 0;
-  rec = t.rec;
+  RestoreRecord rec = t.rec;
   switch (*r) {
     case s3::RestoreOutcome::kAccepted:
     case s3::RestoreOutcome::kAlreadyInProgress:  // 409: someone else started it: success

@@ -7,6 +7,7 @@
 // Every call is thread-safe. Failures are Status values with an S3ErrorDetail (see error.h).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,6 +117,9 @@ struct RestoreObjectRequest {
   std::optional<int> days;  // required for GLACIER/DEEP_ARCHIVE, omitted for Intelligent-Tiering
 };
 
+// Receives the outcome of S3Client::RestoreObjectAsync.
+using RestoreObjectCallback = std::function<void(Result<RestoreOutcome>)>;
+
 class S3Client {
  public:
   virtual ~S3Client() = default;
@@ -128,6 +132,14 @@ class S3Client {
                               const std::string& version_id = "") = 0;
   virtual Status CreateBucket(const std::string& bucket) = 0;
   virtual Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& request) = 0;
+  // RestoreObject without holding the caller: `done` runs exactly once with what RestoreObject
+  // would have returned. The HTTP client sends it on its transport's event loop (retries too,
+  // their backoff waited out on the loop's timers, not in a thread) and calls `done` on that
+  // loop's thread, so `done` must be quick and must not block. Callers wait for every `done`
+  // before destroying the client. This default calls RestoreObject on the caller's thread.
+  virtual void RestoreObjectAsync(const RestoreObjectRequest& request, RestoreObjectCallback done) {
+    done(RestoreObject(request));
+  }
 
   // Returns the upload id.
   virtual Result<std::string> CreateMultipartUpload(

@@ -112,12 +112,21 @@ struct TransportOptions {
   int max_idle_connections = 64;
 };
 
+// Receives the outcome of SendAsync.
+using HttpCallback = std::function<void(Result<HttpResponse>)>;
+
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Sends the request. A response with any status is a success of the transport. With a sink,
   // a 2xx body streams to the sink instead of HttpResponse::body.
   virtual Result<HttpResponse> Send(const HttpRequest& request, const BodySink& sink = nullptr) = 0;
+  // Sends the request, no earlier than `delay` from now, without blocking the caller: `done`
+  // runs exactly once with what Send would have returned (the body collected in the response).
+  // The curl transport runs every such request on one event-loop thread and calls `done` there:
+  // `done` must be quick and must not block, and may call SendAsync again. This default sleeps
+  // out the delay and sends on the caller's thread (a transport without an event loop).
+  virtual void SendAsync(HttpRequest request, std::chrono::nanoseconds delay, HttpCallback done);
 };
 
 std::unique_ptr<HttpTransport> MakeCurlTransport(const TransportOptions& options = {});

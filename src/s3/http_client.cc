@@ -1,7 +1,10 @@
 // The real S3Client: builds each operation's HTTP request, signs it with SigV4, sends it over
 // the pooled transport with retries, and turns the answer into typed results or S3 errors.
 #include <atomic>
+#include <mutex>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -87,6 +90,12 @@ class HttpS3Client : public S3Client {
         credentials_(std::move(credentials)),
         clock_(clock),
         transport_(transport ? std::move(transport) : MakeCurlTransport(config_.transport)) {}
+
+  // Asynchronous restores must have finished (their callbacks run) before the client goes.
+  ~HttpS3Client() override {
+    std::lock_guard<std::mutex> g(slow_mu_);
+    for (std::thread& t : slow_) t.join();
+  }
 
   double EndpointTimeScale() const override { return time_scale_; }
 
@@ -281,6 +290,28 @@ class HttpS3Client : public S3Client {
   }
 
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
+    Call call = RestoreCall(r);
+    return RestoreOutcomeOf(Execute(call));
+  }
+
+  void RestoreObjectAsync(const RestoreObjectRequest& r, RestoreObjectCallback done) override {
+    auto a = std::make_shared<AsyncRestore>();
+    a->request = r;
+    a->call = RestoreCall(r);
+    a->done = std::move(done);
+    if (Status s = CheckCall(a->call); !s.ok()) {
+      a->done(s);
+      return;
+    }
+    if (!config_.request_payer.empty()) {
+      a->call.headers.Set("x-amz-request-payer", config_.request_payer);
+    }
+    a->region = regions_.Get(r.bucket).value_or(config_.region);
+    SendRestoreAttempt(std::move(a), Clock::Duration::zero());
+  }
+
+ private:
+  static Call RestoreCall(const RestoreObjectRequest& r) {
     Call call;
     call.operation = "RestoreObject";
     call.method = "POST";
@@ -294,7 +325,11 @@ class HttpS3Client : public S3Client {
     call.idempotent = true;
     call.final_codes = {"GlacierExpeditedRetrievalNotAvailable", "RestoreAlreadyInProgress",
                         "InvalidObjectState", "ObjectAlreadyInActiveTierError"};
-    auto resp = Execute(call);
+    return call;
+  }
+
+  // RestoreObject's answers that are outcomes, not failures (facts doc's table).
+  static Result<RestoreOutcome> RestoreOutcomeOf(const Result<HttpResponse>& resp) {
     if (resp.ok()) {
       return resp->status == 202 ? RestoreOutcome::kAccepted : RestoreOutcome::kAlreadyRestored;
     }
@@ -309,7 +344,6 @@ class HttpS3Client : public S3Client {
     return resp.status();
   }
 
- private:
   // Refuses what S3 would refuse anyway, before anything is signed or sent.
   static Status CheckCall(const Call& call) {
     if (call.key.size() > kMaxKeyBytes) {
@@ -391,24 +425,88 @@ class HttpS3Client : public S3Client {
           signed_ok.ok() ? transport_->Send(req, call.sink) : Result<HttpResponse>(signed_ok);
       call.body = std::move(req.body);
       if (!signed_ok.ok()) return signed_ok;
-      if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
-      if (bucket_region) *bucket_region = resp->headers.Get("x-amz-bucket-region");
-      if (const std::string* scale = resp->headers.Find(kTimeScaleHeader)) {
-        time_scale_ = ParseTimeScale(*scale).value_or(1.0);
-      }
-      if (resp->status >= 300 || (call.error_in_ok_body && ParseErrorBody(resp->body))) {
-        if (answer && resp->status >= 300) {
-          *answer = internal::ClassifyRegionAnswer(*resp, call.operation);
-        }
-        Status err = ErrorFromResponse(*resp, call.operation, call.resource());
-        if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);
-        return err;
-      }
-      if (answer) *answer = {};
-      return resp;
+      return Interpret(call, std::move(resp), answer, bucket_region);
     };
     return WithRetries<HttpResponse>(config_.retry, call.idempotent, clock_, &RetryJitter01,
                                      attempt);
+  }
+
+  // One attempt's request for `call`, addressed to and signed for `region` (the body copied:
+  // asynchronous calls are small). Fails when the request may not be sent or signed.
+  Result<HttpRequest> SignedRequest(const Call& call, const std::string& region,
+                                    std::string& payload_hash) {
+    HttpRequest req;
+    req.method = call.method;
+    req.url = BuildObjectUrl(config_, region, call.bucket, call.key, call.query);
+    req.headers = call.headers;
+    req.body = call.body;
+    Status ok = CheckRequestSendable(req);
+    if (!ok.ok()) return ok.WithContext(call.operation + " " + call.resource());
+    THAW_RETURN_IF_ERROR(Sign(req, region, payload_hash));
+    return req;
+  }
+
+  // What one attempt's transport result means: the 2xx response, or the error (S3's, or the
+  // network's), with the answer's region hints in *answer and *bucket_region when asked.
+  Result<HttpResponse> Interpret(const Call& call, Result<HttpResponse> resp,
+                                 internal::RegionAnswer* answer, std::string* bucket_region) {
+    if (!resp.ok()) return NetworkError(resp.status(), call.operation, call.resource());
+    if (bucket_region) *bucket_region = resp->headers.Get("x-amz-bucket-region");
+    if (const std::string* scale = resp->headers.Find(kTimeScaleHeader)) {
+      time_scale_ = ParseTimeScale(*scale).value_or(1.0);
+    }
+    if (resp->status >= 300 || (call.error_in_ok_body && ParseErrorBody(resp->body))) {
+      if (answer && resp->status >= 300) {
+        *answer = internal::ClassifyRegionAnswer(*resp, call.operation);
+      }
+      Status err = ErrorFromResponse(*resp, call.operation, call.resource());
+      if (call.final_codes.count(S3ErrorCode(err))) return MakeFinal(err);
+      return err;
+    }
+    if (answer) *answer = {};
+    return resp;
+  }
+
+  // An asynchronous RestoreObject under way (see RestoreObjectAsync).
+  struct AsyncRestore {
+    RestoreObjectRequest request;
+    Call call;
+    std::string region;
+    int attempt = 1;
+    RestoreObjectCallback done;
+  };
+
+  // Sends one attempt of `a` after `delay`; its answer comes back in OnRestoreAnswer on the
+  // transport's loop thread.
+  void SendRestoreAttempt(std::shared_ptr<AsyncRestore> a, Clock::Duration delay) {
+    Result<HttpRequest> req = SignedRequest(a->call, a->region, a->call.payload_hash);
+    if (!req.ok()) {
+      a->done(req.status());
+      return;
+    }
+    transport_->SendAsync(std::move(*req), delay, [this, a](Result<HttpResponse> resp) {
+      OnRestoreAnswer(a, std::move(resp));
+    });
+  }
+
+  void OnRestoreAnswer(const std::shared_ptr<AsyncRestore>& a, Result<HttpResponse> resp) {
+    internal::RegionAnswer answer;
+    Result<HttpResponse> r = Interpret(a->call, std::move(resp), &answer, nullptr);
+    if (!r.ok() && answer.wrong_region) {
+      // The bucket lives elsewhere: the blocking path finds its region (perhaps with a
+      // HeadBucket) and remembers it. Rare, so a thread of its own, off the event loop.
+      std::lock_guard<std::mutex> g(slow_mu_);
+      slow_.emplace_back([this, a] { a->done(RestoreObject(a->request)); });
+      return;
+    }
+    if (!r.ok() && a->attempt < config_.retry.max_attempts &&
+        IsRetryable(r.status(), a->call.idempotent)) {
+      Clock::Duration delay = BackoffDelay(config_.retry, a->attempt, &RetryJitter01);
+      ++a->attempt;
+      SendRestoreAttempt(a, delay);
+      return;
+    }
+    a->done(RestoreOutcomeOf(r));
   }
 
   // A copy of `err` that the retry policy will not retry.
@@ -446,6 +544,8 @@ class HttpS3Client : public S3Client {
   std::shared_ptr<HttpTransport> transport_;
   internal::BucketRegionCache regions_;  // regions learnt from wrong-region answers
   std::atomic<double> time_scale_{1.0};
+  std::mutex slow_mu_;             // guards slow_
+  std::vector<std::thread> slow_;  // asynchronous restores finished on the blocking path
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
-// HttpHeaders: an ordered list of headers with case-insensitive lookup, and the check that a
-// request carries nothing that could split or forge HTTP fields (see http.h).
+// HttpHeaders: an ordered list of headers with case-insensitive lookup, the check that a
+// request carries nothing that could split or forge HTTP fields, and the blocking default of
+// HttpTransport::SendAsync (see http.h).
+#include "common/clock.h"
 #include "common/strings.h"
 #include "s3/http.h"
 
@@ -90,6 +92,17 @@ const std::string* HttpHeaders::Find(std::string_view name) const {
 std::string HttpHeaders::Get(std::string_view name) const {
   const std::string* v = Find(name);
   return v ? *v : std::string();
+}
+
+}  // namespace thaw::s3
+
+namespace thaw::s3 {
+
+// The default for transports without an event loop (see http.h).
+void HttpTransport::SendAsync(HttpRequest request, std::chrono::nanoseconds delay,
+                              HttpCallback done) {
+  if (delay.count() > 0) Clock::Real().SleepFor(delay);
+  done(Send(request));
 }
 
 }  // namespace thaw::s3

@@ -52,6 +52,14 @@ class MeteredClient : public S3Client {
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
     return Timed(ClientMetrics::kRestoreObject, [&] { return inner_.RestoreObject(r); });
   }
+  void RestoreObjectAsync(const RestoreObjectRequest& r, RestoreObjectCallback done) override {
+    Clock::TimePoint start = clock_.Now();
+    inner_.RestoreObjectAsync(
+        r, [this, start, done = std::move(done)](Result<RestoreOutcome> outcome) {
+          metrics_.Record(ClientMetrics::kRestoreObject, outcome.ok(), clock_.Now() - start);
+          done(std::move(outcome));
+        });
+  }
   Result<std::string> CreateMultipartUpload(const CreateMultipartUploadRequest& r) override {
     return Timed(ClientMetrics::kCreateMultipartUpload,
                  [&] { return inner_.CreateMultipartUpload(r); });

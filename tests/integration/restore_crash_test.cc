@@ -3,6 +3,9 @@
 // then run to the end. moto's request log then proves the journal's promise: every archived
 // object got exactly one RestoreObject, answered 202, and no readable object got any. (moto
 // completes restores at once, so a duplicate would show as a second POST answered 200.)
+// Before each restart the test waits until moto has answered everything the killed process
+// sent (its connections closed): a request still queued in a slow moto would otherwise look
+// to the restarted process like one that never arrived, whatever the resend grace.
 // Days is 3: a restored copy expiring within the engine's renew margin (24 h) is restored again
 // on purpose, and moto's expiry for Days=1 is exactly 24 h away.
 #include <gtest/gtest.h>
@@ -78,6 +81,12 @@ TEST_F(RestoreCrashTest, KilledAndRestartedRestoreSendsEachObjectExactlyOnce) {
       thaw.Kill(SIGKILL);
       ++killed_mid_run;
     }
+    // The dead process may have sent requests moto has not handled yet (under load moto can
+    // take longer than the engine's resend grace). The next run must start from what moto
+    // did with them: wait until moto has closed every connection of the dead process, which it
+    // does only once it answered (and logged) the request under way on it.
+    ASSERT_TRUE(WaitForServerConnectionsClosed(moto_->port(), 120000))
+        << "moto still holds connections of the killed thaw after 120 s";
     int sent = TotalCalls(MotoRestoreCalls(moto_->log_path()));
     std::cerr << "kill " << i << " after " << ms << " ms: " << sent << " restores sent so far\n";
   }

@@ -12,6 +12,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 
 namespace thaw::testing {
@@ -101,6 +104,39 @@ bool WaitForPort(int port, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+namespace {
+
+// Server-side sockets of 127.0.0.1:port that are connected (ESTABLISHED, 01) or whose client
+// has gone (CLOSE_WAIT, 08). /proc/net/tcp lines: "sl local rem st ...", addresses as
+// hex IP:PORT.
+int OpenServerConnections(int port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  int open = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    size_t colon = local.find(':');
+    if (colon == std::string::npos) continue;
+    int local_port = static_cast<int>(std::stoul(local.substr(colon + 1), nullptr, 16));
+    if (local_port == port && (state == "01" || state == "08")) ++open;
+  }
+  return open;
+}
+
+}  // namespace
+
+bool WaitForServerConnectionsClosed(int port, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (OpenServerConnections(port) > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 MotoServer::MotoServer(const std::map<std::string, std::string>& extra_env) {

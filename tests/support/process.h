@@ -38,6 +38,14 @@ int FreePort();
 // Polls until a TCP connect to 127.0.0.1:port succeeds or timeout_ms passes.
 bool WaitForPort(int port, int timeout_ms);
 
+// Waits until no TCP connection to the server listening on 127.0.0.1:port is open or half
+// closed (ESTABLISHED or CLOSE_WAIT on the server's side, read from /proc/net/tcp), or
+// timeout_ms passes; true when none is left. After a client was killed, a server socket stays
+// in CLOSE_WAIT until the server has finished the request it was handling on it and closed it:
+// this is "the server has answered everything the dead client sent", observed, not guessed.
+// Only meaningful while no live client talks to that server.
+bool WaitForServerConnectionsClosed(int port, int timeout_ms);
+
 // moto_server on a free loopback port, started for one test (or one suite).
 class MotoServer {
  public:

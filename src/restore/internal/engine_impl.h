@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <random>
 #include <thread>
@@ -77,10 +78,13 @@ struct Task {
   bool finished = false;
   // Guarded by EngineImpl::mu_:
   uint64_t generation = 0;
+  // S3's answer to the RestoreObject under way, handed to a worker (a kSent job) when the
+  // transport's thread could not act on it at once.
+  std::optional<Result<s3::RestoreOutcome>> sent;
 };
 
 struct Job {
-  enum class Kind { kPrepare, kSend, kCheck };
+  enum class Kind { kPrepare, kSend, kSent, kCheck };
   Kind kind;
   Clock::TimePoint due;
   uint64_t seq;  // FIFO among equal due times
@@ -123,6 +127,13 @@ class EngineImpl : public Engine {
   // it (a progress bar, another process reading the journal) sees a durable state.
   void CommitAsync(const std::shared_ptr<Task>& task, RestoreRecord rec);
   void Publish(Task& task, const RestoreRecord& rec);
+  // RestoreObject answered (on the client's thread, or on the sender's when the client answers
+  // at once). The usual answer (202/409: start tracking, which never blocks) is acted on right
+  // there; anything else becomes a kSent job for a worker, since acting on it may wait for a
+  // journal commit. No lock held by the caller.
+  void OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOutcome> r);
+  // A send slot is free again: the oldest send waiting for one goes ahead.
+  void ReleaseSendSlot();
   void Retire(Task& task);
   double Uniform();                                      // [0, 1)
   Result<s3::ObjectInfo> Head(const ObjectRef& object);  // waits for a HEAD token on the clock
@@ -133,7 +144,12 @@ class EngineImpl : public Engine {
   // --- engine_jobs.cc (caller holds task.work_mu) ---
   void RunJob(const Job& job);
   void Prepare(const std::shared_ptr<Task>& task);
+  // Journals `requested` and sends RestoreObject without waiting for the answer: the worker
+  // goes on with other jobs while at most send_cap_ of them are in flight on the client's
+  // event loop. The answer comes back in OnSent.
   void Send(const std::shared_ptr<Task>& task);
+  // Acts on RestoreObject's answer (caller holds work_mu).
+  void HandleSent(const std::shared_ptr<Task>& task, const Result<s3::RestoreOutcome>& r);
   void Check(const std::shared_ptr<Task>& task);
   // Reserves a token for the task's next call; false when the job was re-queued for later.
   bool TakeToken(const std::shared_ptr<Task>& task, TokenBucket& bucket, Job::Kind kind);
@@ -160,6 +176,10 @@ class EngineImpl : public Engine {
   std::map<ObjectRef, std::shared_ptr<Task>> in_flight_;
   std::priority_queue<Job, std::vector<Job>, std::greater<Job>> timers_;
   std::deque<Job> ready_;
+  int send_cap_ = 0;                                // RestoreObject calls in flight at most
+  int sends_in_flight_ = 0;                         // sent, answer not yet handled by OnSent
+  std::deque<std::shared_ptr<Task>> parked_sends_;  // sends waiting for a slot (token taken)
+  std::condition_variable sends_cv_;                // Shutdown waits here for sends to end
   uint64_t next_seq_ = 0;
   bool timers_changed_ = false;
   bool stopping_ = false;
