@@ -87,7 +87,15 @@ TEST_F(RestoreCrashTest, KilledAndRestartedRestoreSendsEachObjectExactlyOnce) {
     // does only once it answered (and logged) the request under way on it.
     ASSERT_TRUE(WaitForServerConnectionsClosed(moto_->port(), 120000))
         << "moto still holds connections of the killed thaw after 120 s";
+    // A connection the dead process reset is gone at once, whether or not moto's thread has
+    // finished the request read from it: also wait until moto's log has stopped growing.
     int sent = TotalCalls(MotoRestoreCalls(moto_->log_path()));
+    for (int settled = 0; settled < 120; ++settled) {
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      int now = TotalCalls(MotoRestoreCalls(moto_->log_path()));
+      if (now == sent) break;
+      sent = now;
+    }
     std::cerr << "kill " << i << " after " << ms << " ms: " << sent << " restores sent so far\n";
   }
   EXPECT_GE(killed_mid_run, kKills - 1) << "seed " << seed;
