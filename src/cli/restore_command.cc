@@ -224,8 +224,9 @@ Status FeedManifest(const std::string& path, restore::ManifestOptions mo, const 
   }
 }
 
-// `assume_not_restored`: archived entries without RestoreStatus are taken as not restored
-// instead of being HEADed (Intelligent-Tiering entries are still HEADed for their tier).
+// Archived entries without RestoreStatus are taken as not restored when the endpoint is known
+// to send RestoreStatus (list.h asks it once) or the user says so (`assume_not_restored`);
+// otherwise the engine HEADs them. Intelligent-Tiering entries are always HEADed for their tier.
 Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restored,
                   const restore::InventorySelector& selector, const AddObject& add) {
   s3::ListObjectsRequest req;

@@ -85,7 +85,7 @@ Result<std::vector<LogFile>> ListS3(const S3Uri& uri, s3::S3Client& client) {
   s3::ListObjectsRequest req;
   req.bucket = uri.bucket;
   req.prefix = uri.key;
-  req.fetch_restore_status = false;
+  req.optional_attributes.clear();
   do {
     THAW_ASSIGN_OR_RETURN(s3::ListObjectsPage page, client.ListObjectsV2(req));
     for (const auto& o : page.objects) {

@@ -140,7 +140,7 @@ Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& pre
   request.delimiter = "/";
   // AWS adds RestoreStatus to archived objects' entries (an endpoint that ignores the header,
   // such as moto, leaves it out: the restore state is then unknown until a HEAD).
-  request.fetch_restore_status = true;
+  request.optional_attributes = "RestoreStatus";
   while (true) {
     {
       std::lock_guard lock(mu_);

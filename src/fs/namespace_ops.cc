@@ -33,7 +33,7 @@ void ThawFs::Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   list.bucket = options_.bucket;
   list.prefix = key;
   list.max_keys = 2;
-  list.fetch_restore_status = false;
+  list.optional_attributes.clear();
   auto page = client_.ListObjectsV2(list);
   if (!page.ok()) return (void)fuse_reply_err(req, ErrnoFor(page.status()));
   bool has_marker = false;

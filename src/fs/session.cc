@@ -135,7 +135,7 @@ Status Preflight(const MountOptions& options, s3::S3Client& client) {
   list.prefix = options.prefix;
   list.delimiter = "/";
   list.max_keys = 1;
-  list.fetch_restore_status = false;
+  list.optional_attributes.clear();
   auto page = client.ListObjectsV2(list);
   if (!page.ok()) {
     std::string code = s3::S3ErrorCode(page.status());

@@ -36,8 +36,10 @@ struct ListObjectsRequest {
   std::string continuation_token;
   std::string start_after;
   int max_keys = 1000;
-  // Ask for RestoreStatus per object (x-amz-optional-object-attributes). Servers may ignore it.
-  bool fetch_restore_status = true;
+  // x-amz-optional-object-attributes: "RestoreStatus" asks for each object's restore state
+  // (servers may ignore it); empty sends no header. list.h's capability probe sends a name S3
+  // does not know.
+  std::string optional_attributes = "RestoreStatus";
 };
 
 struct HeadObjectRequest {

@@ -111,8 +111,9 @@ class HttpS3Client : public S3Client {
     if (r.max_keys > 0) AppendQuery(call.query, "max-keys", std::to_string(r.max_keys));
     // Keys with control characters are not valid XML 1.0; url encoding keeps every key intact.
     AppendQuery(call.query, "encoding-type", "url");
-    if (r.fetch_restore_status)
-      call.headers.Set("x-amz-optional-object-attributes", "RestoreStatus");
+    if (!r.optional_attributes.empty()) {
+      call.headers.Set("x-amz-optional-object-attributes", r.optional_attributes);
+    }
     THAW_ASSIGN_OR_RETURN(HttpResponse resp, Execute(call));
     auto page = ParseListObjectsV2(resp.body);
     if (!page.ok()) return page.status().WithContext("ListObjectsV2 " + call.resource());

@@ -6,7 +6,9 @@
 // (x-amz-archive-status), and RestoreStatus comes only from endpoints that honour
 // x-amz-optional-object-attributes (AWS does; moto does not). An endpoint that honours it
 // omits the element for objects without a restore, so once any entry carried it, an archived
-// entry without it is known to have none.
+// entry without it is known to have none. A prefix where nothing was ever restored carries it
+// nowhere: at the first archived entry without it, the lister asks the endpoint once
+// (ListingsCarryRestoreStatus) instead of leaving a HEAD per object to its caller.
 //
 // Used by `thaw ls` (prints) and `thaw restore --recursive` (feeds the engine known_info).
 //
@@ -30,7 +32,8 @@ class ObjectLister {
   // exhausted; an error status on failure (including a truncated page without a token).
   Result<bool> Next(ListObjectsPage* page);
 
-  // True once any entry of any page so far carried RestoreStatus: the endpoint honours it.
+  // True once the endpoint is known to honour RestoreStatus (an entry carried it, or the
+  // probe said so): an archived entry without it has no restore.
   bool restore_status_seen() const { return restore_status_seen_; }
 
   // Whether `o` (from this lister's pages so far) says all there is to know about its archive
@@ -43,7 +46,15 @@ class ObjectLister {
   ListObjectsRequest request_;
   bool done_ = false;
   bool restore_status_seen_ = false;
+  bool probed_ = false;
 };
+
+// Whether listings of `bucket` carry RestoreStatus, asked with one request: a ListObjectsV2
+// naming an attribute S3 does not know. S3 checks the names and refuses it (400 InvalidArgument,
+// "Invalid attribute name specified"), so an endpoint that answers so reads the header and
+// honours RestoreStatus; one that lists as usual (moto) ignores the header. Other errors are
+// returned as they are (the caller then cannot tell and HEADs).
+Result<bool> ListingsCarryRestoreStatus(S3Client& client, const std::string& bucket);
 
 // The ObjectInfo a listing entry describes (no archive status, no user metadata).
 ObjectInfo ObjectInfoFromSummary(const std::string& bucket, const ObjectSummary& o);

@@ -33,17 +33,28 @@ Status ServiceError(int http_status, const std::string& code, const std::string&
 
 std::string_view OperationName(Operation op) {
   switch (op) {
-    case Operation::kList: return "ListObjectsV2";
-    case Operation::kHead: return "HeadObject";
-    case Operation::kGet: return "GetObject";
-    case Operation::kPut: return "PutObject";
-    case Operation::kDelete: return "DeleteObject";
-    case Operation::kCreateBucket: return "CreateBucket";
-    case Operation::kRestore: return "RestoreObject";
-    case Operation::kCreateMultipartUpload: return "CreateMultipartUpload";
-    case Operation::kUploadPart: return "UploadPart";
-    case Operation::kCompleteMultipartUpload: return "CompleteMultipartUpload";
-    case Operation::kAbortMultipartUpload: return "AbortMultipartUpload";
+    case Operation::kList:
+      return "ListObjectsV2";
+    case Operation::kHead:
+      return "HeadObject";
+    case Operation::kGet:
+      return "GetObject";
+    case Operation::kPut:
+      return "PutObject";
+    case Operation::kDelete:
+      return "DeleteObject";
+    case Operation::kCreateBucket:
+      return "CreateBucket";
+    case Operation::kRestore:
+      return "RestoreObject";
+    case Operation::kCreateMultipartUpload:
+      return "CreateMultipartUpload";
+    case Operation::kUploadPart:
+      return "UploadPart";
+    case Operation::kCompleteMultipartUpload:
+      return "CompleteMultipartUpload";
+    case Operation::kAbortMultipartUpload:
+      return "AbortMultipartUpload";
   }
   return "?";
 }
@@ -249,8 +260,12 @@ Result<ListObjectsPage> MockS3Client::ListObjectsV2(const ListObjectsRequest& r)
   std::lock_guard<std::mutex> g(mu_);
   auto b = buckets_.find(r.bucket);
   if (b == buckets_.end()) {
-    return ServiceError(404, "NoSuchBucket", "The specified bucket does not exist",
-                        "ListObjectsV2", "s3://" + r.bucket);
+    return ServiceError(404, "NoSuchBucket", "The specified bucket does not exist", "ListObjectsV2",
+                        "s3://" + r.bucket);
+  }
+  if (!r.optional_attributes.empty() && !KnownOptionalObjectAttributes(r.optional_attributes)) {
+    return ServiceError(400, "InvalidArgument", "Invalid attribute name specified", "ListObjectsV2",
+                        "s3://" + r.bucket);
   }
   ListObjectsPage page;
   std::string after = std::max(r.start_after, r.continuation_token);
@@ -285,7 +300,7 @@ Result<ListObjectsPage> MockS3Client::ListObjectsV2(const ListObjectsRequest& r)
     s.etag = info.etag;
     s.last_modified = info.last_modified;
     s.storage_class = info.storage_class;
-    if (r.fetch_restore_status && info.restore.state != RestoreStatus::State::kNone) {
+    if (!r.optional_attributes.empty() && info.restore.state != RestoreStatus::State::kNone) {
       s.restore = info.restore;
     }
     page.objects.push_back(std::move(s));
@@ -312,12 +327,14 @@ Result<GetObjectResult> MockS3Client::GetObject(const GetObjectRequest& r) {
   {
     std::lock_guard<std::mutex> g(mu_);
     Object* o = Find(r.bucket, r.key);
-    if (!o) return ServiceError(404, "NoSuchKey", "The specified key does not exist.", "GetObject", resource);
+    if (!o)
+      return ServiceError(404, "NoSuchKey", "The specified key does not exist.", "GetObject",
+                          resource);
     result.info = InfoOf(r.bucket, r.key, *o);
     if (!result.info.readable()) {
       return ServiceError(403, "InvalidObjectState",
-                          "The operation is not valid for the object's storage class",
-                          "GetObject", resource);
+                          "The operation is not valid for the object's storage class", "GetObject",
+                          resource);
     }
     if (!r.if_match.empty() && r.if_match != o->etag) {
       return ServiceError(412, "PreconditionFailed",
@@ -389,7 +406,9 @@ Result<RestoreOutcome> MockS3Client::RestoreObject(const RestoreObjectRequest& r
   std::lock_guard<std::mutex> g(mu_);
   restore_requests_.push_back(r);
   Object* o = Find(r.bucket, r.key);
-  if (!o) return ServiceError(404, "NoSuchKey", "The specified key does not exist.", "RestoreObject", resource);
+  if (!o)
+    return ServiceError(404, "NoSuchKey", "The specified key does not exist.", "RestoreObject",
+                        resource);
   Refresh(*o);
   if (!IsArchived(o->storage_class, o->archive_status) && !o->restore_ready_at) {
     return RestoreOutcome::kNotArchived;
@@ -407,8 +426,8 @@ Result<RestoreOutcome> MockS3Client::RestoreObject(const RestoreObjectRequest& r
   }
   if (deep && r.tier == RestoreTier::kExpedited) {
     return ServiceError(400, "InvalidArgument",
-                        "Expedited retrieval is not available for DEEP_ARCHIVE",
-                        "RestoreObject", resource);
+                        "Expedited retrieval is not available for DEEP_ARCHIVE", "RestoreObject",
+                        resource);
   }
   if (r.tier == RestoreTier::kExpedited && expedited_unavailable_) {
     return RestoreOutcome::kExpeditedUnavailable;

@@ -178,6 +178,13 @@ std::optional<RestoreStatus> ParseRestoreHeader(std::string_view value) {
   return status;
 }
 
+bool KnownOptionalObjectAttributes(std::string_view value) {
+  for (const std::string& name : Split(value, ',')) {
+    if (Trim(name) != "RestoreStatus") return false;
+  }
+  return true;
+}
+
 std::string FormatRestoreHeader(const RestoreStatus& status) {
   switch (status.state) {
     case RestoreStatus::State::kNone:

@@ -44,6 +44,11 @@ std::optional<RestoreStatus> ParseRestoreHeader(std::string_view value);
 // The inverse, as S3 writes it (used by the sim).
 std::string FormatRestoreHeader(const RestoreStatus& status);
 
+// Whether every name in an x-amz-optional-object-attributes value (comma-separated) is one S3
+// knows; today that is only "RestoreStatus". S3 refuses a listing that asks for another name
+// with 400 InvalidArgument "Invalid attribute name specified".
+bool KnownOptionalObjectAttributes(std::string_view value);
+
 // FSx for Lustre's POSIX metadata keys in user metadata (without the x-amz-meta- prefix).
 struct PosixMetadata {
   std::optional<uint32_t> mode;           // file-permissions, octal type+mode, e.g. 0100664

@@ -186,8 +186,12 @@ Result<Response> Service::ListObjects(Call& call, bool v2) {
       p.cursor = PastPrefix(marker);
     }
   }
-  bool restore_status = req.headers.Get("x-amz-optional-object-attributes").find("RestoreStatus") !=
-                        std::string::npos;
+  // S3 checks the names (clients rely on that to learn whether RestoreStatus is understood).
+  std::string optional = req.headers.Get("x-amz-optional-object-attributes");
+  if (!optional.empty() && !s3::KnownOptionalObjectAttributes(optional)) {
+    return S3Err("InvalidArgument", "Invalid attribute name specified");
+  }
+  bool restore_status = !optional.empty();
 
   ListOutcome out;
   std::string cursor = p.cursor;

@@ -8,6 +8,7 @@
 
 #include "integration/moto_client.h"
 #include "s3/error.h"
+#include "s3/list.h"
 #include "s3/sigv4.h"
 
 namespace thaw::testing {
@@ -128,6 +129,26 @@ TEST_F(MotoTest, GlacierObjectIsArchivedUntilRestored) {
   restore = client_->RestoreObject({"cold", "old.dat", "", s3::RestoreTier::kStandard, 5});
   ASSERT_TRUE(restore.ok()) << restore.status().ToString();
   EXPECT_EQ(*restore, RestoreOutcome::kAlreadyRestored);
+}
+
+// moto ignores x-amz-optional-object-attributes (even a name S3 refuses): the lister must then
+// leave an archived entry's restore state open, so that its caller HEADs before restoring.
+TEST_F(MotoTest, ListingWithoutRestoreStatusLeavesRestoreStateOpen) {
+  ASSERT_TRUE(client_->CreateBucket("probe").ok());
+  ASSERT_TRUE(client_->PutObject(Put("probe", "a", "x", "GLACIER")).ok());
+  ASSERT_TRUE(client_->PutObject(Put("probe", "b", "x", "GLACIER")).ok());
+  ASSERT_TRUE(client_->RestoreObject({"probe", "b", "", s3::RestoreTier::kBulk, 1}).ok());
+  auto carried = s3::ListingsCarryRestoreStatus(*client_, "probe");
+  ASSERT_TRUE(carried.ok()) << carried.status().ToString();
+  EXPECT_FALSE(*carried);
+  s3::ObjectLister lister(*client_, {.bucket = "probe"});
+  s3::ListObjectsPage page;
+  ASSERT_TRUE(*lister.Next(&page));
+  ASSERT_EQ(page.objects.size(), 2u);
+  EXPECT_FALSE(lister.restore_status_seen());
+  // b is restored (HEAD says so) but its entry does not say: neither entry is complete.
+  EXPECT_FALSE(lister.Complete(page.objects[0]));
+  EXPECT_FALSE(lister.Complete(page.objects[1]));
 }
 
 TEST_F(MotoTest, DeepArchiveRestoreIsVisibleThroughBoto3) {

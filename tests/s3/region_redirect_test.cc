@@ -121,7 +121,7 @@ TEST_F(RegionDiscovery, PermanentRedirectIsFollowedOnceAndRemembered) {
 TEST_F(RegionDiscovery, MalformedAuthorizationNamesTheRegion) {
   HttpTestServer server([](const TestRequest& r) { return AwsLike(r, Style::kMalformedAuth); });
   auto client = Client(server);
-  auto list = client->ListObjectsV2({"b", "p/", "/", "", "", 1000, true});
+  auto list = client->ListObjectsV2({"b", "p/", "/", "", "", 1000, "RestoreStatus"});
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(server.request_count(), 2);
 }
@@ -210,7 +210,7 @@ TEST_F(RegionDiscovery, EveryOperationFindsTheRegion) {
   };
   int n = server.request_count();
   expect_two("ListObjectsV2",
-             Client(server)->ListObjectsV2({"b", "", "", "", "", 10, true}).status(), n);
+             Client(server)->ListObjectsV2({"b", "", "", "", "", 10, "RestoreStatus"}).status(), n);
   n = server.request_count();
   expect_two("HeadObject", Client(server)->HeadObject({"b", "k", ""}).status(), n);
   n = server.request_count();

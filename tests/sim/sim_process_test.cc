@@ -193,6 +193,12 @@ TEST(SimProcess, ArchiveRulesDeepArchiveAndIntelligentTiering) {
       "h = s3.head_object(Bucket='arch', Key='it')\n"
       "assert h['StorageClass'] == 'INTELLIGENT_TIERING' and h['ArchiveStatus'] == "
       "'ARCHIVE_ACCESS', h\n"
+      // As S3: RestoreStatus only where a restore exists; an unknown attribute name refused.
+      "lst = s3.list_objects_v2(Bucket='arch', OptionalObjectAttributes=['RestoreStatus'])\n"
+      "assert all('RestoreStatus' not in o for o in lst['Contents']), lst\n"
+      "c = code(lambda: s3.list_objects_v2(Bucket='arch', OptionalObjectAttributes=['Owner']))\n"
+      "assert c[0] == 'InvalidArgument' and c[1] == 400, c\n"
+      "assert c[2]['Message'] == 'Invalid attribute name specified', c\n"
       "c = code(lambda: s3.restore_object(Bucket='arch', Key='deep', RestoreRequest={'Days': 1, "
       "'GlacierJobParameters': {'Tier': 'Expedited'}}))\n"
       "assert c[0] == 'InvalidArgument' and c[1] == 400, c\n"
