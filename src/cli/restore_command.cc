@@ -349,8 +349,6 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   int workers = eo.limits.max_concurrency > 0 ? eo.limits.max_concurrency : 64;
   bo.plan_threads = std::min(workers, 32);
   bo.window = std::max(64, 4 * workers);
-  // Submit waits for the pending row's group commit: enough submitters fill each group.
-  bo.submit_threads = std::min(bo.window, 32);
 
   ProgressDisplay display(*progress, isatty(STDERR_FILENO) == 1,
                           std::chrono::seconds(std::max(1, f.progress_interval_s)));

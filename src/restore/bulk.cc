@@ -10,7 +10,8 @@ constexpr auto kForever = std::chrono::hours(24 * 365);
 BulkRestore::BulkRestore(Engine& engine, RestoreProgress& progress, Clock& clock,
                          BulkOptions options)
     : engine_(engine), progress_(progress), clock_(clock), options_(std::move(options)) {
-  int n = std::max(1, options_.dry_run ? options_.plan_threads : options_.submit_threads);
+  if (!options_.dry_run) return;
+  int n = std::max(1, options_.plan_threads);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkLoop(); });
 }
 
@@ -18,7 +19,7 @@ BulkRestore::~BulkRestore() {
   {
     std::lock_guard<std::mutex> g(mu_);
     stopping_ = true;
-    cv_.notify_all();
+    item_cv_.notify_all();
   }
   for (std::thread& t : workers_) t.join();
 }
@@ -34,33 +35,39 @@ void BulkRestore::Add(const ObjectRef& object, std::optional<s3::ObjectInfo> kno
     int64_t room = std::max(1, options_.window) - 1;
     progress_.WaitUnsettledAtMost(room, clock_, clock_.Now() + kForever);
     progress_.Track(object);
+    Submit({object, std::move(known)});
+    return;
   }
   std::unique_lock<std::mutex> l(mu_);
-  cv_.wait(l, [&] { return queue_.size() < static_cast<size_t>(std::max(1, options_.window)); });
+  room_cv_.wait(l,
+                [&] { return queue_.size() < static_cast<size_t>(std::max(1, options_.window)); });
   queue_.push_back({object, std::move(known)});
-  cv_.notify_all();
+  item_cv_.notify_one();
 }
 
 void BulkRestore::WorkLoop() {
   std::unique_lock<std::mutex> l(mu_);
   while (true) {
-    cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+    item_cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping and drained
     Item item = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;
-    cv_.notify_all();
+    room_cv_.notify_all();  // at most the feeding thread and Finish wait there
     l.unlock();
-    options_.dry_run ? Plan(item) : Submit(item);
+    Plan(item);
     l.lock();
     --busy_;
-    cv_.notify_all();
+    if (queue_.empty() && busy_ == 0) room_cv_.notify_all();  // what Finish waits for
   }
 }
 
 void BulkRestore::Submit(const Item& item) {
   SubmitOptions so = options_.submit;
   so.known_info = item.known;
+  // After a crash the caller lists (or reads its manifest) again: an object whose pending row
+  // was lost is simply submitted again, so Submit need not wait for that row's commit.
+  so.durable_before_return = false;
   Result<std::shared_ptr<RestoreHandle>> handle = engine_.Submit(item.object, so);
   if (!handle.ok()) {
     progress_.Failed(item.object, handle.status());
@@ -85,7 +92,7 @@ Status BulkRestore::Finish(std::optional<Clock::TimePoint> deadline) {
   Clock::TimePoint until = deadline.value_or(clock_.Now() + kForever);
   {
     std::unique_lock<std::mutex> l(mu_);
-    bool done = clock_.WaitUntil(l, cv_, until, [&] { return queue_.empty() && busy_ == 0; });
+    bool done = clock_.WaitUntil(l, room_cv_, until, [&] { return queue_.empty() && busy_ == 0; });
     if (!done) return Status::DeadlineExceeded("objects still queued at the deadline");
   }
   if (options_.dry_run) return Status::Ok();

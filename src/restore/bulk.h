@@ -6,8 +6,9 @@
 // readable class is counted as skipped without a request or a journal row (a prefix of a
 // million STANDARD objects costs no journal writes). Everything else goes to Engine::Submit
 // (journaled before anything is sent), or, for a dry run, to Engine::Plan (HEADs only; nothing
-// journaled or sent), on a few threads: Submit returns once its row is durable, and several
-// submitters share the journal's group commits instead of paying one disk flush each.
+// journaled or sent) on a few threads. Submit is called on the caller's thread: it does not wait
+// for the pending row's commit (a rerun after a crash lists again), so a pool in front of the
+// engine's own would only add a thread hand-off per object.
 //
 // Submission window: at most `window` objects are submitted and unsettled at once (see
 // progress.h for "settled"); Add blocks while the window is full, which keeps the engine's
@@ -36,8 +37,7 @@ struct BulkOptions {
   // more only queues up HEADs ahead of sends (the engine runs jobs in arrival order), so that
   // nothing is requested for a long while and a crash finds everything still pending.
   int window = 128;
-  int plan_threads = 8;    // dry run: HEADs in parallel
-  int submit_threads = 8;  // concurrent Submit calls
+  int plan_threads = 8;  // dry run: HEADs in parallel
 };
 
 class BulkRestore {
@@ -72,9 +72,11 @@ class BulkRestore {
   Clock& clock_;
   const BulkOptions options_;
 
-  // Submitter (or dry-run planner) pool.
+  // Dry-run planner pool.
   std::mutex mu_;
-  std::condition_variable cv_;  // queue changed or stopping
+  // Two conditions, so that a queued object wakes one idle planner, not all of them.
+  std::condition_variable item_cv_;  // workers: an item was queued, or stopping
+  std::condition_variable room_cv_;  // Add and Finish: an item was taken or finished
   std::deque<Item> queue_;
   int busy_ = 0;
   bool stopping_ = false;

@@ -252,6 +252,17 @@ Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& objec
     ++stats_.submitted;
     ++stats_.in_flight;
   }
+  if (!options.durable_before_return) {
+    // The journal commits in queue order: this row is durable before the `requested` one that
+    // precedes any send. A failed write fails that later one too (and so the request).
+    std::shared_ptr<Request> handle = task->handle;
+    journal_->PutAsync(task->rec, [handle, object](const Status& s) {
+      if (!s.ok()) spdlog::error("restore engine: {}: {}", object.ToString(), s.ToString());
+      handle->SetJournaled(s);
+    });
+    Schedule(task, Job::Kind::kPrepare, clock_.Now());
+    return std::shared_ptr<RestoreHandle>(task->handle);
+  }
   // The pending row is durable before Submit returns (an event source acknowledges its
   // message after this) and before anything is sent.
   Status s = journal_->Put(task->rec);

@@ -48,6 +48,11 @@ struct SubmitOptions {
   // Budget exceeded: wait for the next UTC day's budget (true) or be refused at once (false:
   // state skipped, reason kOverBudget).
   bool wait_for_budget = false;
+  // Submit returns once the `pending` row is durable (true: an event source deletes its message
+  // after Submit). A caller that can ask again after a crash (a bulk restore re-lists its
+  // prefix) passes false: the row is then written with the next group commit, still before
+  // anything is sent (the `requested` row is committed after it), and Submit does not wait.
+  bool durable_before_return = true;
 };
 
 // Result of the terminal notification: the final record, or kAborted when the engine stopped

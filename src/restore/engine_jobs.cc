@@ -150,7 +150,9 @@ void EngineImpl::ApplyDecision(const std::shared_ptr<Task>& task, const Decision
     case Decision::Action::kRestore:
       rec.estimated_cost_usd = d.cost.restore_usd();
       CommitAsync(task, rec);  // still pending, now with what will be sent
-      Schedule(task, Job::Kind::kSend, clock_.Now());
+      // Send from this job (we hold the task's lock, as a send job would): handing it to
+      // another worker cost a wake-up per object, the main cost of a bulk restore.
+      Send(task);
       return;
   }
 }

@@ -257,14 +257,16 @@ Status Journal::CommitSync(std::function<Status()> apply, bool single_statement)
   w.single_statement = single_statement;
   Enqueue(&w);
   std::unique_lock<std::mutex> l(queue_mu_);
-  done_cv_.wait(l, [&] { return w.finished; });
+  w.finished_cv.wait(l, [&] { return w.finished; });
   return w.status;
 }
 
 void Journal::Flush() {
   std::unique_lock<std::mutex> l(queue_mu_);
   uint64_t target = queued_total_;
+  ++flush_waiters_;
   done_cv_.wait(l, [&] { return finished_total_ >= target; });
+  --flush_waiters_;
 }
 
 void Journal::CommitLoop() {
@@ -294,10 +296,12 @@ void Journal::CommitLoop() {
     }
     l.lock();
     for (Write* w : batch) {
-      if (w) w->finished = true;  // a sync caller's; not touched after this
+      if (!w) continue;
+      w->finished = true;  // a sync caller's; not touched after we release queue_mu_
+      w->finished_cv.notify_one();
     }
     finished_total_ += batch.size();
-    done_cv_.notify_all();
+    if (flush_waiters_ > 0) done_cv_.notify_all();
   }
 }
 
