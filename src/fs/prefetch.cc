@@ -150,7 +150,8 @@ uint64_t FirstWindow(const ReadOptions& options, uint64_t size) {
 
 ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                            const ReadOptions& options, std::string bucket, std::string key,
-                           std::string etag, uint64_t size, DiskCache* cache)
+                           std::string etag, uint64_t size, DiskCache* cache,
+                           std::shared_ptr<EarlyGet> early)
     : client_(client),
       pool_(pool),
       budget_(budget),
@@ -160,6 +161,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       etag_(std::move(etag)),
       size_(size),
       cache_(cache),
+      early_(std::move(early)),
       cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
       window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)) {}
 
@@ -252,6 +254,16 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
   if (cache_ != nullptr && cache_->Read(cache_object_, part->first, part->length, &data)) {
     Publish(*part);
     return;
+  }
+  if (early_ != nullptr && part->first + part->length <= early_->Covers(size_)) {
+    if (auto early = early_->Bytes(etag_, size_)) {
+      data.Append(early->substr(part->first, part->length));
+      Publish(*part);
+      if (cache_ != nullptr) {
+        cache_->Put(cache_object_, part->first, early->substr(part->first, part->length));
+      }
+      return;
+    }
   }
   s3::GetObjectRequest req;
   req.bucket = bucket_;

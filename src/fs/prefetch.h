@@ -14,6 +14,9 @@
 // reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
 // comes back shorter than asked is an error too.
 //
+// A part within the bytes of an EarlyGet (sent while the lookup listed the directory) is taken
+// from it when it read the pinned version, instead of a GET of its own.
+//
 // With a DiskCache, parts are looked up there before a GET (served when cached entries cover
 // them, however those were split) and stored after one.
 //
@@ -37,6 +40,7 @@
 #include "common/status.h"
 #include "fs/chunk_pool.h"
 #include "fs/disk_cache.h"
+#include "fs/early_get.h"
 #include "fs/options.h"
 #include "s3/client.h"
 
@@ -141,7 +145,8 @@ class ObjectReader {
  public:
   ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                const ReadOptions& options, std::string bucket, std::string key, std::string etag,
-               uint64_t size, DiskCache* cache = nullptr);
+               uint64_t size, DiskCache* cache = nullptr,
+               std::shared_ptr<EarlyGet> early = nullptr);
   ~ObjectReader();  // waits for its fetches still running
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
@@ -191,6 +196,8 @@ class ObjectReader {
   const std::string bucket_, key_, etag_;
   const uint64_t size_;
   DiskCache* const cache_;  // may be null
+  // The object's first bytes, asked for at lookup (early_get.h); may be null.
+  const std::shared_ptr<EarlyGet> early_;
   // This file's read-ahead in the budget; parts may outlive the reader (ReadData keeps them).
   const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
