@@ -161,9 +161,9 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       etag_(std::move(etag)),
       size_(size),
       cache_(cache),
-      early_(std::move(early)),
       cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
-      window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)) {}
+      window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)),
+      early_(std::move(early)) {}
 
 ObjectReader::~ObjectReader() {
   std::unique_lock lock(mu_);
@@ -255,8 +255,10 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     Publish(*part);
     return;
   }
-  if (early_ != nullptr && part->first + part->length <= early_->Covers(size_)) {
-    if (auto early = early_->Bytes(etag_, size_)) {
+  if (auto early_get = TakeEarly(*part)) {
+    auto early = early_get->Bytes(etag_, size_);
+    DoneWithEarly(early ? part->length : 0);
+    if (early) {
       data.Append(early->substr(part->first, part->length));
       Publish(*part);
       if (cache_ != nullptr) {
@@ -296,6 +298,19 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     data.Slices(0, data.size(), &pieces);
     cache_->Put(cache_object_, part->first, pieces);
   }
+}
+
+std::shared_ptr<EarlyGet> ObjectReader::TakeEarly(const Part& part) {
+  std::lock_guard lock(mu_);
+  if (early_ == nullptr || part.first + part.length > early_->Covers(size_)) return nullptr;
+  return early_;
+}
+
+void ObjectReader::DoneWithEarly(uint64_t served) {
+  std::lock_guard lock(mu_);
+  if (early_ == nullptr) return;
+  early_served_ += served;
+  if (served == 0 || early_served_ >= early_->Covers(size_)) early_.reset();
 }
 
 void ObjectReader::Publish(Part& part) {

@@ -196,8 +196,11 @@ class ObjectReader {
   const std::string bucket_, key_, etag_;
   const uint64_t size_;
   DiskCache* const cache_;  // may be null
-  // The object's first bytes, asked for at lookup (early_get.h); may be null.
-  const std::shared_ptr<EarlyGet> early_;
+  // The early GET's bytes a part may take (null: none, or none left to take).
+  std::shared_ptr<EarlyGet> TakeEarly(const Part& part);
+  // Counts bytes taken from the early GET (or, with served == 0, gives up on it): its memory is
+  // freed once every byte it covers was taken, not held while the file stays open.
+  void DoneWithEarly(uint64_t served);
   // This file's read-ahead in the budget; parts may outlive the reader (ReadData keeps them).
   const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
@@ -216,6 +219,9 @@ class ObjectReader {
   std::map<uint64_t, std::shared_ptr<Part>> pending_;
   int running_ahead_ = 0;
   uint64_t reader_at_ = 0;  // where the last read started (the pool's priority for read-ahead)
+  // The object's first bytes, asked for at lookup (early_get.h); may be null.
+  std::shared_ptr<EarlyGet> early_;
+  uint64_t early_served_ = 0;  // bytes parts took from it
 };
 
 }  // namespace thaw::fs

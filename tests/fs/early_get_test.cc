@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "fs/prefetch.h"
 #include "s3/mock_client.h"
@@ -63,6 +65,26 @@ TEST_F(EarlyGetTest, ASmallFileReadAfterItsLookupCostsOneGet) {
   EXPECT_TRUE(ReadAll("dir/small", etag, data.size(), early) == data);
   EXPECT_EQ(s3_.Count(Operation::kGet), 1);
   EXPECT_EQ(early_.started(), 1);
+}
+
+TEST_F(EarlyGetTest, AnOpenFileLetsGoOfTheEarlyBytesOnceItTookThemAll) {
+  std::string data = Bytes(600 * 1024, 6);
+  s3_.AddObject("b", "f", data);
+  early_.Start("f");
+  auto early = early_.Take("f");
+  ASSERT_NE(early, nullptr);
+  ObjectReader reader(s3_, pool_, budget_, ReadOptions{}, "b", "f", Etag("f"), data.size(), nullptr,
+                      early);
+  auto got = reader.Read(0, kMiB);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(*got == data);
+  // Only this test still holds the early GET's megabyte, though the file is still open (a fetch
+  // thread may hold it a moment longer, until its part is published).
+  for (int i = 0; i < 1000 && early.use_count() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(early.use_count(), 1);
+  EXPECT_EQ(s3_.Count(Operation::kGet), 1);
 }
 
 TEST_F(EarlyGetTest, ALargerFileGetsTheRestWithItsOwnGets) {
