@@ -57,6 +57,8 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto inode = inodes_.Get(ino);
   if (!inode) return (void)fuse_reply_err(req, ENOENT);
   if (inode->attr.is_dir) return (void)fuse_reply_err(req, EISDIR);
+  // Bytes fetched while the lookup listed the directory, for a reader of this open only.
+  std::shared_ptr<EarlyGet> early = early_gets_.Take(inode->key);
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
     return OpenForWrite(req, fi, *inode);
   }
@@ -78,7 +80,7 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     known.storage_class = a.storage_class;
     known.archive_status = a.archive_status;
     if (a.restore) known.restore = *a.restore;
-    if (known.readable()) return ReplyOpen(req, fi, *inode, known);
+    if (known.readable()) return ReplyOpen(req, fi, *inode, known, std::move(early));
   }
   auto info = Head(inode->key);
   if (!info.ok()) {
@@ -90,17 +92,17 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   inodes_.Update(ino, AttrFromInfo(*info));
   if (!info->readable()) return OpenArchived(req, fi, *inode, *info);
-  ReplyOpen(req, fi, *inode, *info);
+  ReplyOpen(req, fi, *inode, *info, std::move(early));
 }
 
 void ThawFs::ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
-                       const s3::ObjectInfo& info) {
+                       const s3::ObjectInfo& info, std::shared_ptr<EarlyGet> early) {
   auto fh = std::make_unique<FileHandle>();
   fh->key = inode.key;
   fh->ino = inode.ino;
-  fh->reader =
-      std::make_unique<ObjectReader>(client_, pool_, budget_, options_.read, options_.bucket,
-                                     inode.key, info.etag, info.size, cache_.get());
+  fh->reader = std::make_unique<ObjectReader>(client_, pool_, budget_, options_.read,
+                                              options_.bucket, inode.key, info.etag, info.size,
+                                              cache_.get(), std::move(early));
   fi->fh = reinterpret_cast<uint64_t>(fh.get());
   // The page cache may keep data of an unchanged object across opens.
   fi->keep_cache = inodes_.SwapCachedEtag(inode.ino, info.etag) == info.etag ? 1 : 0;

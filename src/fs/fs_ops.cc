@@ -64,6 +64,7 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
       pool_(options.read.fetch_threads),
       budget_(options.read.prefetch_budget_bytes, options.read.idle_buffer_bytes),
       cache_(std::move(cache)),
+      early_gets_(client, pool_, options.bucket, options.read.early_get_bytes, Clock::Real()),
       waiters_(Clock::Real()) {}
 
 std::string ThawFs::ParentPrefix(const std::string& key) {
@@ -162,6 +163,9 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return ReplyEntry(req, inodes_.Lookup(parent, name, *known));
   }
   std::future<Result<s3::ObjectInfo>> early_head;
+  // The listing costs a round trip: the first bytes of the name, should it be a file about to
+  // be read, come back in the same one (early_get.h).
+  if (!dirs_.Fresh(dir->key)) early_gets_.Start(key);
   if (HeadsFiles() && !dirs_.Fresh(dir->key)) {
     try {
       early_head = std::async(std::launch::async, [this, key] { return Head(key); });
@@ -171,11 +175,14 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   }
   auto listing = dirs_.List(dir->key);
   if (!listing.ok()) {
+    early_gets_.Drop(key);
     spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, dir->key,
                  listing.status().message());
     return (void)fuse_reply_err(req, ErrnoFor(listing.status()));
   }
   const DirEntry* entry = (*listing)->Find(name);
+  // Not a file of that key (missing, a directory, or a key hidden by one): nothing to read.
+  if (entry == nullptr || entry->attr.is_dir) early_gets_.Drop(key);
   if (entry == nullptr && NegativeTtl() < options_.metadata_ttl) {
     // "Missing" is trusted for a shorter time than the rest of the listing: ask again.
     listing = dirs_.List(dir->key, NegativeTtl());

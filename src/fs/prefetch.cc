@@ -150,7 +150,8 @@ uint64_t FirstWindow(const ReadOptions& options, uint64_t size) {
 
 ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                            const ReadOptions& options, std::string bucket, std::string key,
-                           std::string etag, uint64_t size, DiskCache* cache)
+                           std::string etag, uint64_t size, DiskCache* cache,
+                           std::shared_ptr<EarlyGet> early)
     : client_(client),
       pool_(pool),
       budget_(budget),
@@ -161,7 +162,8 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       size_(size),
       cache_(cache),
       cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
-      window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)) {}
+      window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size)),
+      early_(std::move(early)) {}
 
 ObjectReader::~ObjectReader() {
   std::unique_lock lock(mu_);
@@ -253,6 +255,18 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     Publish(*part);
     return;
   }
+  if (auto early_get = TakeEarly(*part)) {
+    auto early = early_get->Bytes(etag_, size_);
+    DoneWithEarly(early ? part->length : 0);
+    if (early) {
+      data.Append(early->substr(part->first, part->length));
+      Publish(*part);
+      if (cache_ != nullptr) {
+        cache_->Put(cache_object_, part->first, early->substr(part->first, part->length));
+      }
+      return;
+    }
+  }
   s3::GetObjectRequest req;
   req.bucket = bucket_;
   req.key = key_;
@@ -284,6 +298,19 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     data.Slices(0, data.size(), &pieces);
     cache_->Put(cache_object_, part->first, pieces);
   }
+}
+
+std::shared_ptr<EarlyGet> ObjectReader::TakeEarly(const Part& part) {
+  std::lock_guard lock(mu_);
+  if (early_ == nullptr || part.first + part.length > early_->Covers(size_)) return nullptr;
+  return early_;
+}
+
+void ObjectReader::DoneWithEarly(uint64_t served) {
+  std::lock_guard lock(mu_);
+  if (early_ == nullptr) return;
+  early_served_ += served;
+  if (served == 0 || early_served_ >= early_->Covers(size_)) early_.reset();
 }
 
 void ObjectReader::Publish(Part& part) {

@@ -14,6 +14,9 @@
 // reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
 // comes back shorter than asked is an error too.
 //
+// A part within the bytes of an EarlyGet (sent while the lookup listed the directory) is taken
+// from it when it read the pinned version, instead of a GET of its own.
+//
 // With a DiskCache, parts are looked up there before a GET (served when cached entries cover
 // them, however those were split) and stored after one.
 //
@@ -37,6 +40,7 @@
 #include "common/status.h"
 #include "fs/chunk_pool.h"
 #include "fs/disk_cache.h"
+#include "fs/early_get.h"
 #include "fs/options.h"
 #include "s3/client.h"
 
@@ -141,7 +145,8 @@ class ObjectReader {
  public:
   ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget& budget,
                const ReadOptions& options, std::string bucket, std::string key, std::string etag,
-               uint64_t size, DiskCache* cache = nullptr);
+               uint64_t size, DiskCache* cache = nullptr,
+               std::shared_ptr<EarlyGet> early = nullptr);
   ~ObjectReader();  // waits for its fetches still running
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
@@ -191,6 +196,11 @@ class ObjectReader {
   const std::string bucket_, key_, etag_;
   const uint64_t size_;
   DiskCache* const cache_;  // may be null
+  // The early GET's bytes a part may take (null: none, or none left to take).
+  std::shared_ptr<EarlyGet> TakeEarly(const Part& part);
+  // Counts bytes taken from the early GET (or, with served == 0, gives up on it): its memory is
+  // freed once every byte it covers was taken, not held while the file stays open.
+  void DoneWithEarly(uint64_t served);
   // This file's read-ahead in the budget; parts may outlive the reader (ReadData keeps them).
   const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
@@ -209,6 +219,9 @@ class ObjectReader {
   std::map<uint64_t, std::shared_ptr<Part>> pending_;
   int running_ahead_ = 0;
   uint64_t reader_at_ = 0;  // where the last read started (the pool's priority for read-ahead)
+  // The object's first bytes, asked for at lookup (early_get.h); may be null.
+  std::shared_ptr<EarlyGet> early_;
+  uint64_t early_served_ = 0;  // bytes parts took from it
 };
 
 }  // namespace thaw::fs

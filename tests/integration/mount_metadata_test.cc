@@ -2,7 +2,8 @@
 // requests the sim logs (--log-level debug: one line per request): `ls -lR`, `find` and `du`
 // send ListObjectsV2 pages and no HEAD; an open of a listed file sends its GET and nothing
 // before it; missing names are answered from the listing for the negative cache TTL; FSx POSIX
-// metadata (a HEAD per file) only with --posix-metadata fsx.
+// metadata (a HEAD per file) only with --posix-metadata fsx; a cold read of a small file in a
+// directory never listed sends its GET alongside the listing, not after it.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +29,17 @@ class MountMetadataTest : public ::testing::Test {
     std::string log = sim_.Log();
     int n = 0;
     const std::string needle = " " + op + " " + kBucket + "/";
+    for (size_t at = log.find(needle, from); at != std::string::npos;
+         at = log.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  }
+  // Requests of `op` on `key` of the test bucket the sim logged after `from`.
+  int CountKey(const std::string& op, const std::string& key, size_t from) const {
+    std::string log = sim_.Log();
+    int n = 0;
+    const std::string needle = " " + op + " " + kBucket + "/" + key + " ";
     for (size_t at = log.find(needle, from); at != std::string::npos;
          at = log.find(needle, at + 1)) {
       ++n;
@@ -82,6 +94,37 @@ TEST_F(MountMetadataTest, LsFindAndDuOfATreeSendNoHead) {
   int fd = open((mount.path() + "/tree/d00/cold").c_str(), O_RDONLY | O_NONBLOCK);
   EXPECT_EQ(fd, -1);
   EXPECT_EQ(errno, EAGAIN);
+  EXPECT_TRUE(mount.Stop()) << mount.Log();
+}
+
+TEST_F(MountMetadataTest, AColdReadOfASmallFileCostsItsListingAndOneGet) {
+  std::string data = RandomBytes(700 * 1024 + 3, 11);
+  Put(*client_, kBucket, "cold/a/small", data);
+  Put(*client_, kBucket, "cold/a/other", "o");
+  Put(*client_, kBucket, "cold/b/frozen", "archived bytes", "GLACIER");
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket);
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  size_t mark = Mark();
+  // Nothing listed yet: the root, cold/ and cold/a/ are listed on the way; each name's early GET
+  // went out with its directory's listing (404 for the directories `cold` and `cold/a`), and
+  // the read sends nothing more.
+  EXPECT_TRUE(ReadAll(mount.path() + "/cold/a/small") == data);
+  EXPECT_EQ(Count("ListObjectsV2", mark), 3) << sim_.Log().substr(mark);
+  EXPECT_EQ(Count("GetObject", mark), 3) << sim_.Log().substr(mark);
+  EXPECT_EQ(CountKey("GetObject", "cold/a/small", mark), 1) << sim_.Log().substr(mark);
+  EXPECT_EQ(Count("HeadObject", mark), 0) << sim_.Log().substr(mark);
+  // A name in a listed directory gets no early GET: its read is its only request.
+  mark = Mark();
+  EXPECT_EQ(ReadAll(mount.path() + "/cold/a/other"), "o");
+  EXPECT_EQ(Count("GetObject", mark), 1) << sim_.Log().substr(mark);
+  EXPECT_EQ(Count("ListObjectsV2", mark), 0) << sim_.Log().substr(mark);
+  // An archived file behind a cold lookup is still restored on open, not read.
+  mark = Mark();
+  int fd = open((mount.path() + "/cold/b/frozen").c_str(), O_RDONLY | O_NONBLOCK);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(errno, EAGAIN);
+  EXPECT_TRUE(PollFor([&] { return Count("RestoreObject", mark) == 1; }, 10000))
+      << sim_.Log().substr(mark);
   EXPECT_TRUE(mount.Stop()) << mount.Log();
 }
 

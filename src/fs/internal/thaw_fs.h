@@ -95,8 +95,9 @@ class ThawFs {
                                      const DirEntry& entry,
                                      std::optional<Result<s3::ObjectInfo>> headed = std::nullopt);
   // Replies to an open of a readable object (pinning info's ETag).
-  void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
-                 const s3::ObjectInfo& info);
+  // `early`: the object's first bytes asked for at lookup (early_get.h), if any.
+  void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode, const s3::ObjectInfo& info,
+                 std::shared_ptr<EarlyGet> early = nullptr);
   void OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
                     const s3::ObjectInfo& info);
   void OpenForWrite(fuse_req_t req, fuse_file_info* fi, const Inode& inode);
@@ -114,6 +115,7 @@ class ThawFs {
   FetchPool pool_;
   PrefetchBudget budget_;
   std::unique_ptr<DiskCache> cache_;
+  EarlyGets early_gets_;  // after pool_: destroyed before the pool runs what is left
   OpenWaiters waiters_;
 };
 

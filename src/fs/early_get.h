@@ -1,0 +1,92 @@
+// Early GETs: the first bytes of a file fetched while its lookup is still listing the directory.
+//
+// A cold `cat dir/file` costs a LIST (the lookup: is `file` there, what are its size and ETag?)
+// and then a GET (the first read): two round trips in a row, 20-30 ms each against S3. When a
+// lookup has to list its directory anyway, the mount sends, at the same moment, a GET of the
+// object's first bytes (ReadOptions::early_get_bytes) under the looked-up name. If the listing
+// shows a file and it is opened soon after (kMaxAge), the reader takes those bytes instead of
+// sending its own GETs for them: a small file costs one round trip, not two. Otherwise the
+// bytes are dropped (a directory or a missing name costs one 404, no body).
+//
+// The early GET cannot carry If-Match (the ETag is not known yet): its bytes are used only when
+// its ETag and object size are the ones the open pinned; any failure, a short body or another
+// version makes the reader fetch those bytes itself, as without it.
+//
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "s3/client.h"
+
+namespace thaw::fs {
+
+class FetchPool;
+
+// One GET of bytes [0, bytes) of a key, sent before the object's ETag is known.
+class EarlyGet {
+ public:
+  explicit EarlyGet(uint64_t bytes) : bytes_(bytes) {}
+  void Finish(Result<s3::GetObjectResult> result);
+  // Waits for the answer. The object's first min(bytes, size) bytes when the GET read the
+  // version `etag` of `size` bytes; nullopt otherwise. Views stay valid while this lives.
+  std::optional<std::string_view> Bytes(const std::string& etag, uint64_t size);
+  // Bytes [0, covered) an object of `size` bytes gets from this GET, if it worked.
+  uint64_t Covers(uint64_t size) const { return std::min(bytes_, size); }
+
+ private:
+  const uint64_t bytes_;
+  std::mutex mu_;  // guards done_, result_
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::optional<Result<s3::GetObjectResult>> result_;
+};
+
+// The early GETs of a mount, by key, until an open takes them or they age out.
+class EarlyGets {
+ public:
+  // An early GET not taken by an open this soon after it was sent is dropped.
+  static constexpr std::chrono::milliseconds kMaxAge{2000};
+  // Early GETs held at once (each up to `bytes` of memory): a burst of lookups beyond this
+  // sends no more of them.
+  static constexpr size_t kMaxHeld = 16;
+
+  // bytes == 0: disabled.
+  EarlyGets(s3::S3Client& client, FetchPool& pool, std::string bucket, uint64_t bytes,
+            Clock& clock);
+  // Sends the GET of `key`'s first bytes on the fetch pool (unless disabled, one is already
+  // held for the key, or kMaxHeld are).
+  void Start(const std::string& key);
+  // The early GET of `key` (removed), or nullptr when there is none or it is too old.
+  std::shared_ptr<EarlyGet> Take(const std::string& key);
+  void Drop(const std::string& key);
+  int started() const;  // early GETs sent so far (tests)
+
+ private:
+  struct Held {
+    std::shared_ptr<EarlyGet> get;
+    Clock::TimePoint sent;
+  };
+  void PruneLocked(Clock::TimePoint now);
+
+  s3::S3Client& client_;
+  FetchPool& pool_;
+  const std::string bucket_;
+  const uint64_t bytes_;
+  Clock& clock_;
+  mutable std::mutex mu_;  // guards held_, started_
+  std::map<std::string, Held> held_;
+  int started_ = 0;
+};
+
+}  // namespace thaw::fs
