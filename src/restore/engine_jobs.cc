@@ -149,7 +149,12 @@ void EngineImpl::ApplyDecision(const std::shared_ptr<Task>& task, const Decision
       return;
     case Decision::Action::kRestore:
       rec.estimated_cost_usd = d.cost.restore_usd();
-      CommitAsync(task, rec);  // still pending, now with what will be sent
+      // Still pending, now with what will be sent. Not journaled here: the `requested` row
+      // written next carries it, and a send that must wait saves it first. (Lost in a crash,
+      // the durable pending row is simply decided again.)
+      task->rec = rec;
+      task->decision_unsaved = true;
+      Publish(*task, rec);  // the state (pending) is the submitted row's; only details are new
       // Send from this job (we hold the task's lock, as a send job would): handing it to
       // another worker cost a wake-up per object, the main cost of a bulk restore.
       Send(task);
@@ -157,19 +162,31 @@ void EngineImpl::ApplyDecision(const std::shared_ptr<Task>& task, const Decision
   }
 }
 
+void EngineImpl::SaveDecision(const std::shared_ptr<Task>& task) {
+  if (!task->decision_unsaved) return;
+  task->decision_unsaved = false;
+  CommitAsync(task, task->rec);
+}
+
 void EngineImpl::Send(const std::shared_ptr<Task>& task) {
-  if (!TakeToken(task, restore_tokens_, Job::Kind::kSend)) return;
+  if (!TakeToken(task, restore_tokens_, Job::Kind::kSend)) {
+    SaveDecision(task);  // waiting for a token: show what will be sent
+    return;
+  }
   {
-    std::lock_guard<std::mutex> g(mu_);
+    std::unique_lock<std::mutex> g(mu_);
     if (sends_in_flight_ >= send_cap_) {
       // Every slot busy: wait for one, keeping the token (ReleaseSendSlot queues us again).
       task->token_ready = true;
       parked_sends_.push_back(task);
+      g.unlock();
+      SaveDecision(task);
       return;
     }
     ++sends_in_flight_;
   }
   Task& t = *task;
+  t.decision_unsaved = false;  // every path below journals a row that carries the decision
   Clock::TimePoint now = clock_.Now();
   RestoreRecord rec = t.rec;
   rec.state = State::kRequested;

@@ -75,6 +75,9 @@ struct Task {
   int polls = 0;                  // tracker HEADs that found the restore still running
   int unavailable = 0;            // consecutive kUnavailable answers (send or HEAD)
   bool unconfirmed_send = false;  // resumed as `requested`: a request may be on its way
+  // `rec` holds a decision (tier, days, cost) not yet journaled: the `requested` row that
+  // follows at once carries it; a send that has to wait writes it first (SaveDecision).
+  bool decision_unsaved = false;
   bool finished = false;
   // Guarded by EngineImpl::mu_:
   uint64_t generation = 0;
@@ -154,6 +157,7 @@ class EngineImpl : public Engine {
   // Reserves a token for the task's next call; false when the job was re-queued for later.
   bool TakeToken(const std::shared_ptr<Task>& task, TokenBucket& bucket, Job::Kind kind);
   void ApplyDecision(const std::shared_ptr<Task>& task, const Decision& d);
+  void SaveDecision(const std::shared_ptr<Task>& task);
   void HandleRestoreError(const std::shared_ptr<Task>& task, const Status& s);
   void HandleHeadError(const std::shared_ptr<Task>& task, Job::Kind retry_as, const Status& s);
   void StartTracking(const std::shared_ptr<Task>& task, RestoreRecord rec, bool fresh);
