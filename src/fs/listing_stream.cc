@@ -125,11 +125,12 @@ void ListingStream::AddPage(const s3::ListObjectsPage& page, bool last) {
     return rest.size() > n && static_cast<unsigned char>(rest[n]) >= '/';
   };
   size_t kept = 0;
-  for (DirEntry& e : held_) {
-    if (passed(e)) {
-      Append(std::move(e));
+  for (size_t k = 0; k < held_.size(); ++k) {
+    if (passed(held_[k])) {
+      Append(std::move(held_[k]));
     } else {
-      held_[kept++] = std::move(e);
+      if (k != kept) held_[kept] = std::move(held_[k]);
+      ++kept;
     }
   }
   held_.resize(kept);
