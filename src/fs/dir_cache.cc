@@ -4,7 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <climits>
+#include <system_error>
+#include <thread>
 
 namespace thaw::fs {
 namespace {
@@ -14,35 +15,6 @@ namespace {
 constexpr size_t kMaxCachedListings = 4096;
 
 }  // namespace
-
-const DirEntry* DirListing::Find(std::string_view name) const {
-  auto it = std::lower_bound(entries.begin(), entries.end(), name,
-                             [](const DirEntry& e, std::string_view n) { return e.name < n; });
-  if (it == entries.end() || it->name != name) return nullptr;
-  return &*it;
-}
-
-std::string DirListing::KeyOf(const DirEntry& e) const {
-  std::string key;
-  key.reserve(prefix.size() + e.name.size() + 1);
-  key += prefix;
-  key += e.name;
-  if (e.attr.is_dir) key += '/';
-  return key;
-}
-
-std::optional<std::string> EntryName(const std::string& prefix, const std::string& key) {
-  if (key.size() <= prefix.size() || key.compare(0, prefix.size(), prefix) != 0) {
-    return std::nullopt;  // the directory's own marker, or not inside it
-  }
-  std::string name = key.substr(prefix.size());
-  if (!name.empty() && name.back() == '/') name.pop_back();
-  if (name.empty() || name == "." || name == ".." || name.size() > NAME_MAX) return std::nullopt;
-  if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos) {
-    return std::nullopt;
-  }
-  return name;
-}
 
 DirCache::DirCache(s3::S3Client& client, std::string bucket, Clock& clock,
                    std::chrono::milliseconds ttl, size_t max_cached_entries)
@@ -58,41 +30,53 @@ bool DirCache::Fresh(const std::string& prefix) const {
   return it != listings_.end() && clock_.Now() - it->second.listing->fetched_at < ttl_;
 }
 
+DirCache::~DirCache() {
+  std::unique_lock lock(mu_);
+  stopping_ = true;
+  fetch_done_.wait(lock, [&] { return background_fetches_ == 0; });
+}
+
+std::shared_ptr<ListingStream> DirCache::Open(const std::string& prefix,
+                                              std::optional<std::chrono::milliseconds> max_age) {
+  const std::chrono::milliseconds ttl = max_age ? std::min(*max_age, ttl_) : ttl_;
+  std::shared_ptr<ListingStream> stream;
+  {
+    std::lock_guard lock(mu_);
+    const Clock::TimePoint now = clock_.Now();
+    auto it = listings_.find(prefix);
+    if (it != listings_.end() && now - it->second.listing->fetched_at < ttl) {
+      it->second.last_used = ++use_counter_;
+      return std::make_shared<ListingStream>(it->second.listing);
+    }
+    // A fetch under way started a moment ago at most: its listing is as fresh as a new one.
+    if (auto running = loading_.find(prefix);
+        running != loading_.end() && now - running->second->started() < ttl) {
+      return running->second;
+    }
+    stream = std::make_shared<ListingStream>(prefix, now);
+    loading_[prefix] = stream;
+    if (!stopping_ && background_fetches_ < kMaxBackgroundFetches) {
+      try {
+        std::thread([this, stream] {
+          Fetch(stream);
+          std::lock_guard done(mu_);
+          --background_fetches_;
+          fetch_done_.notify_all();
+        }).detach();
+        ++background_fetches_;
+        return stream;
+      } catch (const std::system_error&) {
+        // No thread to spare: this caller fetches.
+      }
+    }
+  }
+  Fetch(stream);
+  return stream;
+}
+
 Result<std::shared_ptr<const DirListing>> DirCache::List(
     const std::string& prefix, std::optional<std::chrono::milliseconds> max_age) {
-  const std::chrono::milliseconds ttl = max_age ? std::min(*max_age, ttl_) : ttl_;
-  // Asked for something younger than a moment ago: a caller that waited for another's fetch
-  // takes it (that fetch started after the caller asked).
-  const Clock::TimePoint asked = clock_.Now();
-  std::shared_ptr<std::mutex> loader;
-  {
-    std::lock_guard lock(mu_);
-    auto it = listings_.find(prefix);
-    if (it != listings_.end() && asked - it->second.listing->fetched_at < ttl) {
-      it->second.last_used = ++use_counter_;
-      return it->second.listing;
-    }
-    auto& slot = loading_[prefix];
-    if (!slot) slot = std::make_shared<std::mutex>();
-    loader = slot;
-  }
-  std::lock_guard load_lock(*loader);
-  {
-    // Someone else may have fetched it while we waited for the loader lock.
-    std::lock_guard lock(mu_);
-    auto it = listings_.find(prefix);
-    if (it != listings_.end() && (clock_.Now() - it->second.listing->fetched_at < ttl ||
-                                  it->second.listing->fetched_at >= asked)) {
-      it->second.last_used = ++use_counter_;
-      return it->second.listing;
-    }
-  }
-  auto fetched = Fetch(prefix);
-  std::lock_guard lock(mu_);
-  loading_.erase(prefix);
-  if (!fetched.ok()) return fetched.status();
-  Store(prefix, *fetched);
-  return *fetched;
+  return Open(prefix, max_age)->WaitComplete();
 }
 
 void DirCache::Drop(std::map<std::string, Cached>::iterator it) {
@@ -127,13 +111,8 @@ void DirCache::Store(const std::string& prefix, std::shared_ptr<const DirListing
   listings_[prefix] = Cached{std::move(listing), ++use_counter_};
 }
 
-Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& prefix) {
-  auto listing = std::make_shared<DirListing>();
-  listing->prefix = prefix;
-  listing->fetched_at = clock_.Now();
-  // Collected as listed, then sorted by name: a map would cost a node per entry, and names
-  // are not in key order (`a-b` < `a/` as keys, `a` < `a-b` as names).
-  std::vector<DirEntry>& entries = listing->entries;
+void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream) {
+  const std::string& prefix = stream->prefix();
   s3::ListObjectsRequest request;
   request.bucket = bucket_;
   request.prefix = prefix;
@@ -141,65 +120,56 @@ Result<std::shared_ptr<const DirListing>> DirCache::Fetch(const std::string& pre
   // AWS adds RestoreStatus to archived objects' entries (an endpoint that ignores the header,
   // such as moto, leaves it out: the restore state is then unknown until a HEAD).
   request.optional_attributes = "RestoreStatus";
+  Status failed;
   while (true) {
     {
       std::lock_guard lock(mu_);
+      if (stopping_) {
+        failed = Status::Cancelled("unmounting");
+        break;
+      }
       ++lists_sent_;
     }
-    THAW_ASSIGN_OR_RETURN(s3::ListObjectsPage page, client_.ListObjectsV2(request));
-    for (const std::string& cp : page.common_prefixes) {
-      auto name = EntryName(prefix, cp);
-      if (!name) {
-        spdlog::debug("mount: skipping prefix '{}' (not a file name)", cp);
-        continue;
-      }
-      DirEntry& e = entries.emplace_back();
-      e.name = std::move(*name);
-      e.attr.is_dir = true;
-      e.attr.mtime = listing->fetched_at;
+    Result<s3::ListObjectsPage> page = client_.ListObjectsV2(request);
+    if (!page.ok()) {
+      failed = page.status();
+      break;
     }
-    for (const s3::ObjectSummary& o : page.objects) {
-      auto name = EntryName(prefix, o.key);
-      if (!name || o.key.back() == '/') continue;  // markers: the directory is the prefix
-      DirEntry& e = entries.emplace_back();
-      e.name = std::move(*name);
-      e.attr.size = o.size;
-      e.attr.mtime = o.last_modified;
-      e.attr.etag = o.etag;
-      e.attr.storage_class = o.storage_class;
-      e.attr.restore = o.restore;
-      e.attr.fetched_at = listing->fetched_at;
+    if (page->is_truncated && page->next_continuation_token.empty()) {
+      failed = Status::Unavailable("ListObjectsV2 s3://" + bucket_ + "/" + prefix +
+                                   ": truncated page without a continuation token");
+      break;
     }
-    if (!page.is_truncated) break;
-    if (page.next_continuation_token.empty()) {
-      return Status::Unavailable("ListObjectsV2 s3://" + bucket_ + "/" + prefix +
-                                 ": truncated page without a continuation token");
-    }
-    request.continuation_token = page.next_continuation_token;
+    stream->AddPage(*page, !page->is_truncated);
+    if (!page->is_truncated) break;
+    request.continuation_token = std::move(page->next_continuation_token);
   }
-  // A directory wins over a file of the same name (directories sort first among equals).
-  std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) {
-    return a.name != b.name ? a.name < b.name : a.attr.is_dir > b.attr.is_dir;
-  });
-  auto last =
-      std::unique(entries.begin(), entries.end(), [&](const DirEntry& a, const DirEntry& b) {
-        if (a.name != b.name) return false;
-        if (!b.attr.is_dir)
-          spdlog::debug("mount: object '{}' hidden by a directory", prefix + b.name);
-        return true;
-      });
-  entries.erase(last, entries.end());
-  entries.shrink_to_fit();
-  return std::shared_ptr<const DirListing>(std::move(listing));
+  std::shared_ptr<const DirListing> listing;
+  if (failed.ok()) listing = stream->BuildListing();
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = loading_.find(prefix); it != loading_.end() && it->second == stream) {
+      loading_.erase(it);
+      if (listing) Store(prefix, listing);
+    }
+  }
+  // Cached first, then complete: a caller woken by the end finds it in the cache.
+  if (listing) {
+    stream->Complete(std::move(listing));
+  } else {
+    stream->Fail(std::move(failed));
+  }
 }
 
 void DirCache::Invalidate(const std::string& prefix) {
   std::lock_guard lock(mu_);
+  loading_.erase(prefix);
   if (auto it = listings_.find(prefix); it != listings_.end()) Drop(it);
 }
 
 void DirCache::Upsert(const std::string& prefix, const DirEntry& entry) {
   std::lock_guard lock(mu_);
+  loading_.erase(prefix);  // a listing under way may have missed the entry
   auto it = listings_.find(prefix);
   if (it == listings_.end()) return;
   auto copy = std::make_shared<DirListing>(*it->second.listing);
@@ -216,6 +186,7 @@ void DirCache::Upsert(const std::string& prefix, const DirEntry& entry) {
 
 void DirCache::Remove(const std::string& prefix, const std::string& name) {
   std::lock_guard lock(mu_);
+  loading_.erase(prefix);
   auto it = listings_.find(prefix);
   if (it == listings_.end()) return;
   auto copy = std::make_shared<DirListing>(*it->second.listing);

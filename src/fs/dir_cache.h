@@ -15,10 +15,16 @@
 // keep it all in memory. A lookup in a dropped listing is answered from the inode table while
 // the inode's attributes are fresh, so only a later change of the directory lists it again.
 //
+// Pages arrive one after another (each needs the previous one's continuation token): Open()
+// hands out the listing as a ListingStream whose first entries an open directory serves while
+// a background thread fetches the next pages (at most kMaxBackgroundFetches at once; beyond
+// that the caller fetches). The complete listing is cached as before.
+//
 // Thread safety: all methods may be called from any thread. Concurrent requests for the same
 // stale prefix share one listing (one walk through the pages, not one per caller).
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,36 +36,30 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "fs/inode_table.h"
+#include "fs/listing_stream.h"
 #include "s3/client.h"
 
 namespace thaw::fs {
-
-struct DirEntry {
-  std::string name;
-  Attributes attr;
-};
-
-struct DirListing {
-  std::string prefix;             // "" or ending in '/'
-  std::vector<DirEntry> entries;  // sorted by name, unique names
-  Clock::TimePoint fetched_at{};
-  const DirEntry* Find(std::string_view name) const;
-  // The entry's S3 key: the object's key, or the prefix with its trailing '/' for directories.
-  std::string KeyOf(const DirEntry& e) const;
-};
-
-// The file name `key` (an object key or a common prefix) gets inside directory `prefix`, or
-// nullopt when it cannot be one (see above).
-std::optional<std::string> EntryName(const std::string& prefix, const std::string& key);
 
 class DirCache {
  public:
   // Entries kept over all cached listings (about 120 bytes each: 12 MiB).
   static constexpr size_t kMaxCachedEntries = 100000;
 
+  // Listings fetched by background threads at once; more are fetched by their caller.
+  static constexpr int kMaxBackgroundFetches = 16;
+
   DirCache(s3::S3Client& client, std::string bucket, Clock& clock, std::chrono::milliseconds ttl,
            size_t max_cached_entries = kMaxCachedEntries);
+  // Stops fetches after their current page and waits for them.
+  ~DirCache();
+  DirCache(const DirCache&) = delete;
+  DirCache& operator=(const DirCache&) = delete;
 
+  // The listing of `prefix` as it arrives: complete at once from the cache when fresh, else
+  // the fetch already running for it, else a new fetch (in the background). Freshness as List.
+  std::shared_ptr<ListingStream> Open(
+      const std::string& prefix, std::optional<std::chrono::milliseconds> max_age = std::nullopt);
   // The listing of `prefix` ("" or ending in '/'), fetched when missing or older than the TTL
   // (or than `max_age`, when that is shorter: a negative lookup's own TTL).
   Result<std::shared_ptr<const DirListing>> List(
@@ -81,7 +81,8 @@ class DirCache {
     std::shared_ptr<const DirListing> listing;
     uint64_t last_used = 0;  // use_counter_ at the last List() that returned it
   };
-  Result<std::shared_ptr<const DirListing>> Fetch(const std::string& prefix);
+  // Fetches every page into `stream`, then caches the listing (unless invalidated meanwhile).
+  void Fetch(const std::shared_ptr<ListingStream>& stream);
   // Keeps `listing` if it fits the entry budget, dropping least recently used ones (mu_ held).
   void Store(const std::string& prefix, std::shared_ptr<const DirListing> listing);
   void Drop(std::map<std::string, Cached>::iterator it);  // mu_ held
@@ -97,9 +98,13 @@ class DirCache {
   std::map<std::string, Cached> listings_;
   size_t cached_entries_ = 0;
   uint64_t use_counter_ = 0;
-  // One mutex per prefix being fetched: the loader holds it, others wait and then reuse.
-  std::map<std::string, std::shared_ptr<std::mutex>> loading_;
+  // The fetch running per prefix; Invalidate/Upsert/Remove take it out so that its (possibly
+  // older) result is not cached.
+  std::map<std::string, std::shared_ptr<ListingStream>> loading_;
   int lists_sent_ = 0;
+  int background_fetches_ = 0;
+  bool stopping_ = false;
+  std::condition_variable fetch_done_;
 };
 
 }  // namespace thaw::fs

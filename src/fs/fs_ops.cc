@@ -46,10 +46,16 @@ fuse_ino_t DirentIno(const std::string& key) {
 // HEADs in flight at once while answering one READDIRPLUS.
 constexpr size_t kMetadataThreads = 32;
 
-// The listing snapshot a directory handle reads from (stable offsets across readdir calls).
+// The listing a directory handle reads from, possibly still arriving: offsets stay valid
+// across readdir calls, rewinddir and seekdir (see listing_stream.h).
 struct DirHandle {
-  std::shared_ptr<const DirListing> listing;
+  std::shared_ptr<ListingStream> stream;
 };
+
+// Entries a reply of `size` bytes can hold at most (a dirent is at least 24 bytes).
+size_t MaxEntries(size_t size) {
+  return size / 24 + 1;
+}
 
 }  // namespace
 
@@ -199,7 +205,7 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   }
   std::optional<Result<s3::ObjectInfo>> headed;
   if (early_head.valid()) headed = early_head.get();
-  Result<Attributes> attr = EntryAttributes(parent, **listing, *entry,
+  Result<Attributes> attr = EntryAttributes(parent, (*listing)->prefix, *entry,
                                             entry->attr.is_dir ? std::nullopt : std::move(headed));
   if (!attr.ok()) {
     dirs_.Invalidate(dir->key);
@@ -221,7 +227,7 @@ std::optional<Attributes> ThawFs::KnownAttributes(fuse_ino_t parent, const DirEn
   return std::nullopt;
 }
 
-Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirListing& listing,
+Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const std::string& prefix,
                                            const DirEntry& entry,
                                            std::optional<Result<s3::ObjectInfo>> headed) {
   if (auto known = KnownAttributes(parent, entry)) return *known;
@@ -229,7 +235,7 @@ Result<Attributes> ThawFs::EntryAttributes(fuse_ino_t parent, const DirListing& 
   if (entry.attr.is_dir || (headed && headed->ok() && (*headed)->etag != entry.attr.etag)) {
     headed.reset();
   }
-  const std::string key = listing.KeyOf(entry);
+  const std::string key = EntryKey(prefix, entry);
   auto info = headed ? std::move(*headed) : Head(key);
   if (info.ok()) return AttrFromInfo(*info);
   if (info.status().IsNotFound()) return info.status();
@@ -277,26 +283,37 @@ void ThawFs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto inode = inodes_.Get(ino);
   if (!inode) return (void)fuse_reply_err(req, ENOENT);
   if (!inode->attr.is_dir) return (void)fuse_reply_err(req, ENOTDIR);
-  auto listing = dirs_.List(inode->key);
-  if (!listing.ok()) {
-    spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, inode->key,
-                 listing.status().message());
-    return (void)fuse_reply_err(req, ErrnoFor(listing.status()));
+  // Open as soon as the first page is there (its failure fails the open); later pages arrive
+  // while the reader consumes the first ones.
+  std::shared_ptr<ListingStream> stream = dirs_.Open(inode->key);
+  if (Status first = stream->WaitFirstPage(); !first.ok()) {
+    spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, inode->key, first.message());
+    return (void)fuse_reply_err(req, ErrnoFor(first));
   }
-  auto* handle = new DirHandle{*listing};
+  auto* handle = new DirHandle{std::move(stream)};
   fi->fh = reinterpret_cast<uint64_t>(handle);
   fi->cache_readdir = 0;
   if (fuse_reply_open(req, fi) != 0) delete handle;
 }
 
+// Offsets: 1 and 2 are "." and "..", entry i is i + 3 (the offset of the *next* entry). A
+// reply holds what has arrived; it waits only when nothing past `off` has arrived yet (an empty
+// reply is the end of the directory).
 void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
-  const auto& entries = handle->listing->entries;
+  const size_t begin = static_cast<size_t>(off);
+  const size_t first = std::max<size_t>(begin, 2) - 2;
+  auto got = handle->stream->Read(first, MaxEntries(size));
+  if (!got.ok()) {
+    spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, handle->stream->prefix(),
+                 got.status().message());
+    return (void)fuse_reply_err(req, ErrnoFor(got.status()));
+  }
+  const std::vector<const DirEntry*>& entries = *got;
   std::string buf(size, '\0');
   size_t used = 0;
-  // Offsets: 1 and 2 are "." and "..", entry i is i + 3 (the offset of the *next* entry).
-  size_t total = entries.size() + 2;
-  for (size_t i = static_cast<size_t>(off); i < total; ++i) {
+  const size_t end = first + 2 + entries.size();
+  for (size_t i = begin; i < end; ++i) {
     struct stat st;
     std::memset(&st, 0, sizeof(st));
     const char* name;
@@ -309,9 +326,9 @@ void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fus
       st.st_ino = FUSE_ROOT_ID;
       st.st_mode = S_IFDIR;
     } else {
-      const DirEntry& e = entries[i - 2];
+      const DirEntry& e = *entries[i - 2 - first];
       name = e.name.c_str();
-      st.st_ino = DirentIno(handle->listing->KeyOf(e));
+      st.st_ino = DirentIno(EntryKey(handle->stream->prefix(), e));
       st.st_mode = e.attr.is_dir ? S_IFDIR : S_IFREG;
     }
     size_t n = fuse_add_direntry(req, buf.data() + used, size - used, name, &st,
@@ -325,15 +342,23 @@ void ThawFs::ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fus
 void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                          fuse_file_info* fi) {
   auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
-  std::shared_ptr<const DirListing> listing = handle->listing;
-  const auto& entries = listing->entries;
-  // Offsets as in ReadDir. First decide which entries fit, so that no lookup is handed out
-  // for an entry the buffer cannot take.
-  size_t total = entries.size() + 2;
-  size_t begin = static_cast<size_t>(off);
+  const std::string& prefix = handle->stream->prefix();
+  // Offsets and waiting as in ReadDir.
+  const size_t begin = static_cast<size_t>(off);
+  const size_t first = std::max<size_t>(begin, 2) - 2;
+  auto got = handle->stream->Read(first, MaxEntries(size));
+  if (!got.ok()) {
+    spdlog::warn("mount: listing s3://{}/{}: {}", options_.bucket, prefix, got.status().message());
+    return (void)fuse_reply_err(req, ErrnoFor(got.status()));
+  }
+  const std::vector<const DirEntry*>& entries = *got;
+  auto entry = [&](size_t i) -> const DirEntry& { return *entries[i - 2 - first]; };
+  // First decide which entries fit, so that no lookup is handed out for an entry the buffer
+  // cannot take.
+  const size_t total = first + 2 + entries.size();
   size_t end = begin;
   for (size_t room = size; end < total; ++end) {
-    const char* name = end == 0 ? "." : end == 1 ? ".." : entries[end - 2].name.c_str();
+    const char* name = end == 0 ? "." : end == 1 ? ".." : entry(end).name.c_str();
     size_t n = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);
     if (n > room) break;
     room -= n;
@@ -344,7 +369,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   std::vector<std::optional<Attributes>> attrs(end - begin);
   std::vector<size_t> to_head;
   for (size_t i = std::max<size_t>(begin, 2); i < end; ++i) {
-    attrs[i - begin] = KnownAttributes(ino, entries[i - 2]);
+    attrs[i - begin] = KnownAttributes(ino, entry(i));
     if (!attrs[i - begin]) to_head.push_back(i);
   }
   std::vector<bool> gone_entries(end - begin, false);
@@ -352,7 +377,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
   auto work = [&] {
     for (size_t k; (k = next.fetch_add(1)) < to_head.size();) {
       size_t i = to_head[k];
-      Result<Attributes> a = EntryAttributes(ino, *listing, entries[i - 2]);
+      Result<Attributes> a = EntryAttributes(ino, prefix, entry(i));
       if (a.ok()) {
         attrs[i - begin] = *a;
       } else {
@@ -379,7 +404,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       e.attr.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
       e.attr.st_mode = S_IFDIR;
     } else {
-      const DirEntry& d = entries[i - 2];
+      const DirEntry& d = entry(i);
       name = d.name.c_str();
       if (gone_entries[i - begin]) continue;  // left out; offsets need not be contiguous
       fuse_ino_t child = inodes_.LookupIno(ino, d.name, *attrs[i - begin]);
@@ -393,7 +418,7 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                                    static_cast<off_t>(i + 1));
   }
   if (std::find(gone_entries.begin(), gone_entries.end(), true) != gone_entries.end()) {
-    if (auto dir = inodes_.Get(ino)) dirs_.Invalidate(dir->key);
+    dirs_.Invalidate(prefix);
   }
   // The kernel did not take the entries (interrupted): undo their lookups.
   if (fuse_reply_buf(req, buf.data(), used) != 0) {

@@ -149,10 +149,13 @@ ObjectRecord ReadObject(const Stmt& s) {
   r.etag = s.Text(4);
   r.last_modified = FromNanos(s.Int(5));
   r.content_type = s.Text(6);
-  auto meta = nlohmann::json::parse(s.Text(7), nullptr, false);
-  if (meta.is_object()) r.user_metadata = meta.get<std::map<std::string, std::string>>();
-  auto headers = nlohmann::json::parse(s.Text(8), nullptr, false);
-  if (headers.is_object()) r.headers = headers.get<std::map<std::string, std::string>>();
+  // Most objects have neither (stored as "{}"): no JSON parse per listed row for them.
+  for (auto [col, map] : {std::pair{7, &r.user_metadata}, std::pair{8, &r.headers}}) {
+    std::string text = s.Text(col);
+    if (text.empty() || text == "{}") continue;
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object()) *map = j.get<std::map<std::string, std::string>>();
+  }
   r.archive.storage_class = s.Text(9);
   r.archive.archive_status = s.Text(10);
   r.archive.restore = static_cast<ArchiveState::Restore>(s.Int(11));
@@ -787,6 +790,7 @@ Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,
   s.Bind(1, bucket).Bind(2, after).Bind(3, prefix).Bind(4, prefix + "\xff\xff\xff\xff");
   s.Bind(5, static_cast<int64_t>(limit));
   std::vector<ObjectRecord> out;
+  out.reserve(static_cast<size_t>(std::clamp(limit, 0, 1000)));
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadObject(s));
   if (rc != SQLITE_DONE) return s.Error();

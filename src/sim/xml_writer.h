@@ -12,7 +12,8 @@ inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/20
 
 class XmlWriter {
  public:
-  XmlWriter();
+  // `reserve`: the expected size of the body (a listing's), to build it without regrowing.
+  explicit XmlWriter(size_t reserve = 0);
   // Opens <name> (with xmlns=S3's namespace when `with_ns`).
   void Open(std::string_view name, bool with_ns = false);
   void Close(std::string_view name);
@@ -26,5 +27,7 @@ class XmlWriter {
 };
 
 std::string XmlEscape(std::string_view s);
+// XmlEscape(s) appended to `out`.
+void AppendXmlEscaped(std::string& out, std::string_view s);
 
 }  // namespace thaw::sim

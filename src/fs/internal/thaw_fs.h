@@ -91,7 +91,7 @@ class ThawFs {
   // The entry's attributes: known ones while fresh, else from `headed` (a HEAD of the entry's
   // key sent earlier) or a new HEAD (NotFound if the object is gone; the listing's when the
   // HEAD fails otherwise).
-  Result<Attributes> EntryAttributes(fuse_ino_t parent, const DirListing& listing,
+  Result<Attributes> EntryAttributes(fuse_ino_t parent, const std::string& prefix,
                                      const DirEntry& entry,
                                      std::optional<Result<s3::ObjectInfo>> headed = std::nullopt);
   // Replies to an open of a readable object (pinning info's ETag).
