@@ -50,7 +50,8 @@ struct RestoreFlags {
   std::string daily_budget_usd;
   std::string daily_budget_bytes;
   bool wait_for_budget = false;
-  bool assume_not_restored = false;
+  bool check_restored = false;
+  bool assume_not_restored = false;  // the old default's opt-out, now the default: accepted
   bool json = false;
   bool quiet = false;
   int progress_interval_s = 10;
@@ -115,6 +116,9 @@ Status Validate(const RestoreFlags& f, std::optional<s3::RestoreTier>* tier) {
     return Status::InvalidArgument(
         "--include, --exclude, --storage-class, --min-size and --older-than select among many "
         "objects: use them with --recursive or --inventory");
+  }
+  if (f.check_restored && f.assume_not_restored) {
+    return Status::InvalidArgument("--check-restored and --assume-not-restored contradict");
   }
   if (!f.manifest.empty() && f.recursive) {
     return Status::InvalidArgument("--recursive does not apply to --manifest");
@@ -224,10 +228,10 @@ Status FeedManifest(const std::string& path, restore::ManifestOptions mo, const 
   }
 }
 
-// Archived entries without RestoreStatus are taken as not restored when the endpoint is known
-// to send RestoreStatus (list.h asks it once) or the user says so (`assume_not_restored`);
-// otherwise the engine HEADs them. Intelligent-Tiering entries are always HEADed for their tier.
-Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restored,
+// Archived entries without RestoreStatus are taken as not restored unless the endpoint may have
+// left it out (list.h asks once whether it sends RestoreStatus) and the user asked for a HEAD
+// first (`check_restored`). Intelligent-Tiering entries are always HEADed for their tier.
+Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool check_restored,
                   const restore::InventorySelector& selector, const AddObject& add) {
   s3::ListObjectsRequest req;
   req.bucket = uri.bucket;
@@ -240,8 +244,7 @@ Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool assume_not_restor
     for (const s3::ObjectSummary& o : page.objects) {
       if (!selector.Matches(restore::RowFromListing(uri.bucket, o))) continue;
       std::optional<s3::ObjectInfo> known;
-      if (lister.Complete(o) ||
-          (assume_not_restored && o.storage_class != s3::kIntelligentTiering)) {
+      if (lister.Complete(o) || (!check_restored && o.storage_class != s3::kIntelligentTiering)) {
         known = s3::ObjectInfoFromSummary(uri.bucket, o);
       }
       add({uri.bucket, o.key, ""}, std::move(known));
@@ -290,7 +293,7 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
     if (!r.ok()) return ReportError(r.status());
     report = std::move(*r);
     Status checked = restore::FeedInventory(
-        *report, selector, f.assume_not_restored,
+        *report, selector, f.check_restored,
         [](const restore::ObjectRef&, std::optional<s3::ObjectInfo>) {}, nullptr);
     if (!checked.ok()) return ReportError(checked);
   }
@@ -306,10 +309,9 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   // What to restore, in one place for direct calls and Batch Operations: the report's rows, the
   // manifest's lines, the listing under the prefix (both through the selectors), or one object.
   SelectionFeed feed = [&](s3::S3Client& client, const AddObject& add) -> Status {
-    if (report)
-      return restore::FeedInventory(*report, selector, f.assume_not_restored, add, nullptr);
+    if (report) return restore::FeedInventory(*report, selector, f.check_restored, add, nullptr);
     if (!f.manifest.empty()) return FeedManifest(f.manifest, mo, add);
-    if (f.recursive) return FeedPrefix(client, uri, f.assume_not_restored, selector, add);
+    if (f.recursive) return FeedPrefix(client, uri, f.check_restored, selector, add);
     add({uri.bucket, uri.key, f.version_id}, std::nullopt);
     return Status::Ok();
   };
@@ -434,11 +436,14 @@ void RegisterRestore(CLI::App& app, GlobalFlags& globals) {
                   "refuse restores once the day's restored bytes would pass this (e.g. 10TiB)");
   cmd->add_flag("--wait-for-budget", f->wait_for_budget,
                 "over budget: wait for the next UTC day instead of refusing");
-  cmd->add_flag("--assume-not-restored", f->assume_not_restored,
-                "with --recursive on endpoints whose listings lack RestoreStatus (moto, some "
-                "S3-compatible stores): send RestoreObject without a HEAD first; an object "
-                "already restored then gets a request too (S3 answers 200 and resets its expiry "
-                "to now + Days)");
+  cmd->add_flag("--check-restored", f->check_restored,
+                "HEAD each archived object first where neither the listing nor the inventory "
+                "report says whether a restored copy exists (endpoints whose listings lack "
+                "RestoreStatus, --inventory): two requests per object, but a copy restored by "
+                "someone else keeps its expiry (RestoreObject on it answers 200 and sets the "
+                "expiry to now + Days)");
+  // The opt-out of the former default (a HEAD first); blind is the default now.
+  cmd->add_flag("--assume-not-restored", f->assume_not_restored)->group("");
   cmd->add_option("--via", f->via,
                   "auto (direct calls; --dry-run proposes S3 Batch Operations above "
                   "--batch-threshold), direct, or batch-operations (one S3 Batch Operations job)")

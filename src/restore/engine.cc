@@ -219,6 +219,7 @@ Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& objec
   if (object.bucket.empty() || object.key.empty()) {
     return Status::InvalidArgument("restore needs a bucket and a key: " + object.ToString());
   }
+  std::optional<s3::ObjectInfo> known = TrustedKnownInfo(object, options.known_info);
   std::shared_ptr<Task> task;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -246,7 +247,7 @@ Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& objec
     rec.updated_at = *rec.submitted_at;
     task->rec = rec;
     task->options = options;
-    task->info = options.known_info;
+    task->info = std::move(known);
     task->handle = std::make_shared<Request>(clock_, rec);
     in_flight_[object] = task;
     ++stats_.submitted;
@@ -302,10 +303,28 @@ Result<s3::ObjectInfo> EngineImpl::SendHead(const ObjectRef& object) {
   return r;
 }
 
+std::optional<s3::ObjectInfo> EngineImpl::TrustedKnownInfo(
+    const ObjectRef& object, const std::optional<s3::ObjectInfo>& known) {
+  if (!known || !known->archived() || known->restore.state != s3::RestoreStatus::State::kNone) {
+    return known;
+  }
+  Result<std::optional<RestoreRecord>> row = journal_->Peek(object);
+  if (!row.ok()) {
+    spdlog::warn("restore engine: {}: {}", object.ToString(), row.status().ToString());
+    return std::nullopt;
+  }
+  if (!*row) return known;
+  const RestoreRecord& r = **row;
+  bool alive =
+      r.state == State::kRequested || r.state == State::kInProgress ||
+      (r.state == State::kRestored && (!r.restore_expiry || *r.restore_expiry > clock_.Now()));
+  return alive ? std::nullopt : known;
+}
+
 Result<Decision> EngineImpl::Plan(const ObjectRef& object, const SubmitOptions& options) {
   s3::ObjectInfo info;
-  if (options.known_info) {
-    info = *options.known_info;
+  if (std::optional<s3::ObjectInfo> known = TrustedKnownInfo(object, options.known_info)) {
+    info = *known;
   } else {
     THAW_ASSIGN_OR_RETURN(info, Head(object));
   }

@@ -328,6 +328,7 @@ void EngineImpl::HandleSent(const std::shared_ptr<Task>& task,
     case s3::RestoreOutcome::kAlreadyRestored:
       rec.state = State::kRestored;
       rec.restore_expiry = ExpiryAfter(clock_.Now(), rec.days);
+      rec.note = "was already restored: S3 set its expiry to now + Days (RestoreObject: 200)";
       Commit(t, std::move(rec));
       return;
     case s3::RestoreOutcome::kExpeditedUnavailable:

@@ -182,7 +182,7 @@ bool InventorySelector::Matches(const InventoryRow& row) const {
 }
 
 Status FeedInventory(
-    InventoryReport& report, const InventorySelector& selector, bool assume_not_restored,
+    InventoryReport& report, const InventorySelector& selector, bool check_restored,
     const std::function<void(const ObjectRef&, std::optional<s3::ObjectInfo>)>& add,
     InventoryFeedCounts* counts) {
   InventoryFeedCounts c;
@@ -196,7 +196,7 @@ Status FeedInventory(
     ++c.selected;
     // The current version is the object itself: the same journal row as a listing gives.
     ObjectRef object{row.object.bucket, row.object.key, ""};
-    if (!row.Archived() || assume_not_restored) {
+    if (!row.Archived() || !check_restored) {
       add(object, row.Info());
     } else {
       add(object, std::nullopt);

@@ -142,16 +142,16 @@ class InventoryReport {
 // Feeds the rows `selector` takes to `add` as (object, what the report knows) pairs, the same
 // pairs `thaw restore --recursive` feeds from a listing (BulkRestore::Add): rows the report
 // shows as not archived come with their info (counted as not archived, no request); archived
-// ones with their info only when `assume_not_restored` (the report has no restore state),
-// otherwise without, so that the engine HEADs them. Delete markers and non-current versions
-// are left out. Stops at the first error of the report.
+// ones too, taken as not restored (the report has no restore state), unless `check_restored`:
+// then without, so that the engine HEADs them. Delete markers and non-current versions are left
+// out. Stops at the first error of the report.
 struct InventoryFeedCounts {
   uint64_t rows = 0;
   uint64_t selected = 0;
   uint64_t not_current = 0;  // delete markers and older versions
 };
 Status FeedInventory(
-    InventoryReport& report, const InventorySelector& selector, bool assume_not_restored,
+    InventoryReport& report, const InventorySelector& selector, bool check_restored,
     const std::function<void(const ObjectRef&, std::optional<s3::ObjectInfo>)>& add,
     InventoryFeedCounts* counts);
 

@@ -230,6 +230,8 @@ Journal::~Journal() {
     queue_cv_.notify_all();
   }
   committer_.join();  // drains the queue first: async writes are not dropped at a clean exit
+  sqlite3_finalize(peek_stmt_);
+  sqlite3_close(peek_db_);
   sqlite3_finalize(put_stmt_);
   sqlite3_close(db_);
 }
@@ -408,6 +410,35 @@ Result<std::optional<RestoreRecord>> Journal::Get(const ObjectRef& o) {
                                           {o.bucket, o.key, o.version_id}));
   if (rows.empty()) return std::optional<RestoreRecord>();
   return std::optional<RestoreRecord>(std::move(rows.front()));
+}
+
+Result<std::optional<RestoreRecord>> Journal::Peek(const ObjectRef& o) {
+  std::lock_guard<std::mutex> g(peek_mu_);
+  if (!peek_stmt_) {
+    if (!peek_db_ &&
+        sqlite3_open_v2(path_.c_str(), &peek_db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      Status s = SqlError(peek_db_, "open for reading");
+      sqlite3_close(peek_db_);
+      peek_db_ = nullptr;
+      return s;
+    }
+    sqlite3_busy_timeout(peek_db_, kBusyTimeoutMs);
+    std::string sql = std::string("SELECT ") + kColumns +
+                      " FROM requests WHERE bucket = ?1 AND key = ?2 AND version_id = ?3";
+    if (sqlite3_prepare_v3(peek_db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &peek_stmt_,
+                           nullptr) != SQLITE_OK) {
+      return SqlError(peek_db_, "prepare");
+    }
+  }
+  Stmt s(peek_db_, peek_stmt_);
+  s.Text(1, o.bucket);
+  s.Text(2, o.key);
+  s.Text(3, o.version_id);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<RestoreRecord>();
+  if (rc != SQLITE_ROW) return SqlError(peek_db_, "read");
+  return std::optional<RestoreRecord>(ReadRow(s));
 }
 
 Result<std::vector<RestoreRecord>> Journal::NonTerminal() {

@@ -71,6 +71,10 @@ class Journal {
   void Flush();
   // nullopt when the journal never saw the object.
   Result<std::optional<RestoreRecord>> Get(const ObjectRef& object);
+  // The object's row as last committed, read on a connection of its own: unlike Get, it waits
+  // neither for queued writes nor for a commit in progress (a WAL reader never does), so a bulk
+  // restore can ask for every object. Writes still queued are not seen.
+  Result<std::optional<RestoreRecord>> Peek(const ObjectRef& object);
   // Rows in a non-terminal state (pending, requested, in_progress).
   Result<std::vector<RestoreRecord>> NonTerminal();
   // Rows of `bucket` (empty: every bucket) whose key starts with `prefix`, ordered by object.
@@ -147,6 +151,9 @@ class Journal {
   sqlite3* db_;
   std::string path_;
   sqlite3_stmt* put_stmt_ = nullptr;  // cached INSERT OR REPLACE (guarded by mu_)
+  std::mutex peek_mu_;                // guards the read-only connection of Peek; leaf lock
+  sqlite3* peek_db_ = nullptr;
+  sqlite3_stmt* peek_stmt_ = nullptr;
   std::thread committer_;
 };
 

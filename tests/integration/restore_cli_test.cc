@@ -205,6 +205,71 @@ TEST_F(RestoreCliTest, RecursiveRestoreOfMixedPrefix) {
       << human.out;
 }
 
+// moto's listings cannot say whether an archived object already has a restored copy. By default
+// thaw sends RestoreObject anyway, as S3 Batch Operations and the other tools do (S3 answers 200
+// for a restored copy); --check-restored HEADs first, so a copy someone else restored for 30
+// days gets no request and keeps its expiry.
+TEST_F(RestoreCliTest, CopiesRestoredElsewhereGetARequestUnlessCheckRestored) {
+  Boto(
+      "from datetime import datetime, timedelta, timezone\n"
+      "s3.create_bucket(Bucket='ebkt')\n"
+      "for p in ['blind', 'checked']:\n"
+      "    for i in range(6):\n"
+      "        s3.put_object(Bucket='ebkt', Key='%s/%d' % (p, i), Body=b'x', "
+      "StorageClass='GLACIER')\n"
+      "    for i in range(3):\n"
+      "        s3.restore_object(Bucket='ebkt', Key='%s/%d' % (p, i),\n"
+      "                          RestoreRequest={'Days': 30})\n");
+  auto calls_for = [&](const std::string& prefix, int status) {
+    int n = 0;
+    for (const auto& [path, by_status] : MotoRestoreCalls(moto_->log_path())) {
+      if (path.rfind("/ebkt/" + prefix + "/", 0) != 0) continue;
+      auto it = by_status.find(status);
+      if (it != by_status.end()) n += it->second;
+    }
+    return n;
+  };
+  ASSERT_EQ(calls_for("blind", 202), 3);
+  ASSERT_EQ(calls_for("checked", 202), 3);
+
+  ThawRun blind = Thaw("restore s3://ebkt/blind --recursive --days 3 --json");
+  ASSERT_EQ(blind.rc, 0) << blind.err;
+  EXPECT_EQ(blind.Json()["failed"], 0) << blind.out;
+  EXPECT_EQ(calls_for("blind", 202), 6);  // three new restores
+  EXPECT_EQ(calls_for("blind", 200), 3);  // and S3's answer for the copies restored before
+  ThawRun st = Thaw("status s3://ebkt/blind --json");
+  std::vector<nlohmann::json> rows = JsonLines(st.out);
+  ASSERT_EQ(rows.size(), 6u) << st.out;
+  int restored = 0;
+  for (const auto& r : rows) restored += r["state"] == "restored";
+  EXPECT_EQ(restored, 3) << st.out;
+
+  ThawRun checked = Thaw("restore s3://ebkt/checked --recursive --check-restored --days 3 --json");
+  ASSERT_EQ(checked.rc, 0) << checked.err;
+  nlohmann::json c = checked.Json();
+  EXPECT_EQ(c["requested"], 3) << checked.out;
+  EXPECT_EQ(c["already_restored"], 3);
+  EXPECT_EQ(calls_for("checked", 202), 6);
+  EXPECT_EQ(calls_for("checked", 200), 0);  // the 30-day copies got no request
+  int rc = 0;
+  std::string days_left = RunBoto3(
+      moto_->endpoint(),
+      "import email.utils\n"
+      "from datetime import datetime, timezone\n"
+      "h = s3.head_object(Bucket='ebkt', Key='checked/0')['Restore']\n"
+      "expiry = email.utils.parsedate_to_datetime(h.split('expiry-date=\"')[1].split('\"')[0])\n"
+      "print((expiry - datetime.now(timezone.utc)).days)\n",
+      &rc);
+  ASSERT_EQ(rc, 0) << days_left;
+  EXPECT_GE(std::atoi(days_left.c_str()), 28) << "the copy restored for 30 days lost its expiry";
+
+  // Both flags at once contradict.
+  ThawRun both =
+      Thaw("restore s3://ebkt/checked --recursive --check-restored --assume-not-restored");
+  EXPECT_EQ(both.rc, 2);
+  EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
+}
+
 TEST_F(RestoreCliTest, ManifestRestoresListedKeysOnly) {
   Boto(
       "s3.create_bucket(Bucket='mbkt')\n"

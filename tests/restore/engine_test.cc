@@ -72,6 +72,40 @@ TEST_F(Engine, AlreadyInProgress409IsSuccess) {
   EXPECT_EQ(r->state, State::kRestored);
 }
 
+// A listing without RestoreStatus (or an inventory row) says "archived, no restore" even for a
+// copy an earlier run restored: while the journal's copy is alive the engine HEADs instead of
+// sending blind (which would reset the copy's expiry); once it expired the listing is trusted.
+TEST_F(Engine, ListingInfoThatContradictsALiveJournaledCopyIsCheckedFirst) {
+  s3_.AddObject("b", "k", "x", "GLACIER");
+  s3::ObjectInfo listed;
+  listed.storage_class = "GLACIER";
+  listed.size = 1;
+  {
+    auto e = Open(Options(), PolicyWithDefaults(RestoreTier::kStandard, /*days=*/2));
+    auto h = MustSubmit(*e, {"b", "k", ""}, {.known_info = listed});
+    ASSERT_TRUE(StateIs(h, State::kInProgress));
+    clock_.Advance(5h);
+    auto r = h->WaitUntil(clock_.Now() + 1h);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->state, State::kRestored);
+  }
+  EXPECT_EQ(s3_.Count(Operation::kRestore), 1);
+  int heads = s3_.Count(Operation::kHead);
+
+  auto e = Open(Options(), PolicyWithDefaults(RestoreTier::kStandard, /*days=*/2));
+  auto again = MustSubmit(*e, {"b", "k", ""}, {.known_info = listed});
+  ASSERT_TRUE(StateIs(again, State::kRestored));
+  EXPECT_EQ(s3_.Count(Operation::kHead), heads + 1);  // the journal's copy is alive: asked S3
+  EXPECT_EQ(s3_.Count(Operation::kRestore), 1);       // and sent nothing: the copy is there
+  Settle();
+
+  clock_.Advance(72h);  // past the copy's expiry (2 days, rounded up to midnight)
+  auto later = MustSubmit(*e, {"b", "k", ""}, {.known_info = listed});
+  ASSERT_TRUE(StateIs(later, State::kInProgress));
+  EXPECT_EQ(s3_.Count(Operation::kHead), heads + 1);  // expired in the journal: listing trusted
+  EXPECT_EQ(s3_.Count(Operation::kRestore), 2);
+}
+
 TEST_F(Engine, ExpeditedUnavailableFallsBackToStandard) {
   s3_.AddObject("b", "k", "x", "GLACIER");
   s3_.SetExpeditedUnavailable(true);
@@ -137,8 +171,8 @@ TEST_F(Engine, UnavailableGivesUpAfterMaxAttempts) {
   auto e = Open(o);
   auto h = MustSubmit(*e, {"b", "k", ""});
   // The retry is scheduled once the handle shows it (not yet when the mock counted the call).
-  ASSERT_TRUE(Eventually(
-      [&] { return h->Snapshot().error.find("retry 2 of 2") != std::string::npos; }));
+  ASSERT_TRUE(
+      Eventually([&] { return h->Snapshot().error.find("retry 2 of 2") != std::string::npos; }));
   clock_.Advance(30s);
   auto r = h->WaitUntil(clock_.Now() + 1h);
   ASSERT_TRUE(r.ok());

@@ -208,7 +208,7 @@ TEST(InventoryReport, ReadsALocalCopyAndFeedsWhatTheSelectorTakes) {
   std::vector<std::pair<ObjectRef, std::optional<s3::ObjectInfo>>> fed;
   InventoryFeedCounts c;
   s = FeedInventory(
-      **r, sel, /*assume_not_restored=*/false,
+      **r, sel, /*check_restored=*/true,
       [&](const ObjectRef& o, std::optional<s3::ObjectInfo> k) {
         fed.push_back({o, k});
       },
@@ -224,6 +224,31 @@ TEST(InventoryReport, ReadsALocalCopyAndFeedsWhatTheSelectorTakes) {
   EXPECT_FALSE(fed[1].second->archived());
   EXPECT_FALSE(fed[2].second.has_value());  // Intelligent-Tiering Archive Access
   ASSERT_TRUE(fed[3].second.has_value());   // Intelligent-Tiering Frequent Access
+  EXPECT_FALSE(fed[3].second->archived());
+}
+
+TEST(InventoryReport, ByDefaultArchivedRowsComeWithTheReportsInfoAndNoHead) {
+  LocalReport rep;
+  auto r = InventoryReport::Open(rep.manifest_path, nullptr, "src", rep.dir.path() + "/tmp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  InventorySelector sel;
+  sel.exclude = {"cold/deep"};
+  std::vector<std::pair<ObjectRef, std::optional<s3::ObjectInfo>>> fed;
+  Status s = FeedInventory(
+      **r, sel, /*check_restored=*/false,
+      [&](const ObjectRef& o, std::optional<s3::ObjectInfo> k) {
+        fed.push_back({o, k});
+      },
+      nullptr);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(fed.size(), 4u);
+  for (const auto& [object, known] : fed) {
+    ASSERT_TRUE(known.has_value()) << object.key;  // nothing left for the engine to HEAD
+  }
+  EXPECT_EQ(fed[0].first.key, "cold/a b.dat");
+  EXPECT_TRUE(fed[0].second->archived());
+  EXPECT_EQ(fed[0].second->restore.state, s3::RestoreStatus::State::kNone);
+  EXPECT_TRUE(fed[2].second->archived());  // Intelligent-Tiering Archive Access, from the report
   EXPECT_FALSE(fed[3].second->archived());
 }
 

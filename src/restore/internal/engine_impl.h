@@ -138,7 +138,13 @@ class EngineImpl : public Engine {
   // A send slot is free again: the oldest send waiting for one goes ahead.
   void ReleaseSendSlot();
   void Retire(Task& task);
-  double Uniform();                                      // [0, 1)
+  double Uniform();  // [0, 1)
+  // The caller's info unless it says "archived, no restore" while the journal holds a restore
+  // of the object that may still be alive (an earlier run's request, a copy not yet expired):
+  // a listing without RestoreStatus or an inventory row cannot see those, and a blind request
+  // would repeat the restore or reset the copy's expiry (S3: 200). nullopt then: HEAD first.
+  std::optional<s3::ObjectInfo> TrustedKnownInfo(const ObjectRef& object,
+                                                 const std::optional<s3::ObjectInfo>& known);
   Result<s3::ObjectInfo> Head(const ObjectRef& object);  // waits for a HEAD token on the clock
   // A HEAD through the adaptive rate (the token already taken).
   Result<s3::ObjectInfo> SendHead(const ObjectRef& object);
