@@ -236,7 +236,7 @@ Status FeedPrefix(s3::S3Client& client, const S3Uri& uri, bool check_restored,
   s3::ListObjectsRequest req;
   req.bucket = uri.bucket;
   req.prefix = uri.key;
-  s3::ObjectLister lister(client, req);
+  s3::ObjectLister lister(client, req, /*probe=*/check_restored);
   s3::ListObjectsPage page;
   while (true) {
     THAW_ASSIGN_OR_RETURN(bool more, lister.Next(&page));

@@ -25,8 +25,11 @@ namespace thaw::s3 {
 
 class ObjectLister {
  public:
-  ObjectLister(S3Client& client, ListObjectsRequest request)
-      : client_(client), request_(std::move(request)) {}
+  // `probe`: ask the endpoint once whether it honours RestoreStatus when a page leaves an
+  // archived entry's restore state open (ListingsCarryRestoreStatus); a caller that treats such
+  // an entry as not restored anyway passes false and saves the round trip.
+  ObjectLister(S3Client& client, ListObjectsRequest request, bool probe = true)
+      : client_(client), request_(std::move(request)), probed_(!probe) {}
 
   // Fetches the next page into *page. Returns false (with an OK status) when the listing is
   // exhausted; an error status on failure (including a truncated page without a token).

@@ -1,7 +1,8 @@
 // `thaw restore --recursive` against `thaw sim`, which answers listings as AWS does: RestoreStatus
 // only on objects that have a restore, and 400 InvalidArgument for an attribute name S3 does not
-// know. A prefix where nothing was ever restored must then cost no HEAD per object (one listing
-// probe instead), while an object already restored still gets no second request.
+// know. A prefix where nothing was ever restored must then cost no HEAD per object (with
+// --check-restored: one listing probe instead), while an object already restored still gets no
+// second request.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -49,16 +50,17 @@ TEST(RestoreSimTest, FreshPrefixCostsNoHeadAndRestoredObjectsNoRequest) {
   int rc = 0;
   std::string out = RunBoto3(sim.endpoint(),
                              "s3.create_bucket(Bucket='fresh')\n"
-                             "for i in range(30):\n"
-                             "    s3.put_object(Bucket='fresh', Key='d/%02d' % i, Body=b'x',\n"
-                             "                  StorageClass='GLACIER')\n"
+                             "for p in ['d', 'e']:\n"
+                             "    for i in range(30):\n"
+                             "        s3.put_object(Bucket='fresh', Key='%s/%02d' % (p, i),\n"
+                             "                      Body=b'x', StorageClass='GLACIER')\n"
                              "s3.put_object(Bucket='fresh', Key='d/hot', Body=b'x')\n",
                              &rc);
   ASSERT_EQ(rc, 0) << out;
 
-  ThawRun first = RunThaw("restore s3://fresh/d/ --recursive --quiet --json --state-dir " +
-                              dir.path() + "/state",
-                          sim.endpoint(), dir.path());
+  ThawRun first = RunThaw(
+      "restore s3://fresh/d/ --recursive --quiet --json --state-dir " + dir.path() + "/state",
+      sim.endpoint(), dir.path());
   ASSERT_EQ(first.rc, 0) << first.err;
   EXPECT_EQ(first.Json()["requested"], 30) << first.out;
 
@@ -74,13 +76,13 @@ TEST(RestoreSimTest, FreshPrefixCostsNoHeadAndRestoredObjectsNoRequest) {
   std::map<std::string, int> seen = ops();
   EXPECT_EQ(seen["REST.POST.RESTORE"], 30);
   EXPECT_EQ(seen["REST.HEAD.OBJECT"], 0) << "a fresh prefix was HEADed object by object";
-  EXPECT_EQ(seen["REST.GET.BUCKET"], 2);  // the listing and the one probe
+  EXPECT_EQ(seen["REST.GET.BUCKET"], 1);  // the listing: no probe needed by default
 
   // A second run with a fresh journal: every entry now carries RestoreStatus (ongoing), so no
   // probe, no HEAD and no RestoreObject.
-  ThawRun second = RunThaw("restore s3://fresh/d/ --recursive --quiet --json --state-dir " +
-                               dir.path() + "/state2",
-                           sim.endpoint(), dir.path());
+  ThawRun second = RunThaw(
+      "restore s3://fresh/d/ --recursive --quiet --json --state-dir " + dir.path() + "/state2",
+      sim.endpoint(), dir.path());
   ASSERT_EQ(second.rc, 0) << second.err;
   EXPECT_EQ(second.Json()["requested"], 0) << second.out;
   EXPECT_EQ(second.Json()["already_in_progress"], 30) << second.out;
@@ -88,6 +90,20 @@ TEST(RestoreSimTest, FreshPrefixCostsNoHeadAndRestoredObjectsNoRequest) {
   seen = ops();
   EXPECT_EQ(seen["REST.POST.RESTORE"], 30);
   EXPECT_EQ(seen["REST.HEAD.OBJECT"], 0);
+
+  // --check-restored on a fresh prefix: the probe shows the listing is to be trusted, so still
+  // no HEAD per object.
+  ThawRun checked = RunThaw(
+      "restore s3://fresh/e/ --recursive --check-restored --quiet --json "
+      "--state-dir " +
+          dir.path() + "/state3",
+      sim.endpoint(), dir.path());
+  ASSERT_EQ(checked.rc, 0) << checked.err;
+  EXPECT_EQ(checked.Json()["requested"], 30) << checked.out;
+  ASSERT_TRUE(settled(60)) << "access logs never showed the restores";
+  seen = ops();
+  EXPECT_EQ(seen["REST.HEAD.OBJECT"], 0) << "--check-restored HEADed a prefix the listing covers";
+  EXPECT_EQ(seen["REST.GET.BUCKET"], 4);  // two listings before, now the listing and the probe
 }
 
 }  // namespace
