@@ -73,8 +73,10 @@ void BulkRestore::Submit(const Item& item) {
     progress_.Failed(item.object, handle.status());
     return;
   }
-  // A request joined in flight may not change state for hours: count what it is now.
-  progress_.Observe((*handle)->Snapshot());
+  // A request joined in flight may not change state for hours: count what it is now, unless
+  // it is an earlier run's row still waiting for the HEAD that tells where it stands (the
+  // engine publishes that answer, and progress counts it then).
+  if (!(*handle)->Rechecking()) progress_.Observe((*handle)->Snapshot());
 }
 
 void BulkRestore::Plan(const Item& item) {

@@ -68,6 +68,8 @@ Status EngineImpl::Start() {
     Job::Kind kind = task->rec.state == State::kPending ? Job::Kind::kPrepare : Job::Kind::kCheck;
     {
       std::lock_guard<std::mutex> g(mu_);
+      task->awaiting_check = kind == Job::Kind::kCheck;
+      task->handle->SetRechecking(task->awaiting_check);
       in_flight_[task->rec.object] = task;
       ++stats_.in_flight;
     }
@@ -227,6 +229,7 @@ Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& objec
     auto it = in_flight_.find(object);
     if (it != in_flight_.end()) {
       ++stats_.deduplicated;
+      if (it->second->awaiting_check) it->second->joined = options;
       std::shared_ptr<Request> handle = it->second->handle;
       // Outside mu_: the submitter may still be writing the pending row.
       mu_.unlock();

@@ -65,6 +65,9 @@ class RestoreHandle {
   virtual ~RestoreHandle() = default;
   virtual const ObjectRef& object() const = 0;
   virtual RestoreRecord Snapshot() const = 0;
+  // True while a request resumed from an earlier run waits for the HEAD that tells where it
+  // stands: Snapshot() is then what that run left (say in_progress), not yet S3's word.
+  virtual bool Rechecking() const { return false; }
   // Blocks until the request reaches a terminal state or the deadline (on the engine's clock)
   // passes. Returns the record, kDeadlineExceeded (the restore goes on) or kAborted (engine
   // stopped).

@@ -453,6 +453,50 @@ void EngineImpl::Check(const std::shared_ptr<Task>& task) {
     rec.size_bytes = head->size;
   }
   HeadVerdict v = InterpretHead(rec.state, *head);
+  std::optional<SubmitOptions> joined;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    t.awaiting_check = false;
+    joined.swap(t.joined);
+  }
+  if (v.kind == HeadVerdict::Kind::kExpired && joined) {
+    // An earlier run's restore whose copy is gone, asked for again by this run: a new request.
+    RequestAgain(task, std::move(rec), *joined);
+  } else {
+    ApplyVerdict(task, v, std::move(rec));
+  }
+  // After the outcome is published (a new request publishes `pending` before anything is
+  // sent), so that a joiner never counts the earlier run's state as S3's answer.
+  t.handle->SetRechecking(false);
+}
+
+void EngineImpl::RequestAgain(const std::shared_ptr<Task>& task, RestoreRecord rec,
+                              const SubmitOptions& options) {
+  Task& t = *task;
+  rec.state = State::kPending;
+  rec.source = options.source;
+  rec.submitted_at = clock_.Now();
+  rec.requested_at.reset();
+  rec.eta.reset();
+  rec.restore_expiry.reset();
+  rec.next_check_at.reset();
+  rec.budget_day.clear();  // the earlier request's charge was for the earlier copy
+  rec.attempts = 0;
+  rec.error.clear();
+  rec.wait_for_budget = options.wait_for_budget;
+  t.rec = rec;
+  t.options.tier = options.tier;
+  t.options.days = options.days;
+  t.options.wait_for_budget = options.wait_for_budget;
+  t.unconfirmed_send = false;
+  Decision d =
+      policy_->Decide(*t.info, {options.tier, options.days}, clock_.Now(), options_.renew_margin);
+  ApplyDecision(task, d);
+}
+
+void EngineImpl::ApplyVerdict(const std::shared_ptr<Task>& task, const HeadVerdict& v,
+                              RestoreRecord rec) {
+  Task& t = *task;
   switch (v.kind) {
     case HeadVerdict::Kind::kRestored:
       rec.state = State::kRestored;

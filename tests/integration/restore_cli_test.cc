@@ -270,6 +270,33 @@ TEST_F(RestoreCliTest, CopiesRestoredElsewhereGetARequestUnlessCheckRestored) {
   EXPECT_NE(both.err.find("contradict"), std::string::npos) << both.err;
 }
 
+// A rerun after some objects were replaced by fresh archived ones (no restore): the journal
+// still shows the earlier restores in progress. Those objects are restored again; the others,
+// still restored in S3, get no second request.
+TEST_F(RestoreCliTest, ARerunRestoresWhatLostItsRestoreAndNothingElse) {
+  Boto(
+      "s3.create_bucket(Bucket='again')\n"
+      "for i in range(10):\n"
+      "    s3.put_object(Bucket='again', Key='r/%d' % i, Body=b'x', StorageClass='GLACIER')\n");
+  ThawRun first = Thaw("restore s3://again/r --recursive --json");
+  ASSERT_EQ(first.rc, 0) << first.err;
+  EXPECT_EQ(first.Json()["requested"], 10) << first.out;
+  Boto(
+      "for i in range(4):\n"
+      "    s3.put_object(Bucket='again', Key='r/%d' % i, Body=b'y', StorageClass='GLACIER')\n");
+  int before = MotoRestores();
+  ThawRun second = Thaw("restore s3://again/r --recursive --json");
+  ASSERT_EQ(second.rc, 0) << second.err;
+  nlohmann::json j = second.Json();
+  EXPECT_EQ(j["requested"], 4) << second.out;
+  // moto finishes restores at once: the six count as restored (or, before their HEAD, running).
+  EXPECT_EQ(j["already_restored"].get<int>() + j["already_in_progress"].get<int>(), 6)
+      << second.out;
+  EXPECT_EQ(MotoRestores(), before + 4);
+  std::map<std::string, bool> headers = RestoreHeaders("again");
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(headers["r/" + std::to_string(i)]) << i;
+}
+
 TEST_F(RestoreCliTest, ManifestRestoresListedKeysOnly) {
   Boto(
       "s3.create_bucket(Bucket='mbkt')\n"

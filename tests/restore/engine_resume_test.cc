@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 
 #include "engine_test_util.h"
 #include "restore/engine.h"
@@ -184,6 +185,48 @@ TEST_F(Resume, ResumedRequestsJoinNewSubmits) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->state, State::kRestored);
   EXPECT_EQ(s3_.Count(Operation::kRestore), 1);  // the setup's only
+}
+
+// An earlier run's restore whose copy has expired since: resumed alone it ends `expired`; a
+// Submit that joins it before its HEAD (a rerun of `thaw restore`) gets a new request, counted
+// as sent (the handle says it is rechecking until the HEAD's answer is published).
+TEST_F(Resume, AnExpiredCopyJoinedByANewSubmitIsRestoredAgain) {
+  for (const char* k : {"asked", "idle"}) {
+    s3_.AddObject("b", k, "x", "GLACIER");
+    ASSERT_TRUE(s3_.RestoreObject({"b", k, "", RestoreTier::kStandard, 7}).ok());
+  }
+  clock_.Advance(5h);
+  s3_.ExpireRestore("b", "asked");
+  s3_.ExpireRestore("b", "idle");
+  size_t before = s3_.RestoreRequests().size();
+  {
+    auto j = Journal::Open(Options().state_dir);
+    ASSERT_TRUE(j.ok());
+    ASSERT_TRUE((*j)->Put(Row("asked", State::kInProgress)).ok());
+    ASSERT_TRUE((*j)->Put(Row("idle", State::kInProgress)).ok());
+  }
+  // Hold the resumed rows' HEADs until the new Submit has joined.
+  std::promise<void> joined;
+  std::shared_future<void> go = joined.get_future().share();
+  s3_.SetHook([go](Operation op) {
+    if (op == Operation::kHead) go.wait();
+  });
+  auto e = Open();
+  auto h = MustSubmit(*e, {"b", "asked", ""}, {.tier = RestoreTier::kBulk, .days = 2});
+  EXPECT_EQ(e->Stats().deduplicated, 1);
+  EXPECT_TRUE(h->Rechecking());
+  joined.set_value();
+
+  ASSERT_TRUE(Eventually([&] { return !h->Rechecking(); }));
+  ASSERT_TRUE(Eventually([&] { return StateOf(*e, "asked") == State::kInProgress; }));
+  EXPECT_EQ(KeysSent(s3_, before), std::vector<std::string>{"asked"});
+  RestoreRecord r = h->Snapshot();
+  EXPECT_EQ(r.tier, RestoreTier::kBulk);  // the new Submit's choice, not the earlier run's
+  EXPECT_EQ(r.days, 2);
+  EXPECT_TRUE(r.requested_at.has_value());
+  ASSERT_TRUE(Eventually([&] { return StateOf(*e, "idle") == State::kExpired; }));
+  Settle();
+  EXPECT_EQ(KeysSent(s3_, before), std::vector<std::string>{"asked"});  // idle: no request
 }
 
 }  // namespace

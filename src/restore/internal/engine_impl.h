@@ -11,6 +11,7 @@
 // mutexes are leaves. No lock is held while calling subscriber callbacks or on_change.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -25,6 +26,7 @@
 #include "restore/engine.h"
 #include "restore/journal.h"
 #include "restore/limiter.h"
+#include "restore/tracker.h"
 
 namespace thaw::restore::internal {
 
@@ -35,11 +37,13 @@ class Request : public RestoreHandle {
 
   const ObjectRef& object() const override { return object_; }
   RestoreRecord Snapshot() const override;
+  bool Rechecking() const override { return rechecking_; }
   Result<RestoreRecord> WaitUntil(Clock::TimePoint deadline) override;
   int Subscribe(RestoreCallback fn) override;
   void Unsubscribe(int id) override;
 
   // Engine side. Publishes a new record; a terminal one wakes waiters and runs subscribers.
+  void SetRechecking(bool on) { rechecking_ = on; }
   void Update(const RestoreRecord& record);
   // The engine stopped before the request finished: waiters and subscribers get `status`.
   void Abort(const Status& status);
@@ -60,6 +64,7 @@ class Request : public RestoreHandle {
   std::map<int, RestoreCallback> subscribers_;
   int next_id_ = 1;
   std::optional<Status> journaled_;
+  std::atomic<bool> rechecking_{false};
 };
 
 // Engine-private state of one object in flight.
@@ -81,6 +86,11 @@ struct Task {
   bool finished = false;
   // Guarded by EngineImpl::mu_:
   uint64_t generation = 0;
+  // Resumed from an earlier run and not HEADed yet; `joined` holds the options of a Submit
+  // that joined it meanwhile: if the HEAD finds the copy gone (expired), that caller still
+  // wants it restored, so the check turns into a new request instead of ending `expired`.
+  bool awaiting_check = false;
+  std::optional<SubmitOptions> joined;
   // S3's answer to the RestoreObject under way, handed to a worker (a kSent job) when the
   // transport's thread could not act on it at once.
   std::optional<Result<s3::RestoreOutcome>> sent;
@@ -146,6 +156,11 @@ class EngineImpl : public Engine {
   std::optional<s3::ObjectInfo> TrustedKnownInfo(const ObjectRef& object,
                                                  const std::optional<s3::ObjectInfo>& known);
   Result<s3::ObjectInfo> Head(const ObjectRef& object);  // waits for a HEAD token on the clock
+  // What a tracker HEAD found (Check), acted on.
+  void ApplyVerdict(const std::shared_ptr<Task>& task, const HeadVerdict& v, RestoreRecord rec);
+  // A resumed restore whose copy expired, submitted again by this run: decided and sent anew.
+  void RequestAgain(const std::shared_ptr<Task>& task, RestoreRecord rec,
+                    const SubmitOptions& options);
   // A HEAD through the adaptive rate (the token already taken).
   Result<s3::ObjectInfo> SendHead(const ObjectRef& object);
   RestoreRecord ExpireIfDue(RestoreRecord rec);
