@@ -118,20 +118,63 @@ bool DiskCache::ReadCounted(const std::string& object, uint64_t first, uint64_t 
   }
   for (size_t i = 0; hit && i < pieces.size(); ++i) {
     const Piece& p = pieces[i];
-    int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      hit = false;
-      break;
-    }
-    std::string header(p.id.size() + 1, '\0');
-    // A file evicted meanwhile, or a hash collision: a miss, never wrong bytes.
-    hit = pread(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
-          std::memcmp(header.data(), p.id.c_str(), header.size()) == 0 &&
-          into(fd, header.size() + p.from, p.n);
-    close(fd);
+    int fd = OpenPiece(p);
+    hit = fd >= 0 && into(fd, p.id.size() + 1 + p.from, p.n);
+    if (fd >= 0) close(fd);
   }
   (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
   return hit;
+}
+
+int DiskCache::OpenPiece(const Piece& p) {
+  int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  // The header and the bytes wanted in one round of disk reads, not the header's readahead
+  // first and the rest after it.
+  posix_fadvise(fd, 0, static_cast<off_t>(p.id.size() + 1 + p.from + p.n), POSIX_FADV_WILLNEED);
+  std::string header(p.id.size() + 1, '\0');
+  // A file evicted meanwhile, or a hash collision: a miss, never wrong bytes.
+  if (pread(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()) ||
+      std::memcmp(header.data(), p.id.c_str(), header.size()) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool DiskCache::OpenSlices(const std::string& object, uint64_t first, uint64_t length,
+                           std::vector<FileSlice>* out) {
+  std::vector<Piece> pieces;
+  {
+    std::lock_guard lock(mu_);
+    if (length == 0 || !CoverLocked(object, first, first + length, &pieces)) return false;
+  }
+  for (const Piece& p : pieces) {
+    int fd = OpenPiece(p);
+    if (fd < 0) {
+      for (const auto& s : *out) close(s.fd);
+      out->clear();
+      return false;
+    }
+    out->push_back(FileSlice{fd, p.id.size() + 1 + p.from, p.n});
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool DiskCache::Prefetch(const std::string& object, uint64_t first, uint64_t length) {
+  std::vector<Piece> pieces;
+  {
+    std::lock_guard lock(mu_);
+    if (length == 0 || !CoverLocked(object, first, first + length, &pieces)) return false;
+  }
+  for (const Piece& p : pieces) {
+    int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // evicted meanwhile: the read will miss and fetch
+    posix_fadvise(fd, 0, static_cast<off_t>(p.id.size() + 1 + p.from + p.n), POSIX_FADV_WILLNEED);
+    close(fd);
+  }
+  return true;
 }
 
 void DiskCache::Put(const std::string& object, uint64_t first, std::string_view data) {

@@ -45,6 +45,20 @@ class DiskCache {
   bool Read(const std::string& object, uint64_t first, uint64_t length, std::string* out);
   // The same into an empty ChunkBuffer (left empty on a miss).
   bool Read(const std::string& object, uint64_t first, uint64_t length, ChunkBuffer* out);
+  // Bytes [first, first + length) of `object` as open entry files when cached entries cover
+  // all of them (counted as a hit), for a reply that moves them to the kernel without a copy
+  // through this process (splice). The caller closes the fds (an entry evicted meanwhile stays
+  // readable through them). False (nothing open, not counted) otherwise.
+  struct FileSlice {
+    int fd;
+    uint64_t offset, length;
+  };
+  bool OpenSlices(const std::string& object, uint64_t first, uint64_t length,
+                  std::vector<FileSlice>* out);
+  // Whether cached entries cover bytes [first, first + length) of `object`; when they do, asks
+  // the kernel to start reading those bytes of their files into the page cache now (a reader
+  // expected to open the file soon then finds them in memory instead of waiting for the disk).
+  bool Prefetch(const std::string& object, uint64_t first, uint64_t length);
   // Stores `data` (the concatenation of `pieces`) as the object's bytes from `first` on (nothing
   // when already covered, or when larger than the whole cache).
   void Put(const std::string& object, uint64_t first, std::string_view data);
@@ -74,6 +88,8 @@ class DiskCache {
   bool CoverLocked(const std::string& object, uint64_t first, uint64_t end,
                    std::vector<Piece>* pieces);
   void EvictLocked();
+  // Opens a piece's entry file and checks its id (-1: evicted meanwhile, or a hash collision).
+  static int OpenPiece(const Piece& p);
   // Reads `n` bytes at `offset` of an open entry file into the caller's destination.
   using ReadInto = std::function<bool(int fd, uint64_t offset, uint64_t n)>;
   bool ReadCounted(const std::string& object, uint64_t first, uint64_t length,

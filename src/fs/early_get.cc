@@ -7,6 +7,24 @@
 
 namespace thaw::fs {
 
+void EarlyGet::Run() {
+  {
+    std::lock_guard lock(mu_);
+    if (claimed_ || client_ == nullptr) return;
+    claimed_ = true;
+  }
+  Finish(client_->GetObject(req_));
+}
+
+void EarlyGet::Cancel() {
+  {
+    std::lock_guard lock(mu_);
+    if (claimed_ || client_ == nullptr) return;
+    claimed_ = true;
+  }
+  Finish(Status::Cancelled("early GET of " + req_.key + " dropped before it was sent"));
+}
+
 void EarlyGet::Finish(Result<s3::GetObjectResult> result) {
   {
     std::lock_guard lock(mu_);
@@ -17,6 +35,7 @@ void EarlyGet::Finish(Result<s3::GetObjectResult> result) {
 }
 
 std::optional<std::string_view> EarlyGet::Bytes(const std::string& etag, uint64_t size) {
+  Run();  // still queued behind other fetches: the reader sends it now
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return done_; });
   if (!result_->ok()) return std::nullopt;
@@ -34,50 +53,97 @@ EarlyGets::EarlyGets(s3::S3Client& client, FetchPool& pool, std::string bucket, 
                      Clock& clock)
     : client_(client), pool_(pool), bucket_(std::move(bucket)), bytes_(bytes), clock_(clock) {}
 
+std::map<std::string, EarlyGets::Held>::iterator EarlyGets::EraseLocked(
+    std::map<std::string, Held>::iterator it, bool cancel) {
+  if (cancel) it->second.get->Cancel();
+  if (it->second.prefetch_bytes == 0) {
+    --lookups_held_;
+  } else {
+    prefetch_bytes_ -= it->second.prefetch_bytes;
+  }
+  return held_.erase(it);
+}
+
 void EarlyGets::PruneLocked(Clock::TimePoint now) {
   for (auto it = held_.begin(); it != held_.end();) {
-    it = now - it->second.sent >= kMaxAge ? held_.erase(it) : std::next(it);
+    auto max_age = it->second.prefetch_bytes == 0 ? kMaxAge : kPrefetchMaxAge;
+    it = now - it->second.sent >= max_age ? EraseLocked(it, true) : std::next(it);
   }
 }
 
 void EarlyGets::Start(const std::string& key) {
   if (bytes_ == 0 || key.empty() || key.back() == '/') return;
-  auto get = std::make_shared<EarlyGet>(bytes_);
-  {
-    std::lock_guard lock(mu_);
-    Clock::TimePoint now = clock_.Now();
-    PruneLocked(now);
-    if (held_.size() >= kMaxHeld || held_.count(key) != 0) return;
-    held_.emplace(key, Held{get, now});
-    ++started_;
-  }
   s3::GetObjectRequest req;
   req.bucket = bucket_;
   req.key = key;
   req.range = s3::ByteRange{0, bytes_ - 1};
+  auto get = std::make_shared<EarlyGet>(bytes_, client_, std::move(req));
+  {
+    std::lock_guard lock(mu_);
+    Clock::TimePoint now = clock_.Now();
+    PruneLocked(now);
+    if (lookups_held_ >= kMaxHeld || held_.count(key) != 0) return;
+    held_.emplace(key, Held{get, now});
+    ++lookups_held_;
+    ++started_;
+  }
   // At the head of the pool's queue: a reader may be about to wait for these bytes.
-  // The task holds the client (which outlives the mount), not this registry.
-  pool_.Submit([&client = client_, get, req] { get->Finish(client.GetObject(req)); }, 0);
+  // The task holds the GET (whose client outlives the mount), not this registry.
+  pool_.Submit([get] { get->Run(); }, 0);
+}
+
+bool EarlyGets::Prefetch(const std::string& key, const std::string& etag, uint64_t size,
+                         uint64_t priority) {
+  uint64_t bytes = std::min(bytes_, size);
+  if (bytes == 0) return bytes_ != 0;
+  s3::GetObjectRequest req;
+  req.bucket = bucket_;
+  req.key = key;
+  req.range = s3::ByteRange{0, bytes - 1};
+  req.if_match = etag;
+  auto get = std::make_shared<EarlyGet>(bytes, client_, std::move(req));
+  {
+    std::lock_guard lock(mu_);
+    Clock::TimePoint now = clock_.Now();
+    PruneLocked(now);
+    if (held_.count(key) != 0) return true;
+    if (prefetch_bytes_ + bytes > kMaxPrefetchBytes) return false;
+    held_.emplace(key, Held{get, now, bytes});
+    prefetch_bytes_ += bytes;
+    ++prefetched_;
+  }
+  pool_.Submit([get] { get->Run(); }, priority);
+  return true;
 }
 
 std::shared_ptr<EarlyGet> EarlyGets::Take(const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = held_.find(key);
   if (it == held_.end()) return nullptr;
-  Held held = std::move(it->second);
-  held_.erase(it);
-  if (clock_.Now() - held.sent >= kMaxAge) return nullptr;
+  Held held = it->second;
+  EraseLocked(it, false);
+  auto max_age = held.prefetch_bytes == 0 ? kMaxAge : kPrefetchMaxAge;
+  if (clock_.Now() - held.sent >= max_age) {
+    held.get->Cancel();
+    return nullptr;
+  }
   return held.get;
 }
 
 void EarlyGets::Drop(const std::string& key) {
   std::lock_guard lock(mu_);
-  held_.erase(key);
+  auto it = held_.find(key);
+  if (it != held_.end()) EraseLocked(it, true);
 }
 
 int EarlyGets::started() const {
   std::lock_guard lock(mu_);
   return started_;
+}
+
+int EarlyGets::prefetched() const {
+  std::lock_guard lock(mu_);
+  return prefetched_;
 }
 
 }  // namespace thaw::fs

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <vector>
@@ -42,6 +43,20 @@ int ErrnoForRecord(const restore::RestoreRecord& r) {
 // How old a HEAD an open may rely on instead of sending its own.
 constexpr std::chrono::milliseconds kHeadReuse{1000};
 
+// What a listing's or HEAD's attributes say of the object `key` (storage class, restore state).
+s3::ObjectInfo InfoFromAttributes(const std::string& bucket, const std::string& key,
+                                  const Attributes& a) {
+  s3::ObjectInfo known;
+  known.bucket = bucket;
+  known.key = key;
+  known.size = a.size;
+  known.etag = a.etag;
+  known.storage_class = a.storage_class;
+  known.archive_status = a.archive_status;
+  if (a.restore) known.restore = *a.restore;
+  return known;
+}
+
 void OnInterrupt(fuse_req_t req, void* data) {
   auto* fs = static_cast<ThawFs*>(fuse_req_userdata(req));
   fs->waiters().Interrupt(reinterpret_cast<uint64_t>(data));
@@ -72,15 +87,11 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
                     clock_.Now() - a.headed_at < options_.metadata_ttl;
   if (!a.pending_upload && !a.etag.empty() && tier_known &&
       (age < options_.metadata_ttl || clock_.Now() - a.headed_at < kHeadReuse)) {
-    s3::ObjectInfo known;
-    known.bucket = options_.bucket;
-    known.key = inode->key;
-    known.size = a.size;
-    known.etag = a.etag;
-    known.storage_class = a.storage_class;
-    known.archive_status = a.archive_status;
-    if (a.restore) known.restore = *a.restore;
-    if (known.readable()) return ReplyOpen(req, fi, *inode, known, std::move(early));
+    s3::ObjectInfo known = InfoFromAttributes(options_.bucket, inode->key, a);
+    if (known.readable()) {
+      ReplyOpen(req, fi, *inode, known, std::move(early));
+      return NoteOpen(*inode);
+    }
   }
   auto info = Head(inode->key);
   if (!info.ok()) {
@@ -93,6 +104,37 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   inodes_.Update(ino, AttrFromInfo(*info));
   if (!info->readable()) return OpenArchived(req, fi, *inode, *info);
   ReplyOpen(req, fi, *inode, *info, std::move(early));
+  NoteOpen(*inode);
+}
+
+void ThawFs::NoteOpen(const Inode& inode) {
+  // Only a listing the cache holds: an open never lists a directory for this.
+  std::string prefix = ParentPrefix(inode.key);
+  if (!dirs_.Fresh(prefix)) return;
+  auto listing = dirs_.List(prefix);
+  if (!listing.ok()) return;
+  const auto& entries = (*listing)->entries;
+  auto it = std::lower_bound(entries.begin(), entries.end(), inode.name,
+                             [](const DirEntry& e, const std::string& n) { return e.name < n; });
+  if (it == entries.end() || it->name != inode.name) return;
+  walks_.OnOpen(*listing, static_cast<size_t>(it - entries.begin()));
+}
+
+bool ThawFs::PrefetchForWalk(const std::string& key, const DirEntry& entry, uint64_t ahead) {
+  const Attributes& a = entry.attr;
+  // Only what an open would read without a HEAD (the listing shows it readable; an
+  // Intelligent-Tiering object's archive tier only a HEAD shows).
+  if (a.pending_upload || a.etag.empty() || a.size == 0 ||
+      EqualsIgnoreCase(a.storage_class, s3::kIntelligentTiering) ||
+      !InfoFromAttributes(options_.bucket, key, a).readable()) {
+    return true;
+  }
+  // A file the disk cache holds is read from there: its bytes are only brought to memory.
+  if (cache_ != nullptr && cache_->Prefetch(DiskCache::ObjectId(options_.bucket, key, a.etag), 0,
+                                            std::min(a.size, options_.read.early_get_bytes))) {
+    return true;
+  }
+  return early_gets_.Prefetch(key, a.etag, a.size, ahead);
 }
 
 void ThawFs::ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
@@ -100,6 +142,9 @@ void ThawFs::ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
   auto fh = std::make_unique<FileHandle>();
   fh->key = inode.key;
   fh->ino = inode.ino;
+  fh->size = info.size;
+  if (cache_ != nullptr)
+    fh->cache_object = DiskCache::ObjectId(options_.bucket, inode.key, info.etag);
   fh->reader = std::make_unique<ObjectReader>(client_, pool_, budget_, options_.read,
                                               options_.bucket, inode.key, info.etag, info.size,
                                               cache_.get(), std::move(early));
@@ -178,6 +223,7 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
     if (n < 0) return (void)fuse_reply_err(req, errno);
     return (void)fuse_reply_buf(req, buf.data(), static_cast<size_t>(n));
   }
+  if (!fh->cache_object.empty() && ReplyFromCache(req, *fh, size, off)) return;
   auto data = fh->reader->ReadSlices(static_cast<uint64_t>(off), size);
   if (!data.ok()) {
     std::string code = s3::S3ErrorCode(data.status());
@@ -197,6 +243,33 @@ void ThawFs::Read(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi) {
   for (auto p : data->pieces) iov.push_back(iovec{const_cast<char*>(p.data()), p.size()});
   options_.metrics->CountRead(data->pieces);
   fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
+}
+
+bool ThawFs::ReplyFromCache(fuse_req_t req, const FileHandle& fh, size_t size, off_t off) {
+  uint64_t first = static_cast<uint64_t>(off);
+  if (first >= fh.size || size == 0) return false;
+  uint64_t n = std::min<uint64_t>(size, fh.size - first);
+  std::vector<DiskCache::FileSlice> slices;
+  if (!cache_->OpenSlices(fh.cache_object, first, n, &slices)) return false;
+  // fuse_bufvec ends in a one-element array: room for the others after it.
+  std::vector<char> room(sizeof(fuse_bufvec) + (slices.size() - 1) * sizeof(fuse_buf));
+  auto* bufv = reinterpret_cast<fuse_bufvec*>(room.data());
+  bufv->count = slices.size();
+  bufv->idx = 0;
+  bufv->off = 0;
+  for (size_t i = 0; i < slices.size(); ++i) {
+    fuse_buf& b = bufv->buf[i];
+    b = fuse_buf{};
+    b.size = slices[i].length;
+    b.flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    b.fd = slices[i].fd;
+    b.pos = static_cast<off_t>(slices[i].offset);
+  }
+  options_.metrics->reads.fetch_add(1, std::memory_order_relaxed);
+  options_.metrics->read_bytes.fetch_add(n, std::memory_order_relaxed);
+  fuse_reply_data(req, bufv, static_cast<fuse_buf_copy_flags>(0));
+  for (const auto& s : slices) close(s.fd);
+  return true;
 }
 
 void ThawFs::Release(fuse_req_t req, fuse_file_info* fi) {

@@ -71,6 +71,9 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
       budget_(options.read.prefetch_budget_bytes, options.read.idle_buffer_bytes),
       cache_(std::move(cache)),
       early_gets_(client, pool_, options.bucket, options.read.early_get_bytes, Clock::Real()),
+      walks_([this](const std::string& key, const DirEntry& e,
+                    uint64_t ahead) { return PrefetchForWalk(key, e, ahead); },
+             [this](const std::string& key) { early_gets_.Drop(key); }),
       waiters_(Clock::Real()) {}
 
 std::string ThawFs::ParentPrefix(const std::string& key) {

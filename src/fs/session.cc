@@ -36,6 +36,9 @@ fuse_lowlevel_ops MakeOps() {
     uint64_t readahead = static_cast<ThawFs*>(fs)->options().read.kernel_readahead_bytes;
     if (readahead > 0) conn->max_readahead = static_cast<unsigned>(readahead);
     if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+    // Reads the disk cache holds are spliced from its files to the kernel (fuse_reply_data),
+    // not copied through this process; replies from memory are unaffected.
+    if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
     // READDIRPLUS on every getdents, not only the first (libfuse's default, "auto", switches
     // to plain READDIR until the reader stats an entry): `ls -l` reads the whole directory
     // before it stats anything, so in auto mode every entry past the first batch cost a LOOKUP

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -198,6 +199,47 @@ TEST(DiskCache, SecondReadOfAFileComesFromTheCache) {
   }
   EXPECT_TRUE(out == data);
   EXPECT_EQ(s3.Count(s3::Operation::kGet), gets);
+}
+
+// What a spliced reply reads: the slices' bytes, read from their fds, are the range asked for.
+std::optional<std::string> SliceBytes(DiskCache& c, const std::string& object, uint64_t first,
+                                      uint64_t length) {
+  std::vector<DiskCache::FileSlice> slices;
+  if (!c.OpenSlices(object, first, length, &slices)) {
+    EXPECT_TRUE(slices.empty());
+    return std::nullopt;
+  }
+  std::string out;
+  for (const auto& s : slices) {
+    std::string buf(s.length, '\0');
+    EXPECT_EQ(pread(s.fd, buf.data(), buf.size(), static_cast<off_t>(s.offset)),
+              static_cast<ssize_t>(buf.size()));
+    close(s.fd);
+    out += buf;
+  }
+  return out;
+}
+
+TEST(DiskCache, SlicesForASplicedReplyCoverTheRangeAcrossEntries) {
+  testing::TempDir dir;
+  auto cache = DiskCache::Open(dir.path() + "/c", 1 << 20);
+  ASSERT_TRUE(cache.ok());
+  DiskCache& c = **cache;
+  c.Put("obj", 0, "abcdef");
+  c.Put("obj", 6, "ghij");
+  uint64_t hits = c.hits();
+  EXPECT_EQ(SliceBytes(c, "obj", 2, 7), "cdefghi");
+  EXPECT_EQ(SliceBytes(c, "obj", 0, 10), "abcdefghij");
+  EXPECT_EQ(c.hits(), hits + 2);
+  EXPECT_EQ(SliceBytes(c, "obj", 5, 6), std::nullopt) << "byte 10 is not cached";
+  EXPECT_EQ(SliceBytes(c, "other", 0, 1), std::nullopt);
+  EXPECT_TRUE(c.Prefetch("obj", 0, 10));
+  EXPECT_FALSE(c.Prefetch("obj", 0, 11));
+  // An entry whose file went away: a miss, nothing left open.
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/c")) {
+    std::filesystem::remove(e.path());
+  }
+  EXPECT_EQ(SliceBytes(c, "obj", 0, 10), std::nullopt);
 }
 
 }  // namespace

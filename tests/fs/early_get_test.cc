@@ -140,5 +140,30 @@ TEST_F(EarlyGetTest, AtMostKMaxHeldAreHeld) {
   EXPECT_EQ(early_.started(), static_cast<int>(EarlyGets::kMaxHeld));
 }
 
+TEST_F(EarlyGetTest, PrefetchesAreCappedByBytesAndServeTheVersionListed) {
+  std::string data = Bytes(300 * 1024, 9);
+  for (int i = 0; i < 200; ++i) s3_.AddObject("b", "p" + std::to_string(i), data);
+  std::string etag = Etag("p0");
+  int sent = 0;
+  while (early_.Prefetch("p" + std::to_string(sent), etag, data.size(), 0)) ++sent;
+  EXPECT_EQ(static_cast<uint64_t>(sent), EarlyGets::kMaxPrefetchBytes / data.size());
+  EXPECT_TRUE(early_.Prefetch("p0", etag, data.size(), 0)) << "already held";
+  EXPECT_EQ(early_.prefetched(), sent);
+  auto early = early_.Take("p1");
+  ASSERT_NE(early, nullptr);
+  EXPECT_TRUE(ReadAll("p1", etag, data.size(), early) == data);
+  EXPECT_TRUE(early_.Prefetch("p" + std::to_string(sent), etag, data.size(), 0))
+      << "taking one makes room";
+  // Another version than the listing said: If-Match fails, the reader's own GET decides.
+  s3_.AddObject("b", "p2", Bytes(300 * 1024, 10));
+  early_.Drop("p2");
+  ASSERT_TRUE(early_.Prefetch("p2", etag, data.size(), 0));
+  auto stale = early_.Take("p2");
+  ASSERT_NE(stale, nullptr);
+  EXPECT_EQ(stale->Bytes(etag, data.size()), std::nullopt);
+  clock_.Advance(EarlyGets::kPrefetchMaxAge);
+  EXPECT_EQ(early_.Take("p3"), nullptr) << "too old";
+}
+
 }  // namespace
 }  // namespace thaw::fs

@@ -220,6 +220,25 @@ TEST_F(MountReadTest, SixteenThreadsReadSmallFilesTwiceTheSecondTimeFromTheDiskC
   EXPECT_EQ(sim_.Log().find(" GetObject ", mark), std::string::npos) << sim_.Log().substr(mark);
 }
 
+TEST_F(MountReadTest, ALargeFileReadAgainComesFromTheDiskCacheByteForByte) {
+  // Cached as the parts its first read fetched (256 KiB, then megabytes): the second read's
+  // replies are spliced from several cache files per FUSE read, at offsets inside them.
+  std::string data = RandomBytes(20 * kMiB + 7, 77);
+  Put(*client_, kBucket, "cached/big", data);
+  TempDir cache;
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
+                     {"--cache-dir", cache.path() + "/c", "--cache-size", "1GiB"});
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  std::string path = mount.path() + "/cached/big";
+  int err = 0;
+  ASSERT_TRUE(ReadPrefix(path, data.size(), kMiB, &err) == data) << err;
+  size_t mark = sim_.Log().size();
+  ASSERT_EQ(RunCommand("sync; echo 1 > /proc/sys/vm/drop_caches"), 0);
+  // Odd-sized reads straddle the parts' boundaries.
+  EXPECT_TRUE(ReadPrefix(path, data.size(), 300 * 1024 + 3, &err) == data) << err;
+  EXPECT_EQ(sim_.Log().find(" GetObject ", mark), std::string::npos) << sim_.Log().substr(mark);
+}
+
 TEST_F(MountReadTest, MmapReadsMatchTheSource) {
   std::string data = RandomBytes(24 * kMiB + 100, 55);
   Put(*client_, kBucket, "mapped.bin", data);

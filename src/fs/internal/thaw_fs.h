@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "fs/dir_cache.h"
+#include "fs/dir_walk.h"
 #include "fs/inode_table.h"
 #include "fs/internal/fuse.h"
 #include "fs/open_waiters.h"
@@ -32,6 +33,9 @@ struct FileHandle {
   int temp_fd = -1;
   bool dirty = false;
   fuse_ino_t ino = 0;
+  // Reads: the object's size and its id in the disk cache ("" without one).
+  uint64_t size = 0;
+  std::string cache_object;
   std::mutex write_mu;  // guards temp_fd contents, dirty
   ~FileHandle();
 };
@@ -98,8 +102,15 @@ class ThawFs {
   // `early`: the object's first bytes asked for at lookup (early_get.h), if any.
   void ReplyOpen(fuse_req_t req, fuse_file_info* fi, const Inode& inode, const s3::ObjectInfo& info,
                  std::shared_ptr<EarlyGet> early = nullptr);
+  // Tells the directory walks (dir_walk.h) that `inode` was opened for reading.
+  void NoteOpen(const Inode& inode);
+  // Starts fetching a file a directory walk is about to open (DirWalks::Prefetch).
+  bool PrefetchForWalk(const std::string& key, const DirEntry& entry, uint64_t ahead);
   void OpenArchived(fuse_req_t req, fuse_file_info* fi, const Inode& inode,
                     const s3::ObjectInfo& info);
+  // Replies to a read with bytes the disk cache holds, spliced from its files (false: not all
+  // of them are there, nothing was replied).
+  bool ReplyFromCache(fuse_req_t req, const FileHandle& fh, size_t size, off_t off);
   void OpenForWrite(fuse_req_t req, fuse_file_info* fi, const Inode& inode);
   Status Upload(FileHandle& fh);
   Result<std::string> XattrValue(const Inode& inode, const std::string& name);
@@ -116,6 +127,7 @@ class ThawFs {
   PrefetchBudget budget_;
   std::unique_ptr<DiskCache> cache_;
   EarlyGets early_gets_;  // after pool_: destroyed before the pool runs what is left
+  DirWalks walks_;        // after early_gets_: its callbacks use it
   OpenWaiters waiters_;
 };
 
