@@ -366,7 +366,8 @@ void ObjectReader::DropBefore(uint64_t offset) {
 }
 
 uint64_t ObjectReader::PartFor(uint64_t window) const {
-  return std::clamp<uint64_t>(window / 16, std::min(options_.min_part_bytes, options_.part_bytes),
+  return std::clamp<uint64_t>(window / static_cast<uint64_t>(std::max(1, options_.window_parts)),
+                              std::min(options_.min_part_bytes, options_.part_bytes),
                               options_.part_bytes);
 }
 
