@@ -54,7 +54,7 @@ struct MountFlags {
   std::string cache_size = "10GiB";
   std::string read_ahead = "1MiB";
   int fetch_threads = 32;
-  int parallel_gets = 16;
+  int parallel_gets = 24;
   std::string metrics_listen;
 };
 

@@ -111,7 +111,28 @@ void DirCache::Store(const std::string& prefix, std::shared_ptr<const DirListing
   listings_[prefix] = Cached{std::move(listing), ++use_counter_};
 }
 
-void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream) {
+void DirCache::Prime(const std::string& prefix) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || listings_.count(prefix) != 0 || loading_.count(prefix) != 0 ||
+      background_fetches_ >= kMaxBackgroundFetches) {
+    return;
+  }
+  auto stream = std::make_shared<ListingStream>(prefix, clock_.Now());
+  try {
+    std::thread([this, stream] {
+      Fetch(stream, /*primed=*/true);
+      std::lock_guard done(mu_);
+      --background_fetches_;
+      fetch_done_.notify_all();
+    }).detach();
+  } catch (const std::system_error&) {
+    return;  // no thread to spare: listed when first used, as without priming
+  }
+  loading_[prefix] = stream;
+  ++background_fetches_;
+}
+
+void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream, bool primed) {
   const std::string& prefix = stream->prefix();
   s3::ListObjectsRequest request;
   request.bucket = bucket_;
@@ -139,6 +160,18 @@ void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream) {
       failed = Status::Unavailable("ListObjectsV2 s3://" + bucket_ + "/" + prefix +
                                    ": truncated page without a continuation token");
       break;
+    }
+    if (primed && page->is_truncated) {
+      // Nobody asked for this listing yet: a directory of many pages is left to its first
+      // user. The stream is dropped from loading_ under the lock that joiners take it by, so
+      // none can join once the check has passed. Holders: loading_ and this thread.
+      std::lock_guard lock(mu_);
+      auto it = loading_.find(prefix);
+      if (it == loading_.end() || it->second != stream || stream.use_count() <= 2) {
+        if (it != loading_.end() && it->second == stream) loading_.erase(it);
+        stream->Fail(Status::Cancelled("priming stopped after one page"));
+        return;
+      }
     }
     stream->AddPage(*page, !page->is_truncated);
     if (!page->is_truncated) break;

@@ -64,6 +64,11 @@ class DirCache {
   // (or than `max_age`, when that is shorter: a negative lookup's own TTL).
   Result<std::shared_ptr<const DirListing>> List(
       const std::string& prefix, std::optional<std::chrono::milliseconds> max_age = std::nullopt);
+  // Lists `prefix` in the background ahead of its first use (the mount's root, at mount time:
+  // the first path opened after mounting then costs one round trip fewer). A listing of more
+  // than one page is finished only when a lookup or readdir joined it meanwhile: a mount of a
+  // huge flat bucket does not walk it unasked.
+  void Prime(const std::string& prefix);
   // Whether List(prefix) would answer from the cache now.
   bool Fresh(const std::string& prefix) const;
   // Drops the cached listing of `prefix` (after a write or delete in it).
@@ -82,7 +87,8 @@ class DirCache {
     uint64_t last_used = 0;  // use_counter_ at the last List() that returned it
   };
   // Fetches every page into `stream`, then caches the listing (unless invalidated meanwhile).
-  void Fetch(const std::shared_ptr<ListingStream>& stream);
+  // With `primed`, stops after the first page unless another caller holds the stream.
+  void Fetch(const std::shared_ptr<ListingStream>& stream, bool primed = false);
   // Keeps `listing` if it fits the entry budget, dropping least recently used ones (mu_ held).
   void Store(const std::string& prefix, std::shared_ptr<const DirListing> listing);
   void Drop(std::map<std::string, Cached>::iterator it);  // mu_ held

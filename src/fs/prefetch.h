@@ -51,12 +51,23 @@ namespace thaw::fs {
 // sequential run is its start (first_bytes for the run that begins at the file's start, min_bytes
 // after a random read) plus four times the bytes the run has consumed, up to max_bytes: it follows
 // what the reader has shown it reads, not the number of requests. Any other read resets it.
+//
+// A first read at the file's start of at least kBulkReadBytes starts the run at bulk_first_bytes
+// instead (when larger): the kernel sends a read that big only for a reader that asked for
+// that much at once (dd bs=1M, cp, a whole-file read()), while a header probe (`head`, `file`,
+// an HDF5 superblock) arrives as a read of 32-128 KiB and keeps the smaller start.
 class PrefetchWindow {
  public:
-  PrefetchWindow(uint64_t min_bytes, uint64_t max_bytes, uint64_t first_bytes = 0)
+  // A first read this large marks a bulk reader (the kernel's readahead turns a read() of
+  // 128 KiB into a FUSE read of 256 KiB, one of 8 KiB into 32 KiB).
+  static constexpr uint64_t kBulkReadBytes = 256 << 10;
+
+  PrefetchWindow(uint64_t min_bytes, uint64_t max_bytes, uint64_t first_bytes = 0,
+                 uint64_t bulk_first_bytes = 0)
       : min_(min_bytes),
         max_(max_bytes),
         start_(std::min(max_bytes, std::max(min_bytes, first_bytes))),
+        bulk_start_(std::min(max_bytes, std::max(start_, bulk_first_bytes))),
         window_(start_) {}
   // Records a read and returns the window (bytes to have fetched beyond the read's end).
   uint64_t OnRead(uint64_t offset, uint64_t size);
@@ -68,7 +79,8 @@ class PrefetchWindow {
   // How far ahead of the expected offset a read may start and still be sequential (the kernel
   // has at most a couple of 1 MiB readahead requests in flight per file).
   static constexpr uint64_t kReorderBytes = 2 << 20;
-  uint64_t min_, max_, start_, window_;
+  uint64_t min_, max_, start_, bulk_start_, window_;
+  bool first_read_ = true;
   uint64_t run_start_ = 0;    // where the current sequential run began
   uint64_t next_offset_ = 0;  // where a sequential read would start (0 at open)
   bool last_sequential_ = true;

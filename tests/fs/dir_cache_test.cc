@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "s3/mock_client.h"
@@ -184,6 +186,77 @@ TEST_F(DirCacheTest, ListingErrorsArePassedOn) {
   s3_.FailNext(s3::Operation::kList, 500, "InternalError", 10);
   DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
   EXPECT_FALSE(cache.List("").ok());
+}
+
+// Polls `done` for up to 5 s (the prime runs on a thread of its own).
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 500 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
+
+TEST_F(DirCacheTest, PrimeCachesADirectoryOfOnePage) {
+  s3_.AddObject("b", "top", "1");
+  s3_.AddObject("b", "d/x", "22");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  cache.Prime("");
+  ASSERT_TRUE(Eventually([&] { return cache.Fresh(""); }));
+  auto root = cache.List("");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(Names(**root), (std::vector<std::string>{"d/", "top"}));
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 1);
+  cache.Prime("");  // already cached: nothing sent
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 1);
+}
+
+TEST_F(DirCacheTest, PrimeLeavesADirectoryOfManyPagesToItsFirstUser) {
+  for (int i = 0; i < 2500; ++i) s3_.AddObject("b", "big/f" + std::to_string(i), "x");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  cache.Prime("big/");
+  ASSERT_TRUE(Eventually([&] { return s3_.Count(s3::Operation::kList) == 1; }));
+  // A walk on would have sent the other two pages by now.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 1);
+  EXPECT_FALSE(cache.Fresh("big/"));
+  auto l = cache.List("big/");  // listed whole when used
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ((*l)->entries.size(), 2500u);
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 4);
+}
+
+TEST_F(DirCacheTest, PrimeJoinedByALookupListsEveryPage) {
+  for (int i = 0; i < 2500; ++i) s3_.AddObject("b", "big/f" + std::to_string(i), "x");
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  s3_.SetHook([&](s3::Operation op) {
+    if (op != s3::Operation::kList) return;
+    std::unique_lock lock(mu);
+    if (entered) return;  // only the first page waits
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  cache.Prime("big/");
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return entered; });
+  }
+  Result<std::shared_ptr<const DirListing>> joined = Status::Internal("not listed");
+  std::thread user([&] { joined = cache.List("big/"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the user joins the prime
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  user.join();
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ((*joined)->entries.size(), 2500u);
+  EXPECT_EQ(s3_.Count(s3::Operation::kList), 3);  // one walk, shared
+  EXPECT_TRUE(cache.Fresh("big/"));
 }
 
 }  // namespace

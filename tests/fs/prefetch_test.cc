@@ -40,6 +40,20 @@ TEST(PrefetchWindow, AFileReadFromItsStartGetsTheFirstWindowAtOnce) {
   EXPECT_EQ(w.OnRead(16 * kMiB, 64 * kMiB), 256 * kMiB);
 }
 
+TEST(PrefetchWindow, ABulkFirstReadGetsTheBulkStart) {
+  // dd bs=1M: the first read is 1 MiB, so the run starts at the whole first window.
+  PrefetchWindow bulk(1 * kMiB, 256 * kMiB, 8 * kMiB, 32 * kMiB);
+  EXPECT_EQ(bulk.OnRead(0, kMiB), 36 * kMiB);
+  // `head`: a 32 KiB first read keeps the smaller start.
+  PrefetchWindow probe(1 * kMiB, 256 * kMiB, 8 * kMiB, 32 * kMiB);
+  EXPECT_EQ(probe.OnRead(0, 32 * 1024), 8 * kMiB + 4 * 32 * 1024);
+  // Only the first read counts: a large read later grows the window as usual.
+  EXPECT_EQ(probe.OnRead(32 * 1024, kMiB), 8 * kMiB + 4 * (kMiB + 32 * 1024));
+  // A first read elsewhere (the kernel overtook the one at 0) is no bulk start either.
+  PrefetchWindow late(1 * kMiB, 256 * kMiB, 8 * kMiB, 32 * kMiB);
+  EXPECT_EQ(late.OnRead(kMiB, kMiB), 8 * kMiB + 4 * 2 * kMiB);
+}
+
 TEST(PrefetchWindow, ShrinksOnRandomReads) {
   PrefetchWindow w(1 * kMiB, 8 * kMiB, 4 * kMiB);
   w.OnRead(0, 4096);

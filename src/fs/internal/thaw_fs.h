@@ -46,6 +46,9 @@ class ThawFs {
   ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
          std::unique_ptr<DiskCache> cache);
 
+  // Lists the mount's root in the background (DirCache::Prime), once it is mounted.
+  void PrimeRoot() { dirs_.Prime(options_.prefix); }
+
   // fs_ops.cc
   void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
   void Forget(fuse_ino_t ino, uint64_t n);
