@@ -11,6 +11,9 @@ namespace thaw::s3::internal {
 namespace {
 
 constexpr long kGetBufferBytes = 256 * 1024;
+// Bodies up to this size are handed to curl whole (libcurl puts them in the headers' send when
+// they are under its own 64 KiB limit); larger ones go through the read callback.
+constexpr size_t kOneSendBodyBytes = 64 * 1024;
 
 size_t OnHeader(char* data, size_t size, size_t n, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
@@ -173,6 +176,16 @@ curl_slist* ConfigureEasy(CURL* curl, CURLSH* share, const TransportOptions& opt
     // Bodies of GETs are megabytes: a larger receive buffer (the default is 16 KiB) takes
     // them in a tenth of the recv and poll calls.
     curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kGetBufferBytes);
+  } else if (!request.body.has_reader() && request.body.data.size() <= kOneSendBodyBytes &&
+             (has_body || m == "PUT" || m == "POST")) {
+    // A small body in memory (RestoreObject's XML, SQS calls, empty PUTs) leaves in the same
+    // send() as the headers. Through the read callback it would be a second write and a second
+    // TCP segment: the server wakes twice for one request (measured on moto_server: about a
+    // tenth more server CPU per RestoreObject).
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.data.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data.data());
   } else if (has_body || m == "PUT" || m == "POST") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());
