@@ -29,6 +29,9 @@ void FsMetrics::AppendTo(std::string& out) const {
   AppendMetric(out, "thaw_fs_archived_opens_total", "counter",
                "opens of archived files (each submits or joins a restore)",
                static_cast<double>(archived_opens.load()));
+  AppendMetric(out, "thaw_fs_flushes_total", "counter",
+               "close() calls that waited for the mount (files opened for reading send none)",
+               static_cast<double>(flushes.load()));
   size_t waiting = 0;
   uint64_t hits = 0, misses = 0;
   {

@@ -24,6 +24,7 @@ class FsMetrics {
   std::atomic<uint64_t> read_bytes{0};      // bytes replied to read()
   std::atomic<uint64_t> reads{0};           // read() calls answered with data
   std::atomic<uint64_t> archived_opens{0};  // opens of archived objects (a restore submitted)
+  std::atomic<uint64_t> flushes{0};         // FLUSH requests (a close() of a file open to write)
 
   template <typename Pieces>
   void CountRead(const Pieces& pieces) {

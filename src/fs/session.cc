@@ -241,7 +241,10 @@ Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engi
   if (on_mounted) on_mounted();
   fuse_loop_config* config = fuse_loop_cfg_create();
   fuse_loop_cfg_set_max_threads(config, static_cast<unsigned>(options.fuse_threads));
-  fuse_loop_cfg_set_idle_threads(config, 4);
+  // Idle workers stay (up to the maximum): with fewer kept, a burst of many readers' small
+  // requests (a loader's LOOKUP/OPEN/READ/RELEASE per file) made libfuse end and start threads
+  // all the time, a thread creation per few requests.
+  fuse_loop_cfg_set_idle_threads(config, static_cast<unsigned>(options.fuse_threads));
   int rc = fuse_session_loop_mt(se, config);
   fuse_loop_cfg_destroy(config);
   // Opens still waiting for a restore get EIO while the session can still answer them.

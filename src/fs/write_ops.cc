@@ -169,6 +169,7 @@ void ThawFs::Write(fuse_req_t req, const char* buf, size_t size, off_t off, fuse
 }
 
 void ThawFs::Flush(fuse_req_t req, fuse_file_info* fi) {
+  options_.metrics->flushes.fetch_add(1, std::memory_order_relaxed);
   auto* fh = reinterpret_cast<FileHandle*>(fi->fh);
   if (fh->temp_fd < 0) return (void)fuse_reply_err(req, 0);
   Status s = Upload(*fh);

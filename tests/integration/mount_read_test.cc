@@ -1,13 +1,16 @@
 // `thaw mount` reads at every file size, against `thaw sim` with real FUSE mounts: whole files
 // from 1 byte to 128 MiB and the first 64 MiB of a larger one, compared byte for byte with the
 // source, also under the sim's faults (connection resets, truncated bodies, SlowDown); many
-// small files read by 16 threads, twice with a disk cache; mmap reads.
+// small files read by 16 threads, twice with a disk cache; no FLUSH for read-only closes; a
+// replaced object never served from the disk cache; mmap reads.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -218,6 +221,57 @@ TEST_F(MountReadTest, SixteenThreadsReadSmallFilesTwiceTheSecondTimeFromTheDiskC
   EXPECT_EQ(epoch(), 0);
   // The second epoch's bytes came from the disk cache: no GET.
   EXPECT_EQ(sim_.Log().find(" GetObject ", mark), std::string::npos) << sim_.Log().substr(mark);
+}
+
+// A close() of a file opened for reading costs no FLUSH round trip (FOPEN_NOFLUSH); one of a
+// file written still does, since that close uploads it and reports the upload's error.
+TEST_F(MountReadTest, ClosingAFileOpenedForReadingSendsNoFlush) {
+  for (int i = 0; i < 5; ++i) Put(*client_, kBucket, "nf/f" + std::to_string(i), "data");
+  int port = FreePort();
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
+                     {"--metrics-listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  ASSERT_TRUE(WaitForPort(port, 20000)) << mount.Log();
+  auto flushes = [&] {
+    std::string metrics;
+    RunCommand("curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics", &metrics);
+    size_t at = metrics.find("\nthaw_fs_flushes_total ");
+    return at == std::string::npos ? -1 : std::atoi(metrics.c_str() + at + 23);
+  };
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(ReadAll(mount.path() + "/nf/f" + std::to_string(i)), "data");
+  EXPECT_EQ(flushes(), 0);
+  {
+    std::ofstream out(mount.path() + "/nf/written");
+    out << "new";
+  }
+  EXPECT_GE(flushes(), 1);
+  EXPECT_EQ(ReadAll(mount.path() + "/nf/written"), "new");
+}
+
+// The disk cache never serves an old version: an object replaced since its bytes were cached
+// (another ETag in the next listing) is fetched again, also when a directory walk reads the
+// cache files ahead.
+TEST_F(MountReadTest, ADiskCacheEntryOfAReplacedObjectIsNotServed) {
+  const int kFiles = 12;
+  for (int i = 0; i < kFiles; ++i) {
+    Put(*client_, kBucket, "rp/f" + std::to_string(10 + i), RandomBytes(4096, 300 + i));
+  }
+  TempDir cache;
+  MountProcess mount(sim_.endpoint(), std::string("s3://") + kBucket,
+                     {"--cache-dir", cache.path() + "/c", "--metadata-ttl", "1s"});
+  ASSERT_TRUE(mount.mounted()) << mount.Log();
+  auto path = [&](int i) { return mount.path() + "/rp/f" + std::to_string(10 + i); };
+  for (int i = 0; i < kFiles; ++i) ASSERT_TRUE(ReadAll(path(i)) == RandomBytes(4096, 300 + i));
+  // Same size, other bytes: only the ETag tells the versions apart.
+  for (int i = 0; i < kFiles; i += 2) {
+    Put(*client_, kBucket, "rp/f" + std::to_string(10 + i), RandomBytes(4096, 900 + i));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_EQ(RunCommand("sync; echo 3 > /proc/sys/vm/drop_caches"), 0);
+  for (int i = 0; i < kFiles; ++i) {
+    EXPECT_TRUE(ReadAll(path(i)) == RandomBytes(4096, (i % 2 == 0 ? 900 : 300) + i)) << i;
+  }
 }
 
 TEST_F(MountReadTest, ALargeFileReadAgainComesFromTheDiskCacheByteForByte) {
