@@ -76,7 +76,9 @@ void BulkRestore::Submit(const Item& item) {
   // A request joined in flight may not change state for hours: count what it is now, unless
   // it is an earlier run's row still waiting for the HEAD that tells where it stands (the
   // engine publishes that answer, and progress counts it then).
-  if (!(*handle)->Rechecking()) progress_.Observe((*handle)->Snapshot());
+  std::optional<RestoreRecord> now;
+  if (!(*handle)->Rechecking()) now = (*handle)->Snapshot();
+  progress_.Submitted(item.object, now);
 }
 
 void BulkRestore::Plan(const Item& item) {

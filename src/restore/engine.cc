@@ -15,6 +15,8 @@ namespace {
 constexpr auto kIdleWake = std::chrono::hours(1);
 // max_concurrency = 0 ("unlimited") still needs a finite pool.
 constexpr int kUnlimitedWorkers = 256;
+// How long a Submit waits at a time for a task that is ending `expired` (a journal commit away).
+constexpr auto kEndingWait = std::chrono::seconds(1);
 
 TokenBucket MakeBucket(Clock& clock, double rate) {
   return TokenBucket(clock, rate, rate);
@@ -227,6 +229,15 @@ Result<std::shared_ptr<RestoreHandle>> EngineImpl::Submit(const ObjectRef& objec
     std::lock_guard<std::mutex> g(mu_);
     if (stopping_) return Status::Aborted("restore engine stopped");
     auto it = in_flight_.find(object);
+    while (it != in_flight_.end() && it->second->ending_expired) {
+      // Retired before its handle finishes (Commit): once the wait returns, it is gone.
+      std::shared_ptr<Request> ending = it->second->handle;
+      mu_.unlock();
+      (void)ending->WaitUntil(clock_.Now() + kEndingWait);
+      mu_.lock();
+      if (stopping_) return Status::Aborted("restore engine stopped");
+      it = in_flight_.find(object);
+    }
     if (it != in_flight_.end()) {
       ++stats_.deduplicated;
       if (it->second->awaiting_check) it->second->joined = options;

@@ -132,6 +132,9 @@ class Engine {
   // source may acknowledge its message). Returns the handle shared by every caller of the same
   // object while it is in flight; later states (including kSkipped for readable objects and
   // those the policy denies or the budget refuses) arrive through the handle.
+  // An earlier run's request still in flight (resumed) is joined; if its check finds the copy
+  // gone, the joiner gets a new request, never that run's `expired` (which on_change may still
+  // report while this Submit is on its way).
   virtual Result<std::shared_ptr<RestoreHandle>> Submit(const ObjectRef& object,
                                                         const SubmitOptions& options) = 0;
   // Dry run: HEADs (unless options.known_info) and decides, journaling and sending nothing.

@@ -458,6 +458,7 @@ void EngineImpl::Check(const std::shared_ptr<Task>& task) {
     std::lock_guard<std::mutex> g(mu_);
     t.awaiting_check = false;
     joined.swap(t.joined);
+    t.ending_expired = v.kind == HeadVerdict::Kind::kExpired && !joined;
   }
   if (v.kind == HeadVerdict::Kind::kExpired && joined) {
     // An earlier run's restore whose copy is gone, asked for again by this run: a new request.

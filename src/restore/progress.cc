@@ -98,6 +98,9 @@ void RestoreProgress::Observe(const RestoreRecord& r) {
   auto it = tracked_.find(r.object);
   if (it == tracked_.end()) return;
   Tracked& t = it->second;
+  // Before this run's Submit returns, `expired` is an earlier run's restore whose copy is gone,
+  // ending as the Submit starts a new request (Engine::Submit): not this run's outcome.
+  if (r.state == State::kExpired && !t.submitted) return;
   if (r.state == State::kRequested) t.sent = true;
   if (r.state == t.state) return;
   bool first_stop = r.state != State::kPending && r.state != State::kRequested;
@@ -116,6 +119,17 @@ void RestoreProgress::Observe(const RestoreRecord& r) {
     tracked_.erase(it);
     cv_.notify_all();
   }
+}
+
+void RestoreProgress::Submitted(const ObjectRef& object,
+                                const std::optional<RestoreRecord>& snapshot) {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = tracked_.find(object);
+    if (it == tracked_.end()) return;  // settled already
+    it->second.submitted = true;
+  }
+  if (snapshot) Observe(*snapshot);
 }
 
 void RestoreProgress::Failed(const ObjectRef& object, const Status& status) {

@@ -72,6 +72,9 @@ class RestoreProgress {
   void Track(const ObjectRef& object);
   // A state change of a tracked object (engine on_change, handle snapshots); others ignored.
   void Observe(const RestoreRecord& record);
+  // The run's Submit of a tracked object returned, with the handle's state to count (none: an
+  // earlier run's row still being checked, whose outcome the engine publishes).
+  void Submitted(const ObjectRef& object, const std::optional<RestoreRecord>& snapshot);
   // Submit (or a dry-run Plan) failed for a tracked or untracked object.
   void Failed(const ObjectRef& object, const Status& status);
   // Dry run: what the policy decided for one object (no request sent).
@@ -89,6 +92,7 @@ class RestoreProgress {
  private:
   struct Tracked {
     bool sent = false;        // a RestoreObject went out in this run
+    bool submitted = false;   // this run's Submit returned
     bool classified = false;  // counted in requested/already_*/skipped/failed
     State state = State::kPending;
   };

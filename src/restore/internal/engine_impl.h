@@ -91,6 +91,9 @@ struct Task {
   // wants it restored, so the check turns into a new request instead of ending `expired`.
   bool awaiting_check = false;
   std::optional<SubmitOptions> joined;
+  // The check found the copy gone and nobody had joined: the task is ending `expired`. A Submit
+  // arriving now waits for it to end and starts a new request (joining would hand it `expired`).
+  bool ending_expired = false;
   // S3's answer to the RestoreObject under way, handed to a worker (a kSent job) when the
   // transport's thread could not act on it at once.
   std::optional<Result<s3::RestoreOutcome>> sent;
