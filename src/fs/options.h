@@ -24,6 +24,8 @@ struct ReadOptions {
   // S3's 85-90 MB/s connections; readers share the budget fairly (PrefetchBudget), so four get
   // 64 MiB each. Measured with 20 ms and 90 MB/s per GET in the sim (bench/mount-seq --faults
   // s3): one reader 376 MiB/s with 64 MiB, 936 with 128, 1,265 with 256 and the share.
+  // Where GETs arrive quickly (loopback) the window is cut to what the reader's rate needs
+  // (prefetch.h, link_estimate.h).
   uint64_t min_window_bytes = 1 << 20;
   uint64_t max_window_bytes = 256ull << 20;
   // 32 MiB: a whole 1-32 MiB file (images, shards, chunks) arrives in one round of parallel

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace thaw::fs {
 
@@ -30,7 +31,7 @@ uint64_t PrefetchWindow::OnRead(uint64_t offset, uint64_t size) {
   return window_;
 }
 
-FetchPool::FetchPool(int threads) {
+FetchPool::FetchPool(int threads, Clock& clock) : clock_(clock) {
   for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Run(); });
 }
 
@@ -173,6 +174,7 @@ ObjectReader::ObjectReader(s3::S3Client& client, FetchPool& pool, PrefetchBudget
       cache_object_(cache != nullptr ? DiskCache::ObjectId(bucket_, key_, etag_) : std::string()),
       window_(options.min_window_bytes, options.max_window_bytes, FirstWindow(options, size),
               BulkFirstWindow(options, size)),
+      rate_(pool.clock()),
       early_(std::move(early)) {}
 
 ObjectReader::~ObjectReader() {
@@ -184,6 +186,11 @@ ObjectReader::~ObjectReader() {
 int ObjectReader::gets_started() const {
   std::lock_guard lock(const_cast<std::mutex&>(mu_));
   return gets_started_;
+}
+
+void ObjectReader::WaitIdle() {
+  std::unique_lock lock(mu_);
+  idle_cv_.wait(lock, [&] { return running_ == 0; });
 }
 
 std::shared_ptr<ObjectReader::Part> ObjectReader::NewPart(uint64_t first, uint64_t length,
@@ -285,7 +292,12 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
   // The body goes straight into the part's chunks (no second copy) and is readable as it comes.
   // A retry after a broken transfer asks only for the rest; bytes published stay valid even if
   // the GET fails later (If-Match pins them to one version).
+  // Timed for the link estimate: from sending to the first byte, and to the last.
+  Clock& clock = pool_.clock();
+  auto t0 = clock.Now();
+  std::optional<Clock::TimePoint> t1;
   req.sink = [&](std::string_view chunk) {
+    if (!t1) t1 = clock.Now();
     if (data.size() + chunk.size() > part->length) {
       return Status::DataLoss("GetObject s3://" + bucket_ + "/" + key_ + ": more than the " +
                               std::to_string(part->length) + " bytes asked for at " +
@@ -296,6 +308,9 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     return Status::Ok();
   };
   auto got = client_.GetObject(req);
+  if (got.ok() && t1 && data.size() == part->length) {
+    pool_.link().OnGet(part->length, *t1 - t0, clock.Now() - *t1);
+  }
   if (!got.ok()) {
     *status = got.status();
   } else if (data.size() != part->length) {
@@ -365,6 +380,21 @@ void ObjectReader::DropBefore(uint64_t offset) {
   }
 }
 
+uint64_t ObjectReader::FitToLink(uint64_t window, uint64_t* ahead_part) {
+  auto rate = rate_.BytesPerSecond();
+  if (!rate) return window;
+  auto get_time = pool_.link().GetTime(*ahead_part);
+  if (!get_time || rate_.active() < kRampGets * *get_time) return window;
+  uint64_t fit = std::max({options_.min_window_bytes, window_.run_start_window(),
+                           ReadAheadFor(*rate, *get_time, *ahead_part)});
+  if (fit >= window) return window;
+  // Few large parts rather than many small ones: on a link this fast the per-GET cost counts,
+  // and fewer GETs at once leave more of it to the one the reader waits for.
+  uint64_t least_part = std::min(options_.min_part_bytes, options_.part_bytes);
+  *ahead_part = std::max(least_part, std::min(*ahead_part, fit / 2));
+  return fit;
+}
+
 uint64_t ObjectReader::PartFor(uint64_t window) const {
   return std::clamp<uint64_t>(window / static_cast<uint64_t>(std::max(1, options_.window_parts)),
                               std::min(options_.min_part_bytes, options_.part_bytes),
@@ -409,8 +439,11 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
     std::lock_guard read_lock(read_mu_);
     if (offset >= size_ || size == 0) return out;
     size = std::min(size, size_ - offset);
+    bool new_run = !planned_any_;
     uint64_t window = window_.OnRead(offset, size);
     required_end = offset + size;
+    if (new_run || !window_.last_sequential()) rate_.Restart();
+    rate_.OnConsumed(window_.consumed());
     if (!window_.last_sequential()) {
       // Random access: read-ahead elsewhere is wasted; keep only what covers this read.
       std::erase_if(parts_, [&](const auto& kv) {
@@ -431,6 +464,7 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
       // Parts are sized to the window, or to the whole file when it is smaller, so a small file
       // also goes out as parallel GETs (but a large file's tail not as ever smaller ones).
       uint64_t ahead = PartFor(std::min(window, size_));
+      window = FitToLink(window, &ahead);
       uint64_t required_part = planned_any_ ? ahead : options_.first_part_bytes;
       Plan(offset, required_end, std::min(size_, required_end + window), required_part, ahead,
            &started);

@@ -10,6 +10,13 @@
 // rest at the head of the pool's queue), read-ahead nearest first. Parts are filled in place, in
 // reused chunks (chunk_pool.h), as the body arrives and handed to FUSE without copying.
 //
+// Once a sequential run has lasted a couple of GETs, its window is cut to what the reader's
+// measured rate needs while a part arrives (link_estimate.h), never below the run's first
+// window: on a link next door (loopback) that is tens of MiB, not 256, and the far GETs no longer
+// compete for the CPUs with the near ones the reader waits for, nor fill memory that has to be
+// faulted in. Against S3 (a part takes 100 ms or more) a reader at GB/s keeps the whole
+// window; only a slow one gets less.
+//
 // Every GET carries If-Match with the ETag pinned at open: an object replaced while open makes
 // reads fail (kFailedPrecondition -> EIO) instead of mixing bytes of two versions. A part that
 // comes back shorter than asked is an error too.
@@ -37,10 +44,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "fs/chunk_pool.h"
 #include "fs/disk_cache.h"
 #include "fs/early_get.h"
+#include "fs/link_estimate.h"
 #include "fs/options.h"
 #include "s3/client.h"
 
@@ -73,6 +82,10 @@ class PrefetchWindow {
   uint64_t OnRead(uint64_t offset, uint64_t size);
   bool last_sequential() const { return last_sequential_; }
   uint64_t window() const { return window_; }
+  // The window the current sequential run started with.
+  uint64_t run_start_window() const { return start_; }
+  // Bytes the current sequential run has consumed.
+  uint64_t consumed() const { return next_offset_ - std::min(next_offset_, run_start_); }
 
  private:
   static constexpr uint64_t kGrowth = 4;
@@ -89,11 +102,14 @@ class PrefetchWindow {
 // Fixed threads running fetch tasks, nearest first: a task's priority is how far ahead of its
 // reader its bytes are (0: a read waits for them), so the part a reader needs next never
 // queues behind another file's far read-ahead. Equal priorities run in submission order.
+// It also keeps what the GETs it runs show about the endpoint (one per mount), timed by `clock`.
 class FetchPool {
  public:
-  explicit FetchPool(int threads);
+  explicit FetchPool(int threads, Clock& clock = Clock::Real());
   ~FetchPool();  // runs what is queued, then joins
   void Submit(std::function<void()> task, uint64_t priority = 0);
+  LinkEstimate& link() { return link_; }
+  Clock& clock() { return clock_; }
 
  private:
   struct Task {
@@ -110,6 +126,8 @@ class FetchPool {
   std::priority_queue<Task> queue_;
   uint64_t seq_ = 0;
   bool stop_ = false;
+  Clock& clock_;
+  LinkEstimate link_;
   std::vector<std::thread> threads_;
 };
 
@@ -169,6 +187,9 @@ class ObjectReader {
   Result<std::string> Read(uint64_t offset, uint64_t size);  // ReadSlices, copied
 
   int gets_started() const;  // ranged GETs issued so far (tests)
+  // Waits until none of its GETs runs or waits to start (tests: a fake clock advanced only
+  // then times no GET, so the link estimate holds what the test put there).
+  void WaitIdle();
 
  private:
   struct Part;
@@ -187,6 +208,13 @@ class ObjectReader {
             uint64_t ahead_part, std::vector<std::shared_ptr<Part>>* started);
   // The read-ahead part size for a window.
   uint64_t PartFor(uint64_t window) const;
+  // The window cut to what the link needs for the reader's rate (link_estimate.h), never below
+  // the window the run started with, and *ahead_part cut so that the cut window still holds
+  // two parts; unchanged until both the link and the rate are known, or when the link needs
+  // more, and while the run is younger than kRampGets GETs (its rate is still the ramp's).
+  // The floor: the first window is what was chosen for a reader of that kind before anything
+  // was measured, and a ramp that is cut short would be slower than that.
+  uint64_t FitToLink(uint64_t window, uint64_t* ahead_part);
   // A part counted against the budget and as running (nullptr: read-ahead over the budget).
   std::shared_ptr<Part> NewPart(uint64_t first, uint64_t length, bool required);
   // Starts the parts a read waits for (`need`; the first on this thread) and queues newly
@@ -217,8 +245,9 @@ class ObjectReader {
   const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
 
-  std::mutex read_mu_;  // guards window_, parts_, planned_any_; taken before mu_
+  std::mutex read_mu_;  // guards window_, rate_, parts_, planned_any_; taken before mu_
   PrefetchWindow window_;
+  ReadRate rate_;                                    // of the current sequential run
   std::map<uint64_t, std::shared_ptr<Part>> parts_;  // by first byte
   bool planned_any_ = false;
   std::mutex mu_;  // guards what follows and Part::started/ahead (fetch threads touch them)

@@ -464,5 +464,63 @@ TEST(ReaderStreaming, AReadUsesTheBytesOfAPartThatHaveArrived) {
   reader.reset();
 }
 
+// What the mount's GETs so far have shown about the endpoint.
+enum class Link {
+  kUnknown,   // no GETs timed yet
+  kNextDoor,  // 0.5 ms to the first byte, 8 MiB in 5 ms (loopback)
+  kS3Like,    // 20 ms to the first byte, 90 MB/s per GET
+};
+
+// Reads the first 64 MiB of a 160 MiB object with 1 MiB reads, the fake clock advancing 1 ms
+// per read (about 1 GB/s) when `timed`, and returns the bytes fetched in all. The clock moves
+// only while no GET runs, so the mock's GETs take no time and add nothing to the link estimate:
+// it holds what `link` seeds it with. Every GET planned is let finish, so the count does not
+// depend on how fast the fetch threads were.
+uint64_t BytesFetchedForTheFirst64MiB(Link link, bool timed) {
+  FakeClock clock;
+  s3::MockS3Client s3(clock);
+  std::string data = Bytes(160 * kMiB, 9);
+  s3.AddObject("b", "k", data);
+  s3::HeadObjectRequest h{"b", "k", ""};
+  std::string etag = s3.HeadObject(h)->etag;
+  FetchPool pool(4, clock);
+  for (int i = 0; i < 8; ++i) {
+    if (link == Link::kNextDoor) {
+      pool.link().OnGet(8 * kMiB, std::chrono::microseconds(500), std::chrono::microseconds(4500));
+    } else if (link == Link::kS3Like) {
+      pool.link().OnGet(8 * kMiB, std::chrono::milliseconds(20), std::chrono::milliseconds(93));
+    }
+  }
+  PrefetchBudget budget(256 * kMiB);
+  ReadOptions options;
+  auto reader =
+      std::make_unique<ObjectReader>(s3, pool, budget, options, "b", "k", etag, data.size());
+  for (uint64_t off = 0; off < 64 * kMiB; off += kMiB) {
+    auto got = reader->Read(off, kMiB);
+    EXPECT_TRUE(got.ok() && *got == data.substr(off, kMiB)) << off;
+    reader->WaitIdle();
+    if (timed) clock.Advance(std::chrono::milliseconds(1));
+  }
+  reader.reset();
+  return s3.BytesRead();
+}
+
+TEST(ReaderLink, OnALinkNextDoorReadAheadIsSizedToTheReadersRate) {
+  // About 1 GB/s on a link where a part takes 5 ms needs ~20 MiB ahead plus a part; the run's
+  // first window (32 MiB, a bulk first read) is the floor. Without the link's numbers the window
+  // grows with what was read (32 MiB + 4x) and the whole object is fetched.
+  uint64_t fitted = BytesFetchedForTheFirst64MiB(Link::kNextDoor, /*timed=*/true);
+  EXPECT_GE(fitted, 64 * kMiB);
+  EXPECT_LE(fitted, (64 + 32 + 8) * kMiB);
+  EXPECT_GE(BytesFetchedForTheFirst64MiB(Link::kUnknown, /*timed=*/true), 150 * kMiB);
+  // The reader's rate is needed too: a fast link alone does not cut the window.
+  EXPECT_GE(BytesFetchedForTheFirst64MiB(Link::kNextDoor, /*timed=*/false), 150 * kMiB);
+}
+
+TEST(ReaderLink, OnAnS3LikeLinkTheWindowIsNotCut) {
+  // A part takes 113 ms there: 1 GB/s needs more read-ahead than the largest window.
+  EXPECT_GE(BytesFetchedForTheFirst64MiB(Link::kS3Like, /*timed=*/true), 150 * kMiB);
+}
+
 }  // namespace
 }  // namespace thaw::fs

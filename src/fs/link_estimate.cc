@@ -1,0 +1,69 @@
+// Endpoint estimates from the mount's GETs and read-ahead sized from them (see link_estimate.h).
+#include "fs/link_estimate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace thaw::fs {
+
+void LinkEstimate::OnGet(uint64_t bytes, Duration ttfb, Duration body) {
+  if (ttfb.count() < 0 || body.count() < 0 || ttfb + body <= Duration::zero()) return;
+  std::lock_guard lock(mu_);
+  samples_.push_back(Sample{bytes, ttfb, body});
+  if (samples_.size() > kSamples) samples_.pop_front();
+}
+
+std::optional<LinkEstimate::Duration> LinkEstimate::GetTime(uint64_t bytes) const {
+  std::lock_guard lock(mu_);
+  if (samples_.size() < kMinSamples) return std::nullopt;
+  Duration ttfb = Duration::max();
+  for (const auto& s : samples_) ttfb = std::min(ttfb, s.ttfb);
+  std::vector<double> rates;  // bytes per nanosecond
+  for (const auto& s : samples_) {
+    auto ns = (s.ttfb + s.body - ttfb).count();
+    if (s.bytes >= kRateMinBytes && ns > 0) {
+      rates.push_back(static_cast<double>(s.bytes) / static_cast<double>(ns));
+    }
+  }
+  if (rates.empty()) return std::nullopt;
+  auto at = rates.begin() +
+            static_cast<std::ptrdiff_t>(kFastShare * static_cast<double>(rates.size() - 1));
+  std::nth_element(rates.begin(), at, rates.end());
+  double rate = *at;
+  return ttfb + Duration(static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / rate)));
+}
+
+void ReadRate::Restart() {
+  last_ = clock_.Now();
+  active_ = Clock::Duration::zero();
+  bytes_ = 0;
+  marks_.assign(1, Mark{active_, 0});
+}
+
+void ReadRate::OnConsumed(uint64_t bytes) {
+  auto now = clock_.Now();
+  if (now > last_) active_ += std::min<Clock::Duration>(now - last_, kMaxGap);
+  last_ = std::max(last_, now);
+  bytes_ = std::max(bytes_, bytes);
+  marks_.push_back(Mark{active_, bytes_});
+  while (marks_.size() > 2 && active_ - marks_[1].at >= kSpan) marks_.pop_front();
+}
+
+std::optional<double> ReadRate::BytesPerSecond() const {
+  if (active_ < kMinSpan || marks_.empty()) return std::nullopt;
+  const Mark& from = marks_.front();
+  auto span = active_ - from.at;
+  if (span <= Clock::Duration::zero()) return std::nullopt;
+  return static_cast<double>(bytes_ - from.bytes) / std::chrono::duration<double>(span).count();
+}
+
+uint64_t ReadAheadFor(double bytes_per_second, LinkEstimate::Duration get_time,
+                      uint64_t part_bytes) {
+  double seconds = std::chrono::duration<double>(get_time).count();
+  double ahead = kReadAheadGain * bytes_per_second * seconds;
+  if (!(ahead < 1e18)) return UINT64_MAX;  // also NaN
+  return static_cast<uint64_t>(ahead) + part_bytes;
+}
+
+}  // namespace thaw::fs
