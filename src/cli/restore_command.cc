@@ -337,6 +337,9 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   // A dry run must send nothing: the observer engine does not resume what an earlier run left.
   eo.mode =
       f.dry_run ? restore::EngineOptions::Mode::kObserver : restore::EngineOptions::Mode::kActive;
+  // Without --wait nobody here waits for a restore to finish: polling them would only spend
+  // requests while the rest is sent.
+  eo.track_in_flight = f.wait;
   auto progress = std::make_shared<restore::RestoreProgress>(f.wait);
   eo.on_change = [progress](const restore::RestoreRecord& r) { progress->Observe(r); };
   auto setup = OpenEngineFor(globals, *config, eo);

@@ -96,6 +96,13 @@ struct EngineOptions {
   // schedule says (0: no cap). For endpoints that restore faster than AWS (the sim with a
   // time scale, moto, MinIO) and for `thaw restore --wait --poll-interval`.
   std::chrono::seconds max_poll_interval{0};
+  // Tracker: poll restores in flight until they finish. Off for a process that only sends
+  // (`thaw restore` without --wait): a long run's polls would spend requests on objects whose
+  // outcome nobody in it waits for (on the sim's fast clock, two HEADs per object of a
+  // 100,000-object run). Their rows keep eta and next_check_at, and a later `status
+  // --refresh`, `restore --wait`, mount or serve follows them. Resumed rows are still HEADed
+  // once at start (where they stand decides whether anything must be sent).
+  bool track_in_flight = true;
   // Relative jitter of poll and retry delays (0.2: +-20%); 0 makes schedules exact (tests).
   double jitter = 0.2;
   // RestoreObject still failing with kUnavailable (after the client's own retries): tries in

@@ -428,7 +428,8 @@ void EngineImpl::StartTracking(const std::shared_ptr<Task>& task, RestoreRecord 
     delay = std::min<Clock::Duration>(delay, options_.max_poll_interval);
   }
   rec.next_check_at = now + delay;
-  Schedule(task, Job::Kind::kCheck, now + delay);  // before publishing, as in HandleRestoreError
+  // before publishing, as in HandleRestoreError
+  if (options_.track_in_flight) Schedule(task, Job::Kind::kCheck, now + delay);
   // `requested` is durable: a crash that loses this row makes a restart HEAD the object first.
   CommitAsync(task, std::move(rec));
 }

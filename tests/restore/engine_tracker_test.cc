@@ -145,5 +145,31 @@ TEST_F(EngineTracker, TransientHeadErrorsDoNotFailATrackedRestore) {
   EXPECT_EQ(h->Snapshot().state, State::kRestored);
 }
 
+// A process that only sends (thaw restore without --wait) leaves its restores unpolled: their
+// rows keep eta and next_check_at, and the next process that tracks follows them.
+TEST_F(EngineTracker, WithoutTrackingNoPollsAndTheNextProcessFollowsTheRow) {
+  s3_.AddObject("b", "k", "x", "GLACIER");  // mock: Standard takes 4 h
+  EngineOptions o = Options();
+  o.track_in_flight = false;
+  auto e = Open(o);
+  auto h = MustSubmit(*e, {"b", "k", ""});
+  ASSERT_TRUE(StateIs(h, State::kInProgress));
+  RestoreRecord rec = h->Snapshot();
+  ASSERT_TRUE(rec.next_check_at && rec.eta);
+  int heads = s3_.Count(Operation::kHead);
+  clock_.SetTime(*rec.eta + 24h);
+  Settle();
+  EXPECT_EQ(s3_.Count(Operation::kHead), heads);
+  EXPECT_EQ(h->Snapshot().state, State::kInProgress);
+  e.reset();
+
+  auto tracking = Open();  // resumes the row: one HEAD shows the copy
+  ASSERT_TRUE(Eventually([&] {
+    auto row = tracking->Query({"b", "k", ""});
+    return row.ok() && row->state == State::kRestored;
+  }));
+  EXPECT_EQ(s3_.Count(Operation::kHead), heads + 1);
+}
+
 }  // namespace
 }  // namespace thaw::restore::tracker_test
