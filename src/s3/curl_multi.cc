@@ -1,7 +1,13 @@
 // CurlMultiLoop (see internal/curl_multi.h).
 #include "s3/internal/curl_multi.h"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "s3/internal/curl_easy.h"
 
@@ -11,6 +17,15 @@ namespace {
 // The loop wakes at least this often with nothing to do (curl's own timeouts are shorter when
 // transfers run; Start wakes it at once).
 constexpr auto kIdleWake = std::chrono::seconds(1);
+constexpr int kMaxEvents = 64;
+
+int CurlEvents(uint32_t epoll_events) {
+  int action = 0;
+  if (epoll_events & EPOLLIN) action |= CURL_CSELECT_IN;
+  if (epoll_events & EPOLLOUT) action |= CURL_CSELECT_OUT;
+  if (epoll_events & (EPOLLERR | EPOLLHUP)) action |= CURL_CSELECT_ERR;
+  return action;
+}
 
 }  // namespace
 
@@ -29,6 +44,27 @@ CurlMultiLoop::CurlMultiLoop(const TransportOptions& options, const ProxySetting
     : options_(options), proxies_(proxies), share_(share) {
   CurlGlobalInitOnce();
   multi_ = curl_multi_init();
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epoll_fd_ >= 0 && wake_fd_ >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_fd_;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+      setup_error_ = std::string("epoll_ctl: ") + std::strerror(errno);
+    }
+  } else {
+    setup_error_ = std::string("epoll_create1/eventfd: ") + std::strerror(errno);
+  }
+  if (!setup_error_.empty()) {
+    // No loop: every Start fails with this error (the blocking transport still works).
+    stopping_ = true;
+    return;
+  }
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiLoop::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiLoop::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -37,16 +73,58 @@ CurlMultiLoop::~CurlMultiLoop() {
     std::lock_guard<std::mutex> g(mu_);
     stopping_ = true;
   }
-  curl_multi_wakeup(multi_);
-  thread_.join();
+  Wake();
+  if (thread_.joinable()) thread_.join();
   for (CURL* c : idle_easy_) curl_easy_cleanup(c);
   curl_multi_cleanup(multi_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+void CurlMultiLoop::Wake() {
+  if (wake_fd_ < 0) return;
+  uint64_t one = 1;
+  // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+  (void)!write(wake_fd_, &one, sizeof one);
+}
+
+int CurlMultiLoop::OnSocket(CURL*, curl_socket_t fd, int what, void* self, void* socketp) {
+  auto* loop = static_cast<CurlMultiLoop*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    // curl may already have closed it: then the kernel dropped it from the set.
+    epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    return 0;
+  }
+  epoll_event ev{};
+  ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  ev.data.fd = fd;
+  // curl keeps a pointer per socket until it removes it: ours marks "already in the set".
+  if (socketp == nullptr) {
+    if (epoll_ctl(loop->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return -1;
+    curl_multi_assign(loop->multi_, fd, loop);
+    return 0;
+  }
+  return epoll_ctl(loop->epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : -1;
+}
+
+int CurlMultiLoop::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* loop = static_cast<CurlMultiLoop*>(self);
+  if (timeout_ms < 0) {
+    loop->curl_deadline_.reset();
+  } else {
+    loop->curl_deadline_ = Clock::Real().Now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
 }
 
 void CurlMultiLoop::Start(HttpRequest request, Clock::Duration delay, HttpCallback done) {
   // The same refusal as the blocking transport's: caller-chosen bytes never shape the message.
   if (Status s = CheckRequestSendable(request); !s.ok()) {
     done(s);
+    return;
+  }
+  if (!setup_error_.empty()) {
+    done(Status::Internal("HTTP event loop: " + setup_error_));
     return;
   }
   auto a = std::make_unique<Active>();
@@ -63,28 +141,54 @@ void CurlMultiLoop::Start(HttpRequest request, Clock::Duration delay, HttpCallba
     a->done(Status::Aborted("HTTP transport closed"));
     return;
   }
-  curl_multi_wakeup(multi_);
+  Wake();
 }
 
 void CurlMultiLoop::Run() {
+  epoll_event events[kMaxEvents];
   while (true) {
     {
       std::lock_guard<std::mutex> g(mu_);
       if (stopping_) break;
     }
-    Clock::Duration wait = AddDue(kIdleWake);
-    int running = 0;
-    curl_multi_perform(multi_, &running);
+    // Adding a handle sets curl's timer to "now": the timeout action below starts it.
+    Clock::Duration until_delayed = AddDue(kIdleWake);
+    RunTimeoutIfDue();
     Reap();
-    // New submissions made by callbacks (retries) are picked up at once.
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      if (!incoming_.empty()) wait = Clock::Duration::zero();
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, WaitMs(until_delayed));
+    int running = 0;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == wake_fd_) {
+        uint64_t count = 0;
+        (void)!read(wake_fd_, &count, sizeof count);
+        continue;
+      }
+      curl_multi_socket_action(multi_, events[i].data.fd, CurlEvents(events[i].events), &running);
     }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(std::max<int64_t>(0, ms)), nullptr);
+    RunTimeoutIfDue();
+    Reap();
   }
   AbortAll();
+}
+
+int CurlMultiLoop::WaitMs(Clock::Duration until_delayed) {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    // Submissions made by callbacks (retries) are picked up at once.
+    if (!incoming_.empty()) return 0;
+  }
+  Clock::Duration wait = until_delayed;
+  if (curl_deadline_) wait = std::min(wait, *curl_deadline_ - Clock::Real().Now());
+  if (wait <= Clock::Duration::zero()) return 0;
+  // Rounded up: waking a little early would spin until the deadline.
+  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
+}
+
+void CurlMultiLoop::RunTimeoutIfDue() {
+  if (!curl_deadline_ || *curl_deadline_ > Clock::Real().Now()) return;
+  curl_deadline_.reset();  // the action may set a new one
+  int running = 0;
+  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
 }
 
 Clock::Duration CurlMultiLoop::AddDue(Clock::Duration idle) {

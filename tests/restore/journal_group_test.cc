@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -54,6 +55,40 @@ TEST(JournalGroupCommit, AsyncCallbackRunsOnceTheRowIsVisibleToOthers) {
   j->Flush();
   EXPECT_EQ(called.load(), 100);
   EXPECT_EQ(other->List("b", "")->size(), 100u);
+}
+
+TEST(JournalGroupCommit, AsyncWritesWaitForASyncWriteAndShareItsCommit) {
+  testing::TempDir dir;
+  auto j = *Journal::Open(dir.path(), {.async_hold = std::chrono::seconds(60)});
+  auto other = *Journal::Open(dir.path());
+  std::atomic<int> called{0};
+  for (int i = 0; i < 50; ++i) {
+    j->PutAsync(Row("a" + std::to_string(i), State::kInProgress), [&](const Status&) { ++called; });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Held back: nobody waits for these rows, so they wait for company.
+  EXPECT_EQ(called.load(), 0);
+  EXPECT_EQ(j->commits(), 0u);
+  EXPECT_TRUE(other->List("b", "")->empty());
+  ASSERT_TRUE(j->Put(Row("sync", State::kRequested)).ok());
+  EXPECT_EQ(called.load(), 50);  // their callbacks ran before the sync writer was released
+  EXPECT_EQ(j->commits(), 1u);
+  EXPECT_EQ(other->List("b", "")->size(), 51u);
+}
+
+TEST(JournalGroupCommit, FlushAndCloseEndTheHoldOfAsyncWrites) {
+  testing::TempDir dir;
+  auto start = std::chrono::steady_clock::now();
+  {
+    auto j = *Journal::Open(dir.path(), {.async_hold = std::chrono::seconds(60)});
+    j->PutAsync(Row("flushed", State::kInProgress), nullptr);
+    j->Flush();
+    EXPECT_EQ(j->commits(), 1u);
+    j->PutAsync(Row("closed", State::kInProgress), nullptr);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  auto other = *Journal::Open(dir.path());
+  EXPECT_EQ(other->List("b", "")->size(), 2u);
 }
 
 TEST(JournalGroupCommit, QueueOrderIsKeptBetweenAsyncAndSyncWrites) {

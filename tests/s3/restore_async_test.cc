@@ -183,5 +183,65 @@ TEST(RestoreObjectAsync, AClosedConnectionIsRetriedForThisIdempotentCall) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST(RestoreObjectAsync, ConnectionsAreReusedAcrossWavesOfRequests) {
+  HttpTestServer server([](const TestRequest&) { return TestResponse::Status(202); });
+  auto client = MakeClient(server.url(), "AKIDEXAMPLE", "secret");
+  Answers answers;
+  constexpr int kWaves = 10, kPerWave = 8;
+  for (int wave = 0; wave < kWaves; ++wave) {
+    for (int i = 0; i < kPerWave; ++i) {
+      std::string k = "w" + std::to_string(wave) + "-" + std::to_string(i);
+      client->RestoreObjectAsync({"b", k, "", RestoreTier::kBulk, 1}, answers.For(k));
+    }
+    ASSERT_TRUE(answers.WaitFor(static_cast<size_t>((wave + 1) * kPerWave)));
+  }
+  for (const auto& [k, r] : answers.results()) {
+    ASSERT_TRUE(r.ok()) << k << ": " << r.status().ToString();
+  }
+  EXPECT_EQ(server.request_count(), kWaves * kPerWave);
+  // Each wave finds the previous wave's connections idle in the pool (a socket curl hands
+  // back to the loop's event set), so only the first waves open new ones.
+  EXPECT_LE(server.connection_count(), 2 * kPerWave);
+}
+
+TEST(RestoreObjectAsync, ASilentServerTimesOutOnTheLoopsTimer) {
+  // Nothing arrives on the socket: only curl's own timer, which the loop must run, ends it.
+  // (curl judges the stall on its transfer rate over the last five seconds, the request's
+  // upload included: a silent server is given up on after about 5 s + stall_timeout.)
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  HttpTestServer server([&](const TestRequest&) {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait_for(l, std::chrono::seconds(20), [&] { return release; });
+    return TestResponse::Status(202);
+  });
+  ClientConfig config;
+  config.endpoint_url = server.url();
+  config.force_path_style = true;
+  config.region = "us-east-1";
+  config.retry.max_attempts = 1;
+  config.transport.stall_timeout = std::chrono::milliseconds(1000);
+  Credentials creds;
+  creds.access_key_id = "AKIDEXAMPLE";
+  creds.secret_access_key = "secret";
+  auto client = MakeHttpClient(config, MakeStaticProvider(creds));
+  Answers answers;
+  auto start = std::chrono::steady_clock::now();
+  client->RestoreObjectAsync({"b", "k", "", RestoreTier::kBulk, 1}, answers.For("k"));
+  ASSERT_TRUE(answers.WaitFor(1));
+  auto waited = std::chrono::steady_clock::now() - start;
+  {
+    std::lock_guard<std::mutex> g(mu);
+    release = true;
+  }
+  cv.notify_all();
+  const Result<RestoreOutcome>& r = answers.results().at("k");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().code() == StatusCode::kDeadlineExceeded || r.status().IsUnavailable())
+      << r.status().ToString();
+  EXPECT_LT(waited, std::chrono::seconds(15));
+}
+
 }  // namespace
 }  // namespace thaw::s3
