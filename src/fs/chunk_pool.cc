@@ -55,6 +55,20 @@ void ChunkPool::Give(char* chunk) {
   UnmapChunk(chunk);
 }
 
+void ChunkPool::Prefill(uint64_t bytes) {
+  for (uint64_t done = 0; done < bytes; done += kChunkBytes) {
+    {
+      std::lock_guard lock(mu_);
+      uint64_t idle = (idle_.size() + 1) * kChunkBytes;
+      if (idle > idle_limit_ || used_ + idle > total_limit_) return;
+    }
+    char* c = MapChunk();
+    std::memset(c, 0, kChunkBytes);
+    std::lock_guard lock(mu_);
+    idle_.push_back(c);
+  }
+}
+
 uint64_t ChunkPool::idle_bytes() const {
   std::lock_guard lock(mu_);
   return idle_.size() * kChunkBytes;

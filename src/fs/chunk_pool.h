@@ -35,6 +35,12 @@ class ChunkPool {
 
   char* Take();  // never null (throws std::bad_alloc like operator new when out of memory)
   void Give(char* chunk);
+  // Maps and writes up to `bytes` of chunks into the idle list (within its limits), so that the
+  // first parts of a new mount land in memory already faulted in. Written, not only mapped with
+  // MAP_POPULATE: on the VMs we measured, populated pages still cost a fault each at their first
+  // write (a cold 32 MiB read on a new mount took 95-105 ms with populated chunks, 77 ms with
+  // written ones, 72 ms once the pool had been used).
+  void Prefill(uint64_t bytes);
 
   uint64_t idle_bytes() const;
   uint64_t used_bytes() const;  // in chunks handed out and not given back

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "fs/connection_warmup.h"
 #include "fs/errno_map.h"
 #include "fs/internal/thaw_fs.h"
 
@@ -75,6 +76,13 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
                     uint64_t ahead) { return PrefetchForWalk(key, e, ahead); },
              [this](const std::string& key) { early_gets_.Drop(key); }),
       waiters_(Clock::Real()) {}
+
+void ThawFs::WarmUp() {
+  fs::WarmConnections(client_, pool_, options_.bucket, options_.read.warm_connections);
+  if (options_.read.warm_connections > 0) {
+    pool_.Submit([this] { budget_.chunks().Prefill(options_.read.first_window_bytes); });
+  }
+}
 
 std::string ThawFs::ParentPrefix(const std::string& key) {
   std::string k = key;

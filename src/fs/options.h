@@ -78,6 +78,10 @@ struct ReadOptions {
   // erratic for the first 64 MiB, its far read-ahead competing with the near parts); loopback
   // unchanged within the noise.
   int parallel_gets = 24;
+  // Connections opened (with one tiny request each) as soon as the mount is up, so that the
+  // first large read's parallel GETs do not each start on a new one (connection_warmup.h);
+  // the chunk pool gets a first window's memory then too (ChunkPool::Prefill). 0: neither.
+  int warm_connections = 24;
 };
 
 // Uploads of written files (on close or flush).

@@ -238,6 +238,7 @@ Status RunMount(const MountOptions& options, s3::S3Client& client, restore::Engi
   }
   // Most sessions start with a path under the root: its listing is on its way before that.
   fs.PrimeRoot();
+  fs.WarmUp();
   if (on_mounted) on_mounted();
   fuse_loop_config* config = fuse_loop_cfg_create();
   fuse_loop_cfg_set_max_threads(config, static_cast<unsigned>(options.fuse_threads));

@@ -133,6 +133,9 @@ class S3Client {
   virtual Status DeleteObject(const std::string& bucket, const std::string& key,
                               const std::string& version_id = "") = 0;
   virtual Status CreateBucket(const std::string& bucket) = 0;
+  // HEAD of the bucket: Ok when it exists and may be listed (the cheapest authenticated call;
+  // the mount opens its read connections with it).
+  virtual Status HeadBucket(const std::string& bucket) = 0;
   virtual Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& request) = 0;
   // RestoreObject without holding the caller: `done` runs exactly once with what RestoreObject
   // would have returned. The HTTP client sends it on its transport's event loop (retries too,

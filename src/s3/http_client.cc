@@ -217,6 +217,14 @@ class HttpS3Client : public S3Client {
     return Execute(call).status();
   }
 
+  Status HeadBucket(const std::string& bucket) override {
+    Call call;
+    call.operation = "HeadBucket";
+    call.method = "HEAD";
+    call.bucket = bucket;
+    return Execute(call).status();
+  }
+
   Result<std::string> CreateMultipartUpload(const CreateMultipartUploadRequest& r) override {
     Call call;
     call.operation = "CreateMultipartUpload";

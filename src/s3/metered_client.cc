@@ -6,11 +6,17 @@
 namespace thaw::s3 {
 namespace {
 
-constexpr const char* kOperationNames[] = {"ListObjectsV2",       "HeadObject",
-                                           "GetObject",           "PutObject",
-                                           "DeleteObject",        "CreateBucket",
-                                           "RestoreObject",       "CreateMultipartUpload",
-                                           "UploadPart",          "CompleteMultipartUpload",
+constexpr const char* kOperationNames[] = {"ListObjectsV2",
+                                           "HeadObject",
+                                           "GetObject",
+                                           "PutObject",
+                                           "DeleteObject",
+                                           "CreateBucket",
+                                           "HeadBucket",
+                                           "RestoreObject",
+                                           "CreateMultipartUpload",
+                                           "UploadPart",
+                                           "CompleteMultipartUpload",
                                            "AbortMultipartUpload"};
 static_assert(std::size(kOperationNames) == ClientMetrics::kOperationCount);
 
@@ -48,6 +54,9 @@ class MeteredClient : public S3Client {
   }
   Status CreateBucket(const std::string& bucket) override {
     return Timed(ClientMetrics::kCreateBucket, [&] { return inner_.CreateBucket(bucket); });
+  }
+  Status HeadBucket(const std::string& bucket) override {
+    return Timed(ClientMetrics::kHeadBucket, [&] { return inner_.HeadBucket(bucket); });
   }
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
     return Timed(ClientMetrics::kRestoreObject, [&] { return inner_.RestoreObject(r); });

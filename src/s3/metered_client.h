@@ -29,6 +29,7 @@ class ClientMetrics {
     kPutObject,
     kDeleteObject,
     kCreateBucket,
+    kHeadBucket,
     kRestoreObject,
     kCreateMultipartUpload,
     kUploadPart,

@@ -45,6 +45,8 @@ std::string_view OperationName(Operation op) {
       return "DeleteObject";
     case Operation::kCreateBucket:
       return "CreateBucket";
+    case Operation::kHeadBucket:
+      return "HeadBucket";
     case Operation::kRestore:
       return "RestoreObject";
     case Operation::kCreateMultipartUpload:
@@ -397,6 +399,16 @@ Status MockS3Client::CreateBucket(const std::string& bucket) {
   THAW_RETURN_IF_ERROR(Enter(Operation::kCreateBucket, "s3://" + bucket));
   std::lock_guard<std::mutex> g(mu_);
   buckets_[bucket];
+  return Status::Ok();
+}
+
+Status MockS3Client::HeadBucket(const std::string& bucket) {
+  THAW_RETURN_IF_ERROR(Enter(Operation::kHeadBucket, "s3://" + bucket));
+  std::lock_guard<std::mutex> g(mu_);
+  if (!buckets_.count(bucket)) {
+    return ServiceError(404, "NoSuchBucket", "The specified bucket does not exist", "HeadBucket",
+                        "s3://" + bucket);
+  }
   return Status::Ok();
 }
 

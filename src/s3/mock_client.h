@@ -28,6 +28,7 @@ enum class Operation {
   kPut,
   kDelete,
   kCreateBucket,
+  kHeadBucket,
   kRestore,
   kCreateMultipartUpload,
   kUploadPart,
@@ -47,6 +48,7 @@ class MockS3Client : public S3Client {
   Status DeleteObject(const std::string& bucket, const std::string& key,
                       const std::string& version_id) override;
   Status CreateBucket(const std::string& bucket) override;
+  Status HeadBucket(const std::string& bucket) override;
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& request) override;
   // Multipart uploads as S3 checks them: parts but the last at least 5 MiB, ascending part
   // numbers, ETags that match; the object's ETag in the multipart "-N" form.

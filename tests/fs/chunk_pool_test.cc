@@ -1,5 +1,5 @@
 // ChunkPool / ChunkBuffer: bytes survive chunk boundaries, freed chunks are reused, and the pool
-// keeps no more than its limits allow.
+// keeps no more than its limits allow (prefilled chunks included).
 #include "fs/chunk_pool.h"
 
 #include <gtest/gtest.h>
@@ -95,6 +95,25 @@ TEST(ChunkPool, KeepsNothingBeyondTheTotalLimit) {
   for (char* c : taken) pool.Give(c);
   // Kept + in use never passes the total: only two stay.
   EXPECT_EQ(pool.idle_bytes(), 2 * kChunk);
+}
+
+TEST(ChunkPool, PrefillKeepsChunksWithinItsLimits) {
+  ChunkPool pool(8 * kChunk, 3 * kChunk);
+  pool.Prefill(2 * kChunk);
+  EXPECT_EQ(pool.idle_bytes(), 2 * kChunk);
+  EXPECT_EQ(pool.used_bytes(), 0u);
+  pool.Prefill(10 * kChunk);  // one more fits the idle limit
+  EXPECT_EQ(pool.idle_bytes(), 3 * kChunk);
+  char* c = pool.Take();  // a prefilled chunk: writable, and no new memory
+  c[kChunk - 1] = 'x';
+  EXPECT_EQ(pool.idle_bytes(), 2 * kChunk);
+  pool.Give(c);
+
+  ChunkPool busy(2 * kChunk, 8 * kChunk);
+  char* held = busy.Take();
+  busy.Prefill(8 * kChunk);  // in use + kept stay within the total
+  EXPECT_EQ(busy.idle_bytes(), kChunk);
+  busy.Give(held);
 }
 
 TEST(ChunkBuffer, MovesAndClearsGiveChunksBack) {

@@ -108,6 +108,9 @@ TEST_F(MountMetadataTest, AColdReadOfASmallFileCostsItsListingAndOneGet) {
   // The preflight's check, then the root's listing, sent at mount time.
   EXPECT_TRUE(PollFor([&] { return Count("ListObjectsV2", mounted) == 2; }, 10000))
       << sim_.Log().substr(mounted);
+  // And the read connections are opened, one HeadBucket each (connection_warmup.h).
+  EXPECT_TRUE(PollFor([&] { return Count("HeadBucket", mounted) == 24; }, 10000))
+      << sim_.Log().substr(mounted);
   size_t mark = Mark();
   // Only the root is listed yet: cold/ and cold/a/ are listed on the way; each name's early GET
   // went out with its directory's listing (404 for the directory `cold/a`, unless the listing

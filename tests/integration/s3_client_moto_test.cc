@@ -88,6 +88,15 @@ TEST_F(MotoTest, GetOfMissingKeyAndBucketIsNotFound) {
   EXPECT_TRUE(l.status().IsNotFound());
 }
 
+TEST_F(MotoTest, HeadBucketSaysWhetherTheBucketIsThere) {
+  ASSERT_TRUE(client_->CreateBucket("bucket-head").ok());
+  Status there = client_->HeadBucket("bucket-head");
+  EXPECT_TRUE(there.ok()) << there.ToString();
+  Status missing = client_->HeadBucket("no-such-bucket-head");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.IsNotFound()) << missing.ToString();
+}
+
 TEST_F(MotoTest, GlacierObjectIsArchivedUntilRestored) {
   ASSERT_TRUE(client_->CreateBucket("cold").ok());
   ASSERT_TRUE(client_->PutObject(Put("cold", "old.dat", "ancient bytes", "GLACIER")).ok());

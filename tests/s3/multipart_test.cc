@@ -339,6 +339,7 @@ class LostCompleteAnswer : public S3Client {
     return mock_.DeleteObject(b, k, v);
   }
   Status CreateBucket(const std::string& b) override { return mock_.CreateBucket(b); }
+  Status HeadBucket(const std::string& b) override { return mock_.HeadBucket(b); }
   Result<RestoreOutcome> RestoreObject(const RestoreObjectRequest& r) override {
     return mock_.RestoreObject(r);
   }

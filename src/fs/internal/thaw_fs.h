@@ -48,6 +48,9 @@ class ThawFs {
 
   // Lists the mount's root in the background (DirCache::Prime), once it is mounted.
   void PrimeRoot() { dirs_.Prime(options_.prefix); }
+  // Once mounted, opens read connections (connection_warmup.h) and fills the chunk pool with
+  // a first window's memory (ChunkPool::Prefill), in the background.
+  void WarmUp();
 
   // fs_ops.cc
   void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);

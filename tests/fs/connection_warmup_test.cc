@@ -1,0 +1,80 @@
+// WarmConnections: the requests run at the same time, so each leaves its own connection in the
+// transport's pool for the reads that follow (counted at a scripted server); a failing endpoint
+// only costs the attempt.
+#include "fs/connection_warmup.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "s3/client.h"
+#include "support/http_test_server.h"
+
+namespace thaw::fs {
+namespace {
+
+using thaw::testing::HttpTestServer;
+using thaw::testing::TestRequest;
+using thaw::testing::TestResponse;
+
+std::unique_ptr<s3::S3Client> MakeClient(const std::string& endpoint) {
+  s3::ClientConfig config;
+  config.endpoint_url = endpoint;
+  config.force_path_style = true;
+  config.region = "us-east-1";
+  config.retry.max_attempts = 1;
+  s3::Credentials creds;
+  creds.access_key_id = "AKIDEXAMPLE";
+  creds.secret_access_key = "secret";
+  creds.source = "test";
+  return s3::MakeHttpClient(config, s3::MakeStaticProvider(creds));
+}
+
+TestResponse BucketThere(const TestRequest&) {
+  TestResponse r = TestResponse::Status(200);
+  // A round trip long enough that all of them are under way together even on a busy machine.
+  r.delay = std::chrono::milliseconds(100);
+  return r;
+}
+
+TEST(WarmConnections, LeavesThatManyConnectionsForTheReadsThatFollow) {
+  HttpTestServer server(BucketThere);
+  auto client = MakeClient(server.url());
+  {
+    FetchPool pool(32);
+    WarmConnections(*client, pool, "b", 8);
+  }  // the pool runs what is queued before it joins
+  ASSERT_EQ(server.request_count(), 8);
+  for (const TestRequest& r : server.requests()) {
+    EXPECT_EQ(r.method, "HEAD");
+    EXPECT_EQ(r.target, "/b");
+  }
+  EXPECT_EQ(server.connection_count(), 8);
+
+  // Eight requests at once now find eight open connections: no new one.
+  server.set_handler(BucketThere);
+  {
+    FetchPool pool(32);
+    WarmConnections(*client, pool, "b", 8);
+  }
+  EXPECT_EQ(server.request_count(), 16);
+  EXPECT_EQ(server.connection_count(), 8);
+}
+
+TEST(WarmConnections, AFailingEndpointOnlyCostsTheAttempt) {
+  HttpTestServer server([](const TestRequest&) {
+    return TestResponse::Status(403,
+                                "<Error><Code>AccessDenied</Code><Message>no</Message></Error>");
+  });
+  auto client = MakeClient(server.url());
+  {
+    FetchPool pool(4);
+    WarmConnections(*client, pool, "b", 4);
+    WarmConnections(*client, pool, "b", 0);  // off: nothing sent
+  }
+  EXPECT_EQ(server.request_count(), 4);
+}
+
+}  // namespace
+}  // namespace thaw::fs
