@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -28,6 +29,9 @@ struct Gathering {
 
 void WarmConnections(s3::S3Client& client, FetchPool& pool, const std::string& bucket,
                      int connections) {
+  // More than the pool's threads could not run at once: the first ones would only wait out
+  // the gathering for the others, holding threads the first reads may need.
+  connections = std::min(connections, pool.threads());
   if (connections <= 0) return;
   auto g = std::make_shared<Gathering>();
   auto start = std::chrono::steady_clock::now();

@@ -23,7 +23,8 @@
 namespace thaw::fs {
 
 // Queues the warm-up on `pool` and returns; failures are logged (debug) and otherwise ignored:
-// the reads that follow open their own connections as before. `connections` <= 0: nothing.
+// the reads that follow open their own connections as before. `connections` <= 0: nothing;
+// at most as many as the pool has threads.
 void WarmConnections(s3::S3Client& client, FetchPool& pool, const std::string& bucket,
                      int connections);
 

@@ -110,6 +110,7 @@ class FetchPool {
   void Submit(std::function<void()> task, uint64_t priority = 0);
   LinkEstimate& link() { return link_; }
   Clock& clock() { return clock_; }
+  int threads() const { return static_cast<int>(threads_.size()); }
 
  private:
   struct Task {

@@ -62,6 +62,17 @@ TEST(WarmConnections, LeavesThatManyConnectionsForTheReadsThatFollow) {
   EXPECT_EQ(server.connection_count(), 8);
 }
 
+TEST(WarmConnections, NeverMoreThanThePoolRunsAtOnce) {
+  HttpTestServer server(BucketThere);
+  auto client = MakeClient(server.url());
+  {
+    FetchPool pool(3);
+    WarmConnections(*client, pool, "b", 8);
+  }
+  EXPECT_EQ(server.request_count(), 3);
+  EXPECT_EQ(server.connection_count(), 3);
+}
+
 TEST(WarmConnections, AFailingEndpointOnlyCostsTheAttempt) {
   HttpTestServer server([](const TestRequest&) {
     return TestResponse::Status(403,
