@@ -371,12 +371,14 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
                });
     finished = bulk.Finish(deadline);
   }
+  int concurrency = setup->engine->Stats().restore_concurrency;
   setup->engine->Shutdown();
   display.Stop();
 
   bool timed_out = finished.code() == StatusCode::kDeadlineExceeded;
   restore::ProgressCounts c = progress->Counts();
   RunInfo info{f.dry_run, timed_out, tier, f.days};
+  if (!f.dry_run) info.restore_concurrency = concurrency;
   if (f.json) {
     std::cout << JsonText(SummaryJson(c, progress->DryRunSummary(), info)) << "\n";
   } else {

@@ -128,6 +128,8 @@ nlohmann::json SummaryJson(const ProgressCounts& c, const restore::CostSummary& 
   j["eta"] = OptTime(c.latest_eta);
   j["timed_out"] = info.timed_out;
   j["first_error"] = OptString(c.first_error);
+  j["restore_concurrency"] =
+      info.restore_concurrency ? nlohmann::json(*info.restore_concurrency) : nlohmann::json();
   if (info.dry_run) {
     nlohmann::json lines = nlohmann::json::array();
     for (const auto& [key, line] : dry_run.lines()) {

@@ -48,6 +48,8 @@ struct RunInfo {
   bool timed_out = false;
   std::optional<s3::RestoreTier> tier;
   std::optional<int> days;
+  // RestoreObject calls the engine allowed in flight at the end (not for a dry run).
+  std::optional<int> restore_concurrency;
 };
 
 // The summary object (--json): scanned, archived, requested, already_restored, ... (README).

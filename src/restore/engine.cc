@@ -28,6 +28,17 @@ AdaptiveRateOptions RateOptions(double ceiling) {
   return o;
 }
 
+int WorkerCount(const Limits& limits) {
+  return limits.max_concurrency > 0 ? limits.max_concurrency : kUnlimitedWorkers;
+}
+
+ConcurrencyLimitOptions SendLimitOptions(const Limits& limits) {
+  ConcurrencyLimitOptions o;
+  o.max_limit = WorkerCount(limits);
+  o.adaptive = limits.adaptive_concurrency;
+  return o;
+}
+
 }  // namespace
 
 EngineImpl::EngineImpl(const EngineOptions& options, std::shared_ptr<const Policy> policy,
@@ -42,6 +53,7 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::shared_ptr<const Polic
       restore_rate_(clock, restore_tokens_,
                     RateOptions(options.limits.restore_requests_per_second)),
       head_rate_(clock, head_tokens_, RateOptions(options.limits.head_requests_per_second)),
+      send_limit_(clock, SendLimitOptions(options.limits)),
       rng_(options.random_seed != 0
                ? options.random_seed
                : static_cast<uint64_t>(clock.Now().time_since_epoch().count())) {}
@@ -78,9 +90,7 @@ Status EngineImpl::Start() {
     Schedule(task, kind, clock_.Now());
   }
   if (!rows.empty()) spdlog::info("restore engine: resuming {} unfinished requests", rows.size());
-  int workers =
-      options_.limits.max_concurrency > 0 ? options_.limits.max_concurrency : kUnlimitedWorkers;
-  send_cap_ = workers;
+  int workers = WorkerCount(options_.limits);
   threads_.emplace_back([this] { SchedulerLoop(); });
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   return Status::Ok();
@@ -441,7 +451,9 @@ Status EngineImpl::NotifyCompleted(const ObjectRef& object,
 
 EngineStats EngineImpl::Stats() const {
   std::lock_guard<std::mutex> g(mu_);
-  return stats_;
+  EngineStats s = stats_;
+  s.restore_concurrency = send_limit_.limit();
+  return s;
 }
 
 }  // namespace internal

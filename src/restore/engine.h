@@ -129,6 +129,9 @@ struct EngineStats {
   int in_flight = 0;      // not yet terminal
   uint64_t bytes_requested = 0;
   double cost_requested_usd = 0;
+  // RestoreObject calls allowed in flight now (--concurrency, or fewer where the endpoint
+  // answers as fast with fewer: concurrency_limit.h).
+  int restore_concurrency = 0;
 };
 
 class Engine {

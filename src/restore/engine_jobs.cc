@@ -175,7 +175,7 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
   }
   {
     std::unique_lock<std::mutex> g(mu_);
-    if (sends_in_flight_ >= send_cap_) {
+    if (sends_in_flight_ >= send_limit_.limit()) {
       // Every slot busy: wait for one, keeping the token (ReleaseSendSlot queues us again).
       task->token_ready = true;
       parked_sends_.push_back(task);
@@ -202,7 +202,7 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
     Result<bool> charged =
         journal_->ChargeAndPut(rec.budget_day, rec.size_bytes, rec.estimated_cost_usd,
                                lim.daily_byte_budget, lim.daily_cost_budget_usd, rec, &used);
-    if (!charged.ok() || !*charged) ReleaseSendSlot();  // nothing goes out
+    if (!charged.ok() || !*charged) ReleaseSendSlot(false);  // nothing goes out
     if (!charged.ok()) {
       Fail(t, State::kFailed, Reason::kJournal, charged.status().message());
       return;
@@ -254,18 +254,21 @@ void EngineImpl::Send(const std::shared_ptr<Task>& task) {
   tls_sending = nullptr;
 }
 
-void EngineImpl::ReleaseSendSlot() {
-  std::shared_ptr<Task> next;
+void EngineImpl::ReleaseSendSlot(bool answered) {
+  std::vector<std::shared_ptr<Task>> next;
   {
     std::lock_guard<std::mutex> g(mu_);
+    if (answered) send_limit_.OnAnswer(sends_in_flight_);
     --sends_in_flight_;
-    if (!parked_sends_.empty()) {
-      next = std::move(parked_sends_.front());
+    // One slot freed, or more when the limit just grew.
+    int free_slots = send_limit_.limit() - sends_in_flight_;
+    while (!parked_sends_.empty() && static_cast<int>(next.size()) < free_slots) {
+      next.push_back(std::move(parked_sends_.front()));
       parked_sends_.pop_front();
     }
     sends_cv_.notify_all();
   }
-  if (next) Schedule(next, Job::Kind::kSend, clock_.Now());
+  for (const std::shared_ptr<Task>& task : next) Schedule(task, Job::Kind::kSend, clock_.Now());
 }
 
 void EngineImpl::OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOutcome> r) {
@@ -278,7 +281,7 @@ void EngineImpl::OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOut
   if (tls_sending == task.get()) {
     // The client answered inside RestoreObjectAsync: we are the sender and hold work_mu.
     HandleSent(task, r);
-    ReleaseSendSlot();
+    ReleaseSendSlot(true);
     return;
   }
   bool stopping;
@@ -299,7 +302,7 @@ void EngineImpl::OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOut
   if (work.owns_lock()) {
     if (!task->finished) HandleSent(task, r);
     work.unlock();
-    ReleaseSendSlot();
+    ReleaseSendSlot(true);
     return;
   }
   {
@@ -307,7 +310,7 @@ void EngineImpl::OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOut
     task->sent = std::move(r);
   }
   Schedule(task, Job::Kind::kSent, clock_.Now());
-  ReleaseSendSlot();
+  ReleaseSendSlot(true);
 }
 
 void EngineImpl::HandleSent(const std::shared_ptr<Task>& task,

@@ -130,9 +130,10 @@ Status ReadDefaults(const Reader& r, const toml::table& t, PolicyDefaults& d) {
 }
 
 Status ReadLimits(const Reader& r, const toml::table& t, Limits& l) {
-  THAW_RETURN_IF_ERROR(r.CheckKeys(t, "[limits]",
-                                   {"restore_requests_per_second", "head_requests_per_second",
-                                    "concurrency", "daily_bytes", "daily_cost_usd"}));
+  THAW_RETURN_IF_ERROR(
+      r.CheckKeys(t, "[limits]",
+                  {"restore_requests_per_second", "head_requests_per_second", "concurrency",
+                   "adaptive_concurrency", "daily_bytes", "daily_cost_usd"}));
   if (auto* n = t.get("restore_requests_per_second")) {
     THAW_ASSIGN_OR_RETURN(l.restore_requests_per_second,
                           r.NonNegative(*n, "restore_requests_per_second"));
@@ -146,6 +147,9 @@ Status ReadLimits(const Reader& r, const toml::table& t, Limits& l) {
       return r.Error(n->source(), "concurrency: expected an integer from 1 to 4096");
     }
     l.max_concurrency = static_cast<int>(*n->value<int64_t>());
+  }
+  if (auto* n = t.get("adaptive_concurrency")) {
+    THAW_ASSIGN_OR_RETURN(l.adaptive_concurrency, r.Bool(*n, "adaptive_concurrency"));
   }
   if (auto* n = t.get("daily_bytes")) {
     THAW_ASSIGN_OR_RETURN(l.daily_byte_budget, r.Size(*n, "daily_bytes"));

@@ -116,6 +116,17 @@ Result<std::vector<FaultRule>> ParseFaultSpec(std::string_view spec) {
         THAW_ASSIGN_OR_RETURN(rule.latency, ParseDuration(value));
       } else if (key == "bandwidth") {
         THAW_ASSIGN_OR_RETURN(rule.bandwidth_bytes_per_s, ParseBandwidth(value));
+      } else if (key == "capacity") {
+        std::string_view n = value;
+        if (EndsWith(n, "/s")) n.remove_suffix(2);
+        try {
+          size_t used = 0;
+          rule.capacity_per_s = std::stod(std::string(n), &used);
+          if (used != n.size()) return bad();
+        } catch (...) {
+          return bad();
+        }
+        if (!(rule.capacity_per_s > 0 && rule.capacity_per_s <= 1e7)) return bad();
       } else if (key == "reset" && eq == std::string_view::npos) {
         rule.reset = true;
       } else if (key == "truncate" && eq == std::string_view::npos) {
@@ -125,7 +136,7 @@ Result<std::vector<FaultRule>> ParseFaultSpec(std::string_view spec) {
       }
     }
     if (rule.error.empty() && rule.latency.count() == 0 && rule.bandwidth_bytes_per_s == 0 &&
-        !rule.reset && !rule.truncate) {
+        !rule.reset && !rule.truncate && rule.capacity_per_s == 0) {
       return Status::InvalidArgument("fault rule '" + raw_rule + "' has no effect");
     }
     rules.push_back(std::move(rule));
@@ -149,6 +160,10 @@ std::string FaultInjector::spec() const {
 }
 
 FaultPlan FaultInjector::Decide(std::string_view op) {
+  return Decide(op, std::chrono::steady_clock::now());
+}
+
+FaultPlan FaultInjector::Decide(std::string_view op, std::chrono::steady_clock::time_point now) {
   std::lock_guard<std::mutex> lock(mu_);
   FaultPlan plan;
   std::uniform_real_distribution<double> dist(0.0, 1.0);
@@ -166,6 +181,13 @@ FaultPlan FaultInjector::Decide(std::string_view op) {
       plan.status = rule.status;
     }
     plan.latency += rule.latency;
+    if (rule.capacity_per_s > 0) {
+      // Served after whatever is ahead in the queue; answered when its own turn ends.
+      auto turn = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(1.0 / rule.capacity_per_s));
+      rule.busy_until = std::max(now, rule.busy_until) + turn;
+      plan.latency += std::chrono::duration_cast<std::chrono::microseconds>(rule.busy_until - now);
+    }
     if (rule.bandwidth_bytes_per_s > 0 &&
         (plan.bandwidth_bytes_per_s == 0 ||
          rule.bandwidth_bytes_per_s < plan.bandwidth_bytes_per_s)) {

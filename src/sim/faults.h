@@ -14,6 +14,10 @@
 //   reset               close the connection (RST) half-way through the response body, or
 //                       instead of answering when there is no body
 //   truncate            send half of the body then close the connection cleanly
+//   capacity=N/s        a busy endpoint: the rule's requests are served one after another,
+//                       N per second, each answered once its turn is over (what a gateway at
+//                       its limit, or a single-process server, does with more calls than it
+//                       can serve: they wait in its queue)
 // Example: `op=GetObject,rate=0.05,error=SlowDown;op=*,latency=200ms`.
 // Several rules may hit one request; their effects combine (the first error wins).
 //
@@ -43,6 +47,8 @@ struct FaultRule {
   uint64_t bandwidth_bytes_per_s = 0;
   bool reset = false;
   bool truncate = false;
+  double capacity_per_s = 0;  // 0: not a queue
+  std::chrono::steady_clock::time_point busy_until{};
 };
 
 // What to do to one request.
@@ -69,6 +75,7 @@ class FaultInjector {
   Status SetSpec(std::string_view spec);
   std::string spec() const;
   FaultPlan Decide(std::string_view op);
+  FaultPlan Decide(std::string_view op, std::chrono::steady_clock::time_point now);
 
  private:
   mutable std::mutex mu_;  // guards everything below

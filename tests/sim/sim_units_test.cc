@@ -92,8 +92,9 @@ TEST(Faults, ParsesTheDocumentedSpec) {
 }
 
 TEST(Faults, RejectsBadSpecs) {
-  for (const char* bad : {"op=GetObject", "rate=2,error=SlowDown", "latency=fast",
-                          "bandwidth=1XB/s", "frobnicate", "error=SlowDown,status=9"}) {
+  for (const char* bad :
+       {"op=GetObject", "rate=2,error=SlowDown", "latency=fast", "bandwidth=1XB/s", "frobnicate",
+        "error=SlowDown,status=9", "capacity=0", "capacity=fast", "capacity=10/m"}) {
     EXPECT_FALSE(ParseFaultSpec(bad).ok()) << bad;
   }
 }
@@ -110,6 +111,20 @@ TEST(Faults, InjectorHonoursOpRateAndCount) {
   for (int i = 0; i < 1000; ++i) hits += f.Decide("HeadObject").error.empty() ? 0 : 1;
   EXPECT_GT(hits, 400);
   EXPECT_LT(hits, 600);
+}
+
+TEST(Faults, CapacityQueuesRequestsOneAfterAnother) {
+  FaultInjector f(42);
+  ASSERT_TRUE(f.SetSpec("op=RestoreObject,capacity=100/s").ok());
+  using std::chrono::milliseconds;
+  auto t0 = std::chrono::steady_clock::now();
+  // Five at once: answered 10, 20, ... 50 ms later, in turn.
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_EQ(f.Decide("RestoreObject", t0).latency, milliseconds(10 * i)) << i;
+  }
+  EXPECT_EQ(f.Decide("HeadObject", t0).latency, milliseconds(0));  // another op: no queue
+  // Once the queue has drained, a call waits only its own turn.
+  EXPECT_EQ(f.Decide("RestoreObject", t0 + milliseconds(200)).latency, milliseconds(10));
 }
 
 // Bit-at-a-time reference of a reflected CRC with init and final inversion.

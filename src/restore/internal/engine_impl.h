@@ -8,7 +8,8 @@
 // outside completion event) moved the task on.
 //
 // Lock order: Task::work_mu, then EngineImpl::mu_. Request::mu_, Journal's and TokenBucket's
-// mutexes are leaves. No lock is held while calling subscriber callbacks or on_change.
+// mutexes and ConcurrencyLimit's are leaves. No lock is held while calling subscriber callbacks or
+// on_change.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "restore/concurrency_limit.h"
 #include "restore/engine.h"
 #include "restore/journal.h"
 #include "restore/limiter.h"
@@ -148,8 +150,9 @@ class EngineImpl : public Engine {
   // there; anything else becomes a kSent job for a worker, since acting on it may wait for a
   // journal commit. No lock held by the caller.
   void OnSent(const std::shared_ptr<Task>& task, Result<s3::RestoreOutcome> r);
-  // A send slot is free again: the oldest send waiting for one goes ahead.
-  void ReleaseSendSlot();
+  // A send slot is free again: the oldest sends waiting for one go ahead (more than one when
+  // the limit grew). `answered`: the slot's call got an answer (feeds the concurrency limit).
+  void ReleaseSendSlot(bool answered);
   void Retire(Task& task);
   double Uniform();  // [0, 1)
   // The caller's info unless it says "archived, no restore" while the journal holds a restore
@@ -172,7 +175,7 @@ class EngineImpl : public Engine {
   void RunJob(const Job& job);
   void Prepare(const std::shared_ptr<Task>& task);
   // Journals `requested` and sends RestoreObject without waiting for the answer: the worker
-  // goes on with other jobs while at most send_cap_ of them are in flight on the client's
+  // goes on with other jobs while at most send_limit_.limit() of them are in flight on the client's
   // event loop. The answer comes back in OnSent.
   void Send(const std::shared_ptr<Task>& task);
   // Acts on RestoreObject's answer (caller holds work_mu).
@@ -195,8 +198,9 @@ class EngineImpl : public Engine {
   Clock& clock_;
   TokenBucket restore_tokens_;
   TokenBucket head_tokens_;
-  AdaptiveRate restore_rate_;  // drives restore_tokens_ from S3's answers
-  AdaptiveRate head_rate_;     // drives head_tokens_
+  AdaptiveRate restore_rate_;    // drives restore_tokens_ from S3's answers
+  AdaptiveRate head_rate_;       // drives head_tokens_
+  ConcurrencyLimit send_limit_;  // RestoreObject calls in flight at most
 
   mutable std::mutex mu_;             // guards everything below; after Task::work_mu
   std::condition_variable timer_cv_;  // the scheduler waits here (on the clock)
@@ -204,7 +208,6 @@ class EngineImpl : public Engine {
   std::map<ObjectRef, std::shared_ptr<Task>> in_flight_;
   std::priority_queue<Job, std::vector<Job>, std::greater<Job>> timers_;
   std::deque<Job> ready_;
-  int send_cap_ = 0;                                // RestoreObject calls in flight at most
   int sends_in_flight_ = 0;                         // sent, answer not yet handled by OnSent
   std::deque<std::shared_ptr<Task>> parked_sends_;  // sends waiting for a slot (token taken)
   std::condition_variable sends_cv_;                // Shutdown waits here for sends to end
