@@ -91,6 +91,7 @@ Status EngineImpl::Start() {
   }
   if (!rows.empty()) spdlog::info("restore engine: resuming {} unfinished requests", rows.size());
   int workers = WorkerCount(options_.limits);
+  send_limit_seen_ = send_limit_.limit();
   threads_.emplace_back([this] { SchedulerLoop(); });
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   return Status::Ok();

@@ -260,9 +260,13 @@ void EngineImpl::ReleaseSendSlot(bool answered) {
     std::lock_guard<std::mutex> g(mu_);
     if (answered) send_limit_.OnAnswer(sends_in_flight_);
     --sends_in_flight_;
-    // One slot freed, or more when the limit just grew.
-    int free_slots = send_limit_.limit() - sends_in_flight_;
-    while (!parked_sends_.empty() && static_cast<int>(next.size()) < free_slots) {
+    // The slot just freed (unless the limit shrank below what is in flight), plus what the
+    // limit just grew by. Not "limit minus in flight": sends queued by earlier releases have
+    // not reached Send yet, and would be queued again and again.
+    int limit = send_limit_.limit();
+    int slots = (sends_in_flight_ < limit ? 1 : 0) + std::max(0, limit - send_limit_seen_);
+    send_limit_seen_ = limit;
+    while (!parked_sends_.empty() && static_cast<int>(next.size()) < slots) {
       next.push_back(std::move(parked_sends_.front()));
       parked_sends_.pop_front();
     }

@@ -208,7 +208,8 @@ class EngineImpl : public Engine {
   std::map<ObjectRef, std::shared_ptr<Task>> in_flight_;
   std::priority_queue<Job, std::vector<Job>, std::greater<Job>> timers_;
   std::deque<Job> ready_;
-  int sends_in_flight_ = 0;                         // sent, answer not yet handled by OnSent
+  int sends_in_flight_ = 0;  // sent, answer not yet handled by OnSent
+  int send_limit_seen_ = 0;  // send_limit_.limit() at the last ReleaseSendSlot (or Start)
   std::deque<std::shared_ptr<Task>> parked_sends_;  // sends waiting for a slot (token taken)
   std::condition_variable sends_cv_;                // Shutdown waits here for sends to end
   uint64_t next_seq_ = 0;
