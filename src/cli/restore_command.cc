@@ -340,6 +340,7 @@ int RunRestore(const GlobalFlags& globals, const RestoreFlags& f) {
   // Without --wait nobody here waits for a restore to finish: polling them would only spend
   // requests while the rest is sent.
   eo.track_in_flight = f.wait;
+  eo.adapt_concurrency = true;  // a bulk sender: as many in flight as answer faster
   auto progress = std::make_shared<restore::RestoreProgress>(f.wait);
   eo.on_change = [progress](const restore::RestoreRecord& r) { progress->Observe(r); };
   auto setup = OpenEngineFor(globals, *config, eo);

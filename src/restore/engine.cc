@@ -32,10 +32,10 @@ int WorkerCount(const Limits& limits) {
   return limits.max_concurrency > 0 ? limits.max_concurrency : kUnlimitedWorkers;
 }
 
-ConcurrencyLimitOptions SendLimitOptions(const Limits& limits) {
+ConcurrencyLimitOptions SendLimitOptions(const EngineOptions& options) {
   ConcurrencyLimitOptions o;
-  o.max_limit = WorkerCount(limits);
-  o.adaptive = limits.adaptive_concurrency;
+  o.max_limit = WorkerCount(options.limits);
+  o.adaptive = options.adapt_concurrency && options.limits.adaptive_concurrency;
   return o;
 }
 
@@ -53,7 +53,7 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::shared_ptr<const Polic
       restore_rate_(clock, restore_tokens_,
                     RateOptions(options.limits.restore_requests_per_second)),
       head_rate_(clock, head_tokens_, RateOptions(options.limits.head_requests_per_second)),
-      send_limit_(clock, SendLimitOptions(options.limits)),
+      send_limit_(clock, SendLimitOptions(options)),
       rng_(options.random_seed != 0
                ? options.random_seed
                : static_cast<uint64_t>(clock.Now().time_since_epoch().count())) {}

@@ -103,6 +103,11 @@ struct EngineOptions {
   // --refresh`, `restore --wait`, mount or serve follows them. Resumed rows are still HEADed
   // once at start (where they stand decides whether anything must be sent).
   bool track_in_flight = true;
+  // RestoreObject calls in flight follow the endpoint below limits.max_concurrency
+  // (concurrency_limit.h) when limits.adaptive_concurrency also says so. For bulk senders
+  // (`thaw restore`), whose goal is requests per second; a mount or an event consumer sends
+  // what users open or events name, and each of those should go out at once.
+  bool adapt_concurrency = false;
   // Relative jitter of poll and retry delays (0.2: +-20%); 0 makes schedules exact (tests).
   double jitter = 0.2;
   // RestoreObject still failing with kUnavailable (after the client's own retries): tries in

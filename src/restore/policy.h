@@ -15,7 +15,7 @@
 //   restore_requests_per_second = 3500  # ceiling of the adaptive rate; 0: none
 //   head_requests_per_second = 5500
 //   concurrency = 32
-//   adaptive_concurrency = true         # fewer RestoreObject in flight where that is as fast
+//   adaptive_concurrency = true         # thaw restore: fewer in flight where as fast
 //   daily_bytes = "10TiB"               # 0 or absent: unlimited
 //   daily_cost_usd = 5.0
 //   [[rule]]                            # first match wins; every field optional
@@ -76,8 +76,9 @@ struct Limits {
   double restore_requests_per_second = 3500;
   double head_requests_per_second = 5500;
   int max_concurrency = 32;  // S3 calls in flight at once (worker threads)
-  // RestoreObject calls in flight follow the endpoint below max_concurrency
+  // `thaw restore`: RestoreObject calls in flight follow the endpoint below max_concurrency
   // (concurrency_limit.h): fewer while fewer answer as fast. false: always max_concurrency.
+  // Mounts and event consumers always send at once (EngineOptions::adapt_concurrency).
   bool adaptive_concurrency = true;
   uint64_t daily_byte_budget = 0;
   double daily_cost_budget_usd = 0;
