@@ -77,6 +77,7 @@ void ThawFs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
     return OpenForWrite(req, fi, *inode);
   }
+  PrefillOnce();
   // The lookup or listing that led to this open gave the object's attributes a moment ago:
   // trusted like the kernel trusts them (the metadata TTL), they save a round trip before the
   // first byte (a small file costs one GET, not HEAD + GET). An object replaced since is caught

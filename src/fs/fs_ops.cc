@@ -79,9 +79,15 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
 
 void ThawFs::WarmUp() {
   fs::WarmConnections(client_, pool_, options_.bucket, options_.read.warm_connections);
-  if (options_.read.warm_connections > 0) {
+}
+
+void ThawFs::PrefillOnce() {
+  if (options_.read.warm_connections <= 0) return;
+  // At the first open for reading, not at mount: a mount that only lists (a million keys)
+  // should not hold a window of idle memory. The first GETs' round trip hides the filling.
+  std::call_once(prefilled_, [this] {
     pool_.Submit([this] { budget_.chunks().Prefill(options_.read.first_window_bytes); });
-  }
+  });
 }
 
 std::string ThawFs::ParentPrefix(const std::string& key) {

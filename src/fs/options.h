@@ -80,7 +80,8 @@ struct ReadOptions {
   int parallel_gets = 24;
   // Connections opened (with one tiny request each) as soon as the mount is up, so that the
   // first large read's parallel GETs do not each start on a new one (connection_warmup.h);
-  // the chunk pool gets a first window's memory then too (ChunkPool::Prefill). 0: neither.
+  // the chunk pool gets a first window's memory at the first open for reading
+  // (ChunkPool::Prefill). 0: neither.
   int warm_connections = 24;
 };
 

@@ -48,9 +48,11 @@ class ThawFs {
 
   // Lists the mount's root in the background (DirCache::Prime), once it is mounted.
   void PrimeRoot() { dirs_.Prime(options_.prefix); }
-  // Once mounted, opens read connections (connection_warmup.h) and fills the chunk pool with
-  // a first window's memory (ChunkPool::Prefill), in the background.
+  // Once mounted, opens read connections (connection_warmup.h) in the background.
   void WarmUp();
+  // At the first open for reading: fills the chunk pool with a first window's memory
+  // (ChunkPool::Prefill), in the background.
+  void PrefillOnce();
 
   // fs_ops.cc
   void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
@@ -135,6 +137,7 @@ class ThawFs {
   EarlyGets early_gets_;  // after pool_: destroyed before the pool runs what is left
   DirWalks walks_;        // after early_gets_: its callbacks use it
   OpenWaiters waiters_;
+  std::once_flag prefilled_;  // PrefillOnce
 };
 
 }  // namespace thaw::fs
