@@ -38,6 +38,11 @@ class Clock {
   static Clock& Real();
 };
 
+// A duration as fractional seconds (FUSE timeouts, rates per second).
+inline double ToSeconds(Clock::Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
 // A clock that moves only when Advance() or SetTime() is called (or, with auto_advance, when
 // someone sleeps: SleepFor then advances the time itself and returns at once, and WaitUntil
 // jumps to its deadline unless the predicate already holds, which suits single-threaded retry

@@ -26,10 +26,6 @@
 namespace thaw::fs {
 namespace {
 
-double Seconds(std::chrono::milliseconds ms) {
-  return ms.count() / 1000.0;
-}
-
 timespec ToTimespec(Clock::TimePoint t) {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   timespec ts;
@@ -162,8 +158,8 @@ void ThawFs::ReplyEntry(fuse_req_t req, const Inode& inode) {
   std::memset(&e, 0, sizeof(e));
   e.ino = inode.ino;
   e.attr = ToStat(inode.ino, inode.attr);
-  e.attr_timeout = Seconds(options_.metadata_ttl);
-  e.entry_timeout = Seconds(options_.metadata_ttl);
+  e.attr_timeout = ToSeconds(options_.metadata_ttl);
+  e.entry_timeout = ToSeconds(options_.metadata_ttl);
   // The kernel did not take the entry (the request was interrupted): undo its lookup.
   if (fuse_reply_entry(req, &e) != 0) inodes_.Forget(inode.ino, 1);
 }
@@ -217,7 +213,7 @@ void ThawFs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     // listing until then when the kernel asks again).
     fuse_entry_param e;
     std::memset(&e, 0, sizeof(e));
-    e.entry_timeout = Seconds(NegativeTtl());
+    e.entry_timeout = ToSeconds(NegativeTtl());
     return (void)fuse_reply_entry(req, &e);
   }
   std::optional<Result<s3::ObjectInfo>> headed;
@@ -293,7 +289,7 @@ void ThawFs::GetAttr(fuse_req_t req, fuse_ino_t ino) {
     }
   }
   struct stat st = ToStat(ino, attr);
-  fuse_reply_attr(req, &st, Seconds(options_.metadata_ttl));
+  fuse_reply_attr(req, &st, ToSeconds(options_.metadata_ttl));
 }
 
 void ThawFs::OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -428,8 +424,8 @@ void ThawFs::ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
       handed_out.push_back(child);
       e.ino = child;
       e.attr = ToStat(child, *attrs[i - begin]);
-      e.attr_timeout = Seconds(options_.metadata_ttl);
-      e.entry_timeout = Seconds(options_.metadata_ttl);
+      e.attr_timeout = ToSeconds(options_.metadata_ttl);
+      e.entry_timeout = ToSeconds(options_.metadata_ttl);
     }
     used += fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e,
                                    static_cast<off_t>(i + 1));

@@ -55,12 +55,12 @@ std::optional<double> ReadRate::BytesPerSecond() const {
   const Mark& from = marks_.front();
   auto span = active_ - from.at;
   if (span <= Clock::Duration::zero()) return std::nullopt;
-  return static_cast<double>(bytes_ - from.bytes) / std::chrono::duration<double>(span).count();
+  return static_cast<double>(bytes_ - from.bytes) / ToSeconds(span);
 }
 
 uint64_t ReadAheadFor(double bytes_per_second, LinkEstimate::Duration get_time,
                       uint64_t part_bytes) {
-  double seconds = std::chrono::duration<double>(get_time).count();
+  double seconds = ToSeconds(get_time);
   double ahead = kReadAheadGain * bytes_per_second * seconds;
   if (!(ahead < 1e18)) return UINT64_MAX;  // also NaN
   return static_cast<uint64_t>(ahead) + part_bytes;

@@ -115,7 +115,7 @@ void ThawFs::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t,
   e.ino = inode.ino;
   e.attr = ToStat(inode.ino, attr);
   e.attr_timeout = 0;  // the size changes as it is written
-  e.entry_timeout = options_.metadata_ttl.count() / 1000.0;
+  e.entry_timeout = ToSeconds(options_.metadata_ttl);
   fi->fh = reinterpret_cast<uint64_t>(fh.get());
   if (fuse_reply_create(req, &e, fi) == 0) {
     fh.release();

@@ -8,10 +8,6 @@
 namespace thaw::restore {
 namespace {
 
-double Seconds(Clock::Duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
 // A window counts when the limit held the calls back: on average this share of it in flight.
 // Below that the caller (a feeder listing pages, the rate limit) is what sets the pace, and a
 // smaller limit would look just as fast.
@@ -41,7 +37,7 @@ void ConcurrencyLimit::OnAnswer(int in_flight) {
 
 void ConcurrencyLimit::EndWindowLocked(Clock::TimePoint now) {
   int limit = this->limit();
-  double rate = answers_ / Seconds(now - window_start_);
+  double rate = answers_ / ToSeconds(now - window_start_);
   bool bound = static_cast<double>(in_flight_sum_) >= kBoundShare * limit * answers_;
   answers_ = 0;
   in_flight_sum_ = 0;

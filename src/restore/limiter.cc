@@ -7,10 +7,6 @@
 namespace thaw::restore {
 namespace {
 
-double Seconds(Clock::Duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
 // The send rate is measured over intervals of this length (the SDKs use half a second).
 constexpr auto kMeasureInterval = std::chrono::milliseconds(500);
 
@@ -25,7 +21,7 @@ TokenBucket::TokenBucket(Clock& clock, double rate_per_second, double burst)
 
 void TokenBucket::RefillLocked(Clock::TimePoint now) {
   if (now <= last_) return;  // a clock stepping back adds nothing
-  if (rate_ > 0) tokens_ = std::min(burst_, tokens_ + Seconds(now - last_) * rate_);
+  if (rate_ > 0) tokens_ = std::min(burst_, tokens_ + ToSeconds(now - last_) * rate_);
   last_ = now;
 }
 
@@ -79,7 +75,7 @@ AdaptiveRate::AdaptiveRate(Clock& clock, TokenBucket& bucket, AdaptiveRateOption
 
 void AdaptiveRate::MeasureLocked(Clock::TimePoint now) {
   if (now - bucket_start_ < kMeasureInterval) return;
-  double current = sent_in_bucket_ / Seconds(now - bucket_start_);
+  double current = sent_in_bucket_ / ToSeconds(now - bucket_start_);
   measured_ = current * options_.smoothing + measured_ * (1 - options_.smoothing);
   sent_in_bucket_ = 0;
   bucket_start_ = now;
@@ -118,7 +114,7 @@ void AdaptiveRate::OnSuccess() {
   std::lock_guard<std::mutex> g(mu_);
   MeasureLocked(now);
   if (!throttled_) return;  // still at the ceiling
-  double t = Seconds(now - last_throttle_) - k_;
+  double t = ToSeconds(now - last_throttle_) - k_;
   double rate = options_.scale * t * t * t + w_max_;
   // Probe above what is being sent, not arbitrarily far: an idle client must not grow a rate
   // it never tested.
