@@ -162,19 +162,9 @@ bool DiskCache::OpenSlices(const std::string& object, uint64_t first, uint64_t l
   return true;
 }
 
-bool DiskCache::Prefetch(const std::string& object, uint64_t first, uint64_t length) {
-  std::vector<Piece> pieces;
-  {
-    std::lock_guard lock(mu_);
-    if (length == 0 || !CoverLocked(object, first, first + length, &pieces)) return false;
-  }
-  for (const Piece& p : pieces) {
-    int fd = open(p.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;  // evicted meanwhile: the read will miss and fetch
-    posix_fadvise(fd, 0, static_cast<off_t>(p.id.size() + 1 + p.from + p.n), POSIX_FADV_WILLNEED);
-    close(fd);
-  }
-  return true;
+bool DiskCache::Covers(const std::string& object, uint64_t first, uint64_t length) {
+  std::lock_guard lock(mu_);
+  return length > 0 && CoverLocked(object, first, first + length, nullptr);
 }
 
 void DiskCache::Put(const std::string& object, uint64_t first, std::string_view data) {

@@ -55,10 +55,9 @@ class DiskCache {
   };
   bool OpenSlices(const std::string& object, uint64_t first, uint64_t length,
                   std::vector<FileSlice>* out);
-  // Whether cached entries cover bytes [first, first + length) of `object`; when they do, asks
-  // the kernel to start reading those bytes of their files into the page cache now (a reader
-  // expected to open the file soon then finds them in memory instead of waiting for the disk).
-  bool Prefetch(const std::string& object, uint64_t first, uint64_t length);
+  // Whether cached entries cover bytes [first, first + length) of `object` (not counted as a
+  // hit or miss; the entries count as used for the LRU).
+  bool Covers(const std::string& object, uint64_t first, uint64_t length);
   // Stores `data` (the concatenation of `pieces`) as the object's bytes from `first` on (nothing
   // when already covered, or when larger than the whole cache).
   void Put(const std::string& object, uint64_t first, std::string_view data);

@@ -130,9 +130,13 @@ bool ThawFs::PrefetchForWalk(const std::string& key, const DirEntry& entry, uint
       !InfoFromAttributes(options_.bucket, key, a).readable()) {
     return true;
   }
-  // A file the disk cache holds is read from there: its bytes are only brought to memory.
-  if (cache_ != nullptr && cache_->Prefetch(DiskCache::ObjectId(options_.bucket, key, a.etag), 0,
-                                            std::min(a.size, options_.read.early_get_bytes))) {
+  // A file the disk cache holds is read from there, without a request to wait for. Its cache
+  // file is not read ahead either: the readers keep as many disk reads in flight as they have
+  // threads, and epoch after epoch the kernel still holds the file itself (no read reaches the
+  // mount at all), where a readahead per open cost a third of the mount's CPU (open, fadvise
+  // and close of the cache file, under the walk's lock).
+  if (cache_ != nullptr && cache_->Covers(DiskCache::ObjectId(options_.bucket, key, a.etag), 0,
+                                          std::min(a.size, options_.read.early_get_bytes))) {
     return true;
   }
   return early_gets_.Prefetch(key, a.etag, a.size, ahead);

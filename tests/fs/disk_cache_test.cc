@@ -233,8 +233,11 @@ TEST(DiskCache, SlicesForASplicedReplyCoverTheRangeAcrossEntries) {
   EXPECT_EQ(c.hits(), hits + 2);
   EXPECT_EQ(SliceBytes(c, "obj", 5, 6), std::nullopt) << "byte 10 is not cached";
   EXPECT_EQ(SliceBytes(c, "other", 0, 1), std::nullopt);
-  EXPECT_TRUE(c.Prefetch("obj", 0, 10));
-  EXPECT_FALSE(c.Prefetch("obj", 0, 11));
+  EXPECT_TRUE(c.Covers("obj", 0, 10));
+  EXPECT_TRUE(c.Covers("obj", 3, 7));
+  EXPECT_FALSE(c.Covers("obj", 0, 11));
+  EXPECT_FALSE(c.Covers("obj", 0, 0));
+  EXPECT_FALSE(c.Covers("other", 0, 1));
   // An entry whose file went away: a miss, nothing left open.
   for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/c")) {
     std::filesystem::remove(e.path());
