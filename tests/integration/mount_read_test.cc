@@ -250,8 +250,8 @@ TEST_F(MountReadTest, ClosingAFileOpenedForReadingSendsNoFlush) {
 }
 
 // The disk cache never serves an old version: an object replaced since its bytes were cached
-// (another ETag in the next listing) is fetched again, also when a directory walk reads the
-// cache files ahead.
+// (another ETag in the next listing) is fetched again, also when a directory walk passes over
+// the files (it asks the cache about the listing's ETag).
 TEST_F(MountReadTest, ADiskCacheEntryOfAReplacedObjectIsNotServed) {
   const int kFiles = 12;
   for (int i = 0; i < kFiles; ++i) {
