@@ -783,12 +783,15 @@ Result<std::vector<ObjectRecord>> Store::ListObjects(const std::string& bucket,
                                                      const std::string& after, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
   // Keys are UTF-8, which never contains 0xFF: prefix + "\xff" bounds every key with the prefix.
-  std::string sql =
-      std::string("SELECT ") + kObjectColumns +
-      " FROM objects WHERE bucket=? AND key>? AND key>=? AND key<? ORDER BY key LIMIT ?";
+  // One lower bound, the tighter of the two: SQLite seeks the primary key with only one of
+  // `key>?` and `key>=?` and filters with the other, so a listing of tree/ with no cursor read
+  // every key before it (100,000 of flat/ made each page 20 ms slower).
+  bool from_prefix = after < prefix;
+  std::string sql = std::string("SELECT ") + kObjectColumns + " FROM objects WHERE bucket=? AND " +
+                    (from_prefix ? "key>=?" : "key>?") + " AND key<? ORDER BY key LIMIT ?";
   Stmt s(*stmts_, sql.c_str());
-  s.Bind(1, bucket).Bind(2, after).Bind(3, prefix).Bind(4, prefix + "\xff\xff\xff\xff");
-  s.Bind(5, static_cast<int64_t>(limit));
+  s.Bind(1, bucket).Bind(2, from_prefix ? prefix : after).Bind(3, prefix + "\xff\xff\xff\xff");
+  s.Bind(4, static_cast<int64_t>(limit));
   std::vector<ObjectRecord> out;
   out.reserve(static_cast<size_t>(std::clamp(limit, 0, 1000)));
   int rc;

@@ -3,6 +3,8 @@
 // FakeClock.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "common/clock.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -345,6 +347,44 @@ TEST(StorePaths, UploadIdsThatCouldLeaveTheDataDirAreRefused) {
     EXPECT_FALSE((*store)->UploadDir(bad).ok()) << bad;
   }
   EXPECT_FALSE((*store)->UploadDir(std::string("a\0b", 3)).ok());
+}
+
+// A listing's lower bound is the later of the cursor and the prefix, whichever of the two
+// that is (the query seeks with one of them: keys before the prefix must not be read, and are
+// never returned).
+TEST(StoreListing, StartsAtTheLaterOfCursorAndPrefix) {
+  thaw::testing::TempDir dir;
+  auto opened = Store::Open(dir.path());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  Store& store = **opened;
+  ASSERT_TRUE(store.CreateBucket(BucketRecord{"b", "us-east-1", {}}).ok());
+  for (const char* key : {"a/1", "flat/1", "flat/2", "tree/", "tree/a", "tree/b", "tree/c", "u"}) {
+    std::string temp = dir.path() + "/put.tmp";
+    std::ofstream(temp) << key;
+    ObjectRecord rec;
+    rec.bucket = "b";
+    rec.key = key;
+    ASSERT_TRUE(store.PutObject(rec, temp).ok()) << key;
+  }
+  auto keys = [&](const std::string& prefix, const std::string& after, int limit = 1000) {
+    std::vector<std::string> out;
+    auto page = store.ListObjects("b", prefix, after, limit);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const auto& rec : *page) out.push_back(rec.key);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(keys("tree/", ""), (V{"tree/", "tree/a", "tree/b", "tree/c"}));
+  EXPECT_EQ(keys("tree/", "flat/9"), (V{"tree/", "tree/a", "tree/b", "tree/c"}));
+  EXPECT_EQ(keys("tree/", "tree/"), (V{"tree/a", "tree/b", "tree/c"}));
+  EXPECT_EQ(keys("tree/", "tree/a"), (V{"tree/b", "tree/c"}));
+  EXPECT_EQ(keys("tree/", "tree/a", 1), (V{"tree/b"}));
+  EXPECT_EQ(keys("tree/", "tree/c"), V{});
+  EXPECT_EQ(keys("tree/", "zzz"), V{});
+  EXPECT_EQ(keys("", "flat/1"), (V{"flat/2", "tree/", "tree/a", "tree/b", "tree/c", "u"}));
+  EXPECT_EQ(keys("", "", 2), (V{"a/1", "flat/1"}));
 }
 
 }  // namespace
