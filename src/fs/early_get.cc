@@ -12,8 +12,54 @@ void EarlyGet::Run() {
     std::lock_guard lock(mu_);
     if (claimed_ || client_ == nullptr) return;
     claimed_ = true;
+    sent_ = clock_->Now();
   }
-  Finish(client_->GetObject(req_));
+  // The body comes through a sink so that its first byte is timed (a retry resumes pinned to
+  // the first answer's ETag: http_client.cc) and goes into the result as without one.
+  s3::GetObjectRequest req = req_;
+  std::string body;
+  bool first = true;
+  req.sink = [&](std::string_view chunk) {
+    if (first) {
+      first = false;
+      {
+        std::lock_guard lock(mu_);
+        first_byte_ = clock_->Now();
+        timed_ = true;
+      }
+      cv_.notify_all();
+    }
+    body.append(chunk);
+    return Status::Ok();
+  };
+  auto got = client_->GetObject(req);
+  Clock::TimePoint last = clock_->Now();
+  std::optional<LinkEstimate::Duration> ttfb, body_time;
+  if (got.ok()) {
+    got->body = std::move(body);
+    std::lock_guard lock(mu_);
+    last_byte_ = last;
+    if (timed_) {
+      ttfb = first_byte_ - sent_;
+      body_time = last_byte_ - first_byte_;
+    }
+  }
+  if (link_ != nullptr && ttfb) link_->OnGet(got->body.size(), *ttfb, *body_time);
+  Finish(std::move(got));
+}
+
+std::optional<uint64_t> EarlyGet::LeastPartBytes() {
+  std::unique_lock lock(mu_);
+  if (!claimed_ || clock_ == nullptr) return std::nullopt;
+  cv_.wait(lock, [&] { return timed_ || done_; });
+  if (!timed_) return std::nullopt;  // failed before its first byte
+  auto ttfb = first_byte_ - sent_;
+  auto within = std::chrono::duration_cast<Clock::Duration>(ttfb * LinkEstimate::kLeastPartShare);
+  clock_->WaitUntil(lock, cv_, first_byte_ + within, [&] { return done_; });
+  if (!done_ || !result_->ok()) return std::nullopt;
+  uint64_t bytes = (*result_)->body.size();
+  if (bytes < LinkEstimate::kRateMinBytes) return std::nullopt;
+  return LeastPartFor(bytes, ttfb, last_byte_ - first_byte_);
 }
 
 void EarlyGet::Cancel() {
@@ -77,7 +123,7 @@ void EarlyGets::Start(const std::string& key) {
   req.bucket = bucket_;
   req.key = key;
   req.range = s3::ByteRange{0, bytes_ - 1};
-  auto get = std::make_shared<EarlyGet>(bytes_, client_, std::move(req));
+  auto get = std::make_shared<EarlyGet>(bytes_, client_, std::move(req), clock_, &pool_.link());
   {
     std::lock_guard lock(mu_);
     Clock::TimePoint now = clock_.Now();
@@ -101,7 +147,7 @@ bool EarlyGets::Prefetch(const std::string& key, const std::string& etag, uint64
   req.key = key;
   req.range = s3::ByteRange{0, bytes - 1};
   req.if_match = etag;
-  auto get = std::make_shared<EarlyGet>(bytes, client_, std::move(req));
+  auto get = std::make_shared<EarlyGet>(bytes, client_, std::move(req), clock_, &pool_.link());
   {
     std::lock_guard lock(mu_);
     Clock::TimePoint now = clock_.Now();

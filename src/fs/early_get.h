@@ -34,6 +34,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "fs/link_estimate.h"
 #include "s3/client.h"
 
 namespace thaw::fs {
@@ -44,9 +45,11 @@ class FetchPool;
 class EarlyGet {
  public:
   explicit EarlyGet(uint64_t bytes) : bytes_(bytes) {}
-  // One that sends `req` on `client` when Run() first runs (the client outlives it).
-  EarlyGet(uint64_t bytes, s3::S3Client& client, s3::GetObjectRequest req)
-      : bytes_(bytes), client_(&client), req_(std::move(req)) {}
+  // One that sends `req` on `client` when Run() first runs (the client outlives it), timed by
+  // `clock`; a GET that worked is reported to `link` (may be null).
+  EarlyGet(uint64_t bytes, s3::S3Client& client, s3::GetObjectRequest req,
+           Clock& clock = Clock::Real(), LinkEstimate* link = nullptr)
+      : bytes_(bytes), client_(&client), req_(std::move(req)), clock_(&clock), link_(link) {}
   // Sends the GET unless it was sent already or cancelled (then it fails), and Finish()es.
   void Run();
   // A GET not sent yet never will be.
@@ -59,15 +62,31 @@ class EarlyGet {
   // Bytes [0, covered) an object of `size` bytes gets from this GET, if it worked.
   uint64_t Covers(uint64_t size) const { return std::min(bytes_, size); }
 
+  // For the first read of a mount that has timed no GETs yet (which would otherwise fan out
+  // into parallel GETs knowing nothing of the endpoint): the least part worth a GET by
+  // LinkEstimate::LeastPartBytes's rule, from this GET alone. That rule raises parts above
+  // this GET's size only when its body took less than LinkEstimate::kLeastPartShare of its
+  // time to first byte, so this waits for the first byte and then at most that long: against
+  // S3 the first byte has mostly come by the first read (the GET went out with the lookup's
+  // LIST) and the body takes longer, so the reader goes on within a few milliseconds with
+  // nullopt. nullopt too when the GET was not sent (the reader sends it), failed, brought
+  // less than LinkEstimate::kRateMinBytes or took no time.
+  std::optional<uint64_t> LeastPartBytes();
+
  private:
   const uint64_t bytes_;
   s3::S3Client* const client_ = nullptr;  // null: Finish() is called from outside
   const s3::GetObjectRequest req_;
-  std::mutex mu_;  // guards claimed_, done_, result_
+  Clock* const clock_ = nullptr;
+  LinkEstimate* const link_ = nullptr;
+  std::mutex mu_;  // guards what follows
   std::condition_variable cv_;
   bool claimed_ = false;  // Run() sent it, or it was cancelled
   bool done_ = false;
   std::optional<Result<s3::GetObjectResult>> result_;
+  std::string body_;  // what Run()'s GET brought (filled before done_)
+  Clock::TimePoint sent_, first_byte_, last_byte_;
+  bool timed_ = false;  // first_byte_ is set
 };
 
 // The early GETs of a mount, by key, until an open takes them or they age out.

@@ -34,6 +34,27 @@ std::optional<LinkEstimate::Duration> LinkEstimate::GetTime(uint64_t bytes) cons
   return ttfb + Duration(static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / rate)));
 }
 
+std::optional<uint64_t> LinkEstimate::LeastPartBytes() const {
+  std::lock_guard lock(mu_);
+  if (samples_.size() < kMinSamples) return std::nullopt;
+  std::vector<uint64_t> least;
+  for (const auto& s : samples_) {
+    if (s.bytes >= kRateMinBytes) least.push_back(LeastPartFor(s.bytes, s.ttfb, s.body));
+  }
+  if (least.size() < kMinSamples / 2) return std::nullopt;
+  auto mid = least.begin() + static_cast<std::ptrdiff_t>(least.size() / 2);
+  std::nth_element(least.begin(), mid, least.end());
+  return *mid;
+}
+
+uint64_t LeastPartFor(uint64_t bytes, LinkEstimate::Duration ttfb, LinkEstimate::Duration body) {
+  double body_ns = std::max(static_cast<double>(body.count()), 1e3);
+  double least = static_cast<double>(bytes) *
+                 static_cast<double>(std::max<int64_t>(0, ttfb.count())) / body_ns *
+                 LinkEstimate::kLeastPartShare;
+  return least < 1e18 ? static_cast<uint64_t>(least) : UINT64_MAX;
+}
+
 void ReadRate::Restart() {
   last_ = clock_.Now();
   active_ = Clock::Duration::zero();

@@ -53,6 +53,19 @@ class LinkEstimate {
   // nullopt while fewer than kMinSamples GETs (or none large enough for a rate) were seen.
   std::optional<Duration> GetTime(uint64_t bytes) const;
 
+  // The smallest part worth a GET of its own on this endpoint: kLeastPartShare of what a GET
+  // streams in the time it waits for its first byte (its body's rate times its time to first
+  // byte, the median over recent GETs of at least kRateMinBytes). Against S3 (20-30 ms, then
+  // ~90 MB/s) that is a few hundred KiB, below any part the reader plans, and changes nothing;
+  // against a server that works a fifth of a second on every GET before its first byte and
+  // then sends it in a millisecond (moto copies the whole object for each ranged GET, one GET
+  // at a time) it is tens of MiB: a file goes out in a few GETs instead of fifty, each of
+  // which would cost that fifth of a second again. The median, because a body the fetching
+  // thread was late to read seems faster than it came. nullopt while fewer than kMinSamples
+  // GETs, or fewer than half of them large enough, were seen.
+  std::optional<uint64_t> LeastPartBytes() const;
+  static constexpr double kLeastPartShare = 1.0 / 8;
+
  private:
   struct Sample {
     uint64_t bytes;
@@ -61,6 +74,11 @@ class LinkEstimate {
   mutable std::mutex mu_;  // guards samples_
   std::deque<Sample> samples_;
 };
+
+// LinkEstimate::LeastPartBytes's rule for one GET: kLeastPartShare of the bytes its body's rate
+// brings in its time to first byte (a body that took no measurable time counts as 1 us).
+// 0 when the GET took no time to its first byte.
+uint64_t LeastPartFor(uint64_t bytes, LinkEstimate::Duration ttfb, LinkEstimate::Duration body);
 
 // One reader's consumption rate: over the last kSpan of its current sequential run (the rate
 // now, not an average that still remembers the run's slow start). Time between two reads

@@ -395,6 +395,26 @@ uint64_t ObjectReader::FitToLink(uint64_t window, uint64_t* ahead_part) {
   return fit;
 }
 
+void ObjectReader::FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part) {
+  auto least = pool_.link().LeastPartBytes();
+  bool early_covers = false;  // the first read's own parts come from the early GET's bytes
+  if (!planned_any_) {
+    std::shared_ptr<EarlyGet> early;
+    {
+      std::lock_guard lock(mu_);
+      if (early_ != nullptr && offset < early_->Covers(size_)) early = early_;
+    }
+    early_covers = early != nullptr;
+    // Asked only while the mount knows nothing better (it waits a little on a new mount).
+    if (early_covers && !least) early_least_ = early->LeastPartBytes();
+  }
+  if (!least) least = early_least_;
+  if (!least || *least <= options_.min_part_bytes) return;
+  uint64_t part = std::min(*least, std::max(options_.part_bytes, options_.max_window_bytes / 4));
+  *ahead_part = std::max(*ahead_part, part);
+  if (!early_covers) *required_part = std::max(*required_part, part);
+}
+
 uint64_t ObjectReader::PartFor(uint64_t window) const {
   return std::clamp<uint64_t>(window / static_cast<uint64_t>(std::max(1, options_.window_parts)),
                               std::min(options_.min_part_bytes, options_.part_bytes),
@@ -466,6 +486,7 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
       uint64_t ahead = PartFor(std::min(window, size_));
       window = FitToLink(window, &ahead);
       uint64_t required_part = planned_any_ ? ahead : options_.first_part_bytes;
+      FitToGetCost(offset, &ahead, &required_part);
       Plan(offset, required_end, std::min(size_, required_end + window), required_part, ahead,
            &started);
     }

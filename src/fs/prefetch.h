@@ -6,7 +6,9 @@
 // The first part of a file is small (ReadOptions::first_part_bytes) so that the first byte comes
 // quickly; the first read of a file from its start plans a whole first window at once
 // (first_window_bytes, or the file), in parts sized to it and fetched in parallel; parts then
-// grow with the window. What a read waits for is fetched first (on the reading thread, the
+// grow with the window, and are never smaller than what the mount's GETs so far show a GET is
+// worth (an endpoint that works long on each GET before its first byte gets few large ones:
+// LinkEstimate::LeastPartBytes). What a read waits for is fetched first (on the reading thread, the
 // rest at the head of the pool's queue), read-ahead nearest first. Parts are filled in place, in
 // reused chunks (chunk_pool.h), as the body arrives and handed to FUSE without copying.
 //
@@ -38,6 +40,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -216,6 +219,13 @@ class ObjectReader {
   // The floor: the first window is what was chosen for a reader of that kind before anything
   // was measured, and a ramp that is cut short would be slower than that.
   uint64_t FitToLink(uint64_t window, uint64_t* ahead_part);
+  // Raises the part sizes to the least part worth a GET on this endpoint
+  // (LinkEstimate::LeastPartBytes, at most a quarter of the largest window) where that is
+  // more than options_.min_part_bytes: only where each GET costs far more than its bytes.
+  // Before the mount has timed enough GETs, the first read of a file at the start the early
+  // GET covers asks that GET instead (EarlyGet::LeastPartBytes), and its parts the read
+  // waits for stay small: the early GET's bytes serve them.
+  void FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part);
   // A part counted against the budget and as running (nullptr: read-ahead over the budget).
   std::shared_ptr<Part> NewPart(uint64_t first, uint64_t length, bool required);
   // Starts the parts a read waits for (`need`; the first on this thread) and queues newly
@@ -246,11 +256,14 @@ class ObjectReader {
   const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
 
-  std::mutex read_mu_;  // guards window_, rate_, parts_, planned_any_; taken before mu_
+  std::mutex read_mu_;  // guards window_, rate_, parts_, planned_any_, early_least_; before mu_
   PrefetchWindow window_;
   ReadRate rate_;                                    // of the current sequential run
   std::map<uint64_t, std::shared_ptr<Part>> parts_;  // by first byte
   bool planned_any_ = false;
+  // The least part worth a GET as the early GET showed it, for a mount that had timed too few
+  // GETs to say (FitToGetCost).
+  std::optional<uint64_t> early_least_;
   std::mutex mu_;  // guards what follows and Part::started/ahead (fetch threads touch them)
   std::condition_variable idle_cv_;
   int running_ = 0;

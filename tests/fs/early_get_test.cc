@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "fs/prefetch.h"
 #include "s3/mock_client.h"
@@ -48,7 +49,7 @@ class EarlyGetTest : public ::testing::Test {
 
   FakeClock clock_;
   s3::MockS3Client s3_{clock_};
-  FetchPool pool_{4};
+  FetchPool pool_{4, clock_};  // GETs take no time on it: no link estimate, parts as planned
   PrefetchBudget budget_{64 * kMiB};
   EarlyGets early_{s3_, pool_, "b", kMiB, clock_};
 };
@@ -163,6 +164,91 @@ TEST_F(EarlyGetTest, PrefetchesAreCappedByBytesAndServeTheVersionListed) {
   EXPECT_EQ(stale->Bytes(etag, data.size()), std::nullopt);
   clock_.Advance(EarlyGets::kPrefetchMaxAge);
   EXPECT_EQ(early_.Take("p3"), nullptr) << "too old";
+}
+
+// An endpoint that works `ttfb` on each GET before its first byte and sends the body in
+// `body` (both on the fake clock: the time moves when the GET does).
+class TimedGets : public s3::MockS3Client {
+ public:
+  TimedGets(FakeClock& clock, std::chrono::milliseconds ttfb, std::chrono::milliseconds body)
+      : MockS3Client(clock), clock_(clock), ttfb_(ttfb), body_(body) {}
+  Result<s3::GetObjectResult> GetObject(const s3::GetObjectRequest& r) override {
+    clock_.Advance(ttfb_);
+    if (!r.sink) return MockS3Client::GetObject(r);
+    s3::GetObjectRequest split = r;
+    split.sink = [&](std::string_view chunk) {  // half the body, the body's time, the rest
+      THAW_RETURN_IF_ERROR(r.sink(chunk.substr(0, chunk.size() / 2)));
+      clock_.Advance(body_);
+      return r.sink(chunk.substr(chunk.size() / 2));
+    };
+    return MockS3Client::GetObject(split);
+  }
+
+ private:
+  FakeClock& clock_;
+  const std::chrono::milliseconds ttfb_, body_;
+};
+
+// Reads a 64 MiB object in 1 MiB reads on a new mount (no GET timed yet) after its lookup's
+// early GET was sent, on an endpoint timed as TimedGets; returns the GETs it cost in all.
+int GetsForANewMountsFirstFile(std::chrono::milliseconds ttfb, std::chrono::milliseconds body) {
+  FakeClock clock;
+  TimedGets s3(clock, ttfb, body);
+  std::string data = Bytes(64 * kMiB, 11);
+  s3.AddObject("b", "big", data);
+  s3::HeadObjectRequest h{"b", "big", ""};
+  std::string etag = s3.HeadObject(h)->etag;
+  FetchPool pool(4, clock);
+  PrefetchBudget budget(256 * kMiB);
+  EarlyGets early(s3, pool, "b", kMiB, clock);
+  early.Start("big");
+  auto get = early.Take("big");
+  EXPECT_NE(get, nullptr);
+  // The lookup's LIST answered and the file was opened while the early GET was on its way.
+  while (s3.Count(Operation::kGet) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ObjectReader reader(s3, pool, budget, ReadOptions{}, "b", "big", etag, data.size(), nullptr, get);
+  for (uint64_t off = 0; off < data.size(); off += kMiB) {
+    auto got = reader.Read(off, kMiB);
+    EXPECT_TRUE(got.ok() && *got == data.substr(off, kMiB)) << off;
+  }
+  reader.WaitIdle();
+  return s3.Count(Operation::kGet);
+}
+
+TEST(EarlyGetTiming, ANewMountsFirstReadLearnsFromTheEarlyGetWhatAGetCosts) {
+  using std::chrono::milliseconds;
+  // 200 ms before each first byte, then 1 MiB in 2 ms (moto copies the object for each GET):
+  // the first read sizes its read-ahead from the early GET, a handful of GETs in all.
+  // (1 early GET and 12.5 MiB parts: 6 more.)
+  int costly = GetsForANewMountsFirstFile(milliseconds(200), milliseconds(2));
+  EXPECT_LE(costly, 8);
+  // S3-like (20 ms, then 11 ms for 1 MiB at 90 MB/s): the first window fans out as ever.
+  int s3_like = GetsForANewMountsFirstFile(milliseconds(20), milliseconds(11));
+  EXPECT_GE(s3_like, 24);
+}
+
+TEST(EarlyGetTiming, TheLeastPartFromOneGet) {
+  using std::chrono::milliseconds;
+  for (auto [ttfb, body, least_at_least, least_at_most] :
+       {std::tuple{200, 2, 8 * kMiB, 16 * kMiB}, std::tuple{20, 11, 0 * kMiB, 1 * kMiB}}) {
+    FakeClock clock;
+    TimedGets s3(clock, milliseconds(ttfb), milliseconds(body));
+    s3.AddObject("b", "k", Bytes(2 * kMiB, 12));
+    FetchPool pool(2, clock);
+    EarlyGets early(s3, pool, "b", kMiB, clock);
+    early.Start("k");
+    auto get = early.Take("k");
+    ASSERT_NE(get, nullptr);
+    while (s3.Count(Operation::kGet) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    uint64_t least = get->LeastPartBytes().value_or(0);
+    EXPECT_GE(least, least_at_least) << ttfb << " ms";
+    EXPECT_LE(least, least_at_most) << ttfb << " ms";
+  }
+  // One never sent says nothing (the reader sends it itself).
+  EarlyGet unsent(kMiB);
+  EXPECT_EQ(unsent.LeastPartBytes(), std::nullopt);
 }
 
 }  // namespace

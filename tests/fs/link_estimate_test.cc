@@ -119,6 +119,49 @@ TEST(LinkEstimate, IgnoresGetsThatTookNoTime) {
   EXPECT_EQ(link.GetTime(8 * kMiB), before);
 }
 
+TEST(LinkEstimate, TheLeastPartIsSmallAgainstS3AndLargeWhereEveryGetCostsMuch) {
+  // S3-like: 20 ms, then 90 MB/s. 90 MB/s x 20 ms / 8 is about 220 KiB.
+  LinkEstimate s3;
+  for (int i = 0; i < 16; ++i) AddGet(s3, 3 * kMiB / 2, milliseconds(20), 90e6);
+  auto least = s3.LeastPartBytes();
+  ASSERT_TRUE(least.has_value());
+  EXPECT_NEAR(static_cast<double>(*least), 90e6 * 0.020 / 8, 10e3);
+  // A server that works 200 ms on each GET before its first byte, then sends 1.5 MiB in 2 ms.
+  LinkEstimate slow;
+  for (int i = 0; i < 16; ++i) {
+    slow.OnGet(3 * kMiB / 2, milliseconds(200), milliseconds(2));
+  }
+  least = slow.LeastPartBytes();
+  ASSERT_TRUE(least.has_value());
+  EXPECT_GE(*least, 16 * kMiB);
+  // One that sent each body in one piece (no measurable body time) gives a bound, not a crash.
+  LinkEstimate instant;
+  for (int i = 0; i < 16; ++i) instant.OnGet(2 * kMiB, milliseconds(200), microseconds(0));
+  EXPECT_GE(instant.LeastPartBytes().value_or(0), 64 * kMiB);
+}
+
+TEST(LinkEstimate, TheLeastPartNeedsEnoughLargeGets) {
+  LinkEstimate link;
+  for (size_t i = 0; i < LinkEstimate::kMinSamples; ++i) {
+    link.OnGet(256 << 10, milliseconds(200), microseconds(300));
+  }
+  EXPECT_FALSE(link.LeastPartBytes().has_value());  // bodies too short to say a rate
+  for (size_t i = 0; i < LinkEstimate::kMinSamples / 2; ++i) {
+    link.OnGet(2 * kMiB, milliseconds(200), milliseconds(2));
+  }
+  EXPECT_TRUE(link.LeastPartBytes().has_value());
+}
+
+TEST(LinkEstimate, BodiesReadLateDoNotRaiseTheLeastPart) {
+  // S3-like GETs, a third of them read by a thread that came 15 ms late (the body then seems
+  // to take 2 ms): the median stays with the GETs read on time.
+  LinkEstimate link;
+  for (int i = 0; i < 20; ++i) {
+    AddGet(link, 3 * kMiB / 2, milliseconds(20), 90e6, milliseconds(i % 3 == 0 ? 15 : 0));
+  }
+  EXPECT_LT(link.LeastPartBytes().value_or(UINT64_MAX), 512u << 10);
+}
+
 TEST(ReadRate, IsTheRunsBytesOverItsTime) {
   FakeClock clock;
   ReadRate rate(clock);

@@ -99,7 +99,7 @@ class ReaderTest : public ::testing::Test {
   }
   FakeClock clock_;
   s3::MockS3Client s3_{clock_};
-  FetchPool pool_{4};
+  FetchPool pool_{4, clock_};  // GETs take no time on it: no link estimate, parts as planned
   PrefetchBudget budget_{64 * kMiB};
   ReadOptions options_;
   std::string data_;
@@ -520,6 +520,40 @@ TEST(ReaderLink, OnALinkNextDoorReadAheadIsSizedToTheReadersRate) {
 TEST(ReaderLink, OnAnS3LikeLinkTheWindowIsNotCut) {
   // A part takes 113 ms there: 1 GB/s needs more read-ahead than the largest window.
   EXPECT_GE(BytesFetchedForTheFirst64MiB(Link::kS3Like, /*timed=*/true), 150 * kMiB);
+}
+
+// Reads a 64 MiB object whole with 1 MiB reads on a mount whose GETs so far waited `ttfb` for
+// their first byte and then took `body` for 1.5 MiB; returns the GETs sent. The clock does not
+// move: the reader's rate stays unknown and only the parts' size can change.
+int GetsForA64MiBFile(std::chrono::microseconds ttfb, std::chrono::microseconds body) {
+  FakeClock clock;
+  s3::MockS3Client s3(clock);
+  std::string data = Bytes(64 * kMiB, 4);
+  s3.AddObject("b", "k", data);
+  s3::HeadObjectRequest h{"b", "k", ""};
+  std::string etag = s3.HeadObject(h)->etag;
+  FetchPool pool(4, clock);
+  for (int i = 0; i < 16; ++i) pool.link().OnGet(3 * kMiB / 2, ttfb, body);
+  PrefetchBudget budget(256 * kMiB);
+  ReadOptions options;
+  ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
+  for (uint64_t off = 0; off < data.size(); off += kMiB) {
+    auto got = reader.Read(off, kMiB);
+    EXPECT_TRUE(got.ok() && *got == data.substr(off, kMiB)) << off;
+  }
+  reader.WaitIdle();
+  return reader.gets_started();
+}
+
+TEST(ReaderLink, WhereEveryGetCostsMuchAFileGoesOutInFewLargeGets) {
+  using std::chrono::microseconds;
+  // S3-like (20 ms, then 90 MB/s): the first window in parallel parts, dozens of GETs.
+  int s3_like = GetsForA64MiBFile(microseconds(20'000), microseconds(17'500));
+  EXPECT_GE(s3_like, 24);
+  // 200 ms of work before each first byte, then 1.5 MiB in 2 ms (moto): a handful.
+  int costly = GetsForA64MiBFile(microseconds(200'000), microseconds(2'000));
+  EXPECT_LE(costly, 5);
+  EXPECT_GE(costly, 1);
 }
 
 }  // namespace
