@@ -82,6 +82,13 @@ std::string Bytes(size_t n, uint32_t seed) {
   return s;
 }
 
+// Stores `data` as b/k and returns its ETag (what an open pins).
+std::string PutObject(s3::MockS3Client& s3, const std::string& data) {
+  s3.AddObject("b", "k", data);
+  s3::HeadObjectRequest h{"b", "k", ""};
+  return s3.HeadObject(h)->etag;
+}
+
 class ReaderTest : public ::testing::Test {
  protected:
   ReaderTest() {
@@ -407,9 +414,7 @@ int MostGetsAtOnce(int parallel, int delay_ms) {
   SlowS3Client s3(clock);
   s3.delay_ms_ = delay_ms;
   std::string data = Bytes(24 * kMiB, 3);
-  s3.AddObject("b", "k", data);
-  s3::HeadObjectRequest h{"b", "k", ""};
-  std::string etag = s3.HeadObject(h)->etag;
+  std::string etag = PutObject(s3, data);
   FetchPool pool(32);
   PrefetchBudget budget(256 * kMiB);
   ReadOptions options;
@@ -437,9 +442,7 @@ TEST(ReaderStreaming, AReadUsesTheBytesOfAPartThatHaveArrived) {
   FakeClock clock;
   SlowS3Client s3(clock);
   std::string data = Bytes(8 * kMiB, 5);
-  s3.AddObject("b", "k", data);
-  s3::HeadObjectRequest h{"b", "k", ""};
-  std::string etag = s3.HeadObject(h)->etag;
+  std::string etag = PutObject(s3, data);
   s3.hold_from_ = 1 * kMiB;  // read-ahead parts stop half-way until released
   FetchPool pool(8);
   PrefetchBudget budget(64 * kMiB);
@@ -480,9 +483,7 @@ uint64_t BytesFetchedForTheFirst64MiB(Link link, bool timed) {
   FakeClock clock;
   s3::MockS3Client s3(clock);
   std::string data = Bytes(160 * kMiB, 9);
-  s3.AddObject("b", "k", data);
-  s3::HeadObjectRequest h{"b", "k", ""};
-  std::string etag = s3.HeadObject(h)->etag;
+  std::string etag = PutObject(s3, data);
   FetchPool pool(4, clock);
   for (int i = 0; i < 8; ++i) {
     if (link == Link::kNextDoor) {
@@ -529,9 +530,7 @@ int GetsForA64MiBFile(std::chrono::microseconds ttfb, std::chrono::microseconds 
   FakeClock clock;
   s3::MockS3Client s3(clock);
   std::string data = Bytes(64 * kMiB, 4);
-  s3.AddObject("b", "k", data);
-  s3::HeadObjectRequest h{"b", "k", ""};
-  std::string etag = s3.HeadObject(h)->etag;
+  std::string etag = PutObject(s3, data);
   FetchPool pool(4, clock);
   for (int i = 0; i < 16; ++i) pool.link().OnGet(3 * kMiB / 2, ttfb, body);
   PrefetchBudget budget(256 * kMiB);
