@@ -84,7 +84,6 @@ class EarlyGet {
   bool claimed_ = false;  // Run() sent it, or it was cancelled
   bool done_ = false;
   std::optional<Result<s3::GetObjectResult>> result_;
-  std::string body_;  // what Run()'s GET brought (filled before done_)
   Clock::TimePoint sent_, first_byte_, last_byte_;
   bool timed_ = false;  // first_byte_ is set
 };

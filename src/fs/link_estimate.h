@@ -62,7 +62,7 @@ class LinkEstimate {
   // at a time) it is tens of MiB: a file goes out in a few GETs instead of fifty, each of
   // which would cost that fifth of a second again. The median, because a body the fetching
   // thread was late to read seems faster than it came. nullopt while fewer than kMinSamples
-  // GETs, or fewer than half of them large enough, were seen.
+  // GETs, or fewer than kMinSamples / 2 of kRateMinBytes or more, were seen.
   std::optional<uint64_t> LeastPartBytes() const;
   static constexpr double kLeastPartShare = 1.0 / 8;
 
