@@ -28,15 +28,18 @@ struct Gathering {
 }  // namespace
 
 void WarmConnections(s3::S3Client& client, FetchPool& pool, const std::string& bucket,
-                     int connections) {
+                     int connections, std::function<void()> done) {
   // More than the pool's threads could not run at once: the first ones would only wait out
   // the gathering for the others, holding threads the first reads may need.
   connections = std::min(connections, pool.threads());
-  if (connections <= 0) return;
+  if (connections <= 0) {
+    if (done) done();
+    return;
+  }
   auto g = std::make_shared<Gathering>();
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < connections; ++i) {
-    pool.Submit([&client, bucket, connections, g, start] {
+    pool.Submit([&client, bucket, connections, g, start, done] {
       {
         std::unique_lock<std::mutex> l(g->mu);
         ++g->started;
@@ -44,18 +47,20 @@ void WarmConnections(s3::S3Client& client, FetchPool& pool, const std::string& b
         g->cv.wait_for(l, kGatherWait, [&] { return g->started >= connections; });
       }
       Status s = client.HeadBucket(bucket);
-      std::lock_guard<std::mutex> l(g->mu);
-      if (s.ok()) {
-        ++g->warmed;
-      } else {
-        spdlog::debug("mount: warming a connection: {}", s.ToString());
-      }
-      if (++g->finished == connections) {
+      {
+        std::lock_guard<std::mutex> l(g->mu);
+        if (s.ok()) {
+          ++g->warmed;
+        } else {
+          spdlog::debug("mount: warming a connection: {}", s.ToString());
+        }
+        if (++g->finished < connections) return;
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - start);
         spdlog::debug("mount: {} of {} connections warmed in {} ms", g->warmed, connections,
                       ms.count());
       }
+      if (done) done();
     });
   }
 }

@@ -15,6 +15,7 @@
 // mounts and then reads); a reader that keeps reading keeps its connections warm itself.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "fs/prefetch.h"
@@ -24,8 +25,9 @@ namespace thaw::fs {
 
 // Queues the warm-up on `pool` and returns; failures are logged (debug) and otherwise ignored:
 // the reads that follow open their own connections as before. `connections` <= 0: nothing;
-// at most as many as the pool has threads.
+// at most as many as the pool has threads. `done` (if any) runs once every request has
+// finished, on the pool thread of the last one (at once, on this thread, when there are none).
 void WarmConnections(s3::S3Client& client, FetchPool& pool, const std::string& bucket,
-                     int connections);
+                     int connections, std::function<void()> done = {});
 
 }  // namespace thaw::fs

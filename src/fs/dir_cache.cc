@@ -111,28 +111,34 @@ void DirCache::Store(const std::string& prefix, std::shared_ptr<const DirListing
   listings_[prefix] = Cached{std::move(listing), ++use_counter_};
 }
 
-void DirCache::Prime(const std::string& prefix) {
-  std::lock_guard lock(mu_);
+void DirCache::Prime(const std::string& prefix,
+                     std::function<void(const s3::ListObjectsPage&)> on_first_page) {
+  std::unique_lock lock(mu_);
   if (stopping_ || listings_.count(prefix) != 0 || loading_.count(prefix) != 0 ||
       background_fetches_ >= kMaxBackgroundFetches) {
+    lock.unlock();
+    if (on_first_page) on_first_page(s3::ListObjectsPage{});
     return;
   }
   auto stream = std::make_shared<ListingStream>(prefix, clock_.Now());
   try {
-    std::thread([this, stream] {
-      Fetch(stream, /*primed=*/true);
+    std::thread([this, stream, on_first_page] {
+      Fetch(stream, /*primed=*/true, on_first_page);
       std::lock_guard done(mu_);
       --background_fetches_;
       fetch_done_.notify_all();
     }).detach();
   } catch (const std::system_error&) {
+    lock.unlock();
+    if (on_first_page) on_first_page(s3::ListObjectsPage{});
     return;  // no thread to spare: listed when first used, as without priming
   }
   loading_[prefix] = stream;
   ++background_fetches_;
 }
 
-void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream, bool primed) {
+void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream, bool primed,
+                     const std::function<void(const s3::ListObjectsPage&)>& on_first_page) {
   const std::string& prefix = stream->prefix();
   s3::ListObjectsRequest request;
   request.bucket = bucket_;
@@ -152,6 +158,8 @@ void DirCache::Fetch(const std::shared_ptr<ListingStream>& stream, bool primed) 
       ++lists_sent_;
     }
     Result<s3::ListObjectsPage> page = client_.ListObjectsV2(request);
+    bool first = request.continuation_token.empty();
+    if (on_first_page && first) on_first_page(page.ok() ? *page : s3::ListObjectsPage{});
     if (!page.ok()) {
       failed = page.status();
       break;

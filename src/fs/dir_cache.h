@@ -25,6 +25,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,7 +69,10 @@ class DirCache {
   // the first path opened after mounting then costs one round trip fewer). A listing of more
   // than one page is finished only when a lookup or readdir joined it meanwhile: a mount of a
   // huge flat bucket does not walk it unasked.
-  void Prime(const std::string& prefix);
+  // `on_first_page` (if any) sees the first page when it arrives, on the fetching thread, or an
+  // empty one when there is none to see (the listing failed, or this fetches nothing).
+  void Prime(const std::string& prefix,
+             std::function<void(const s3::ListObjectsPage&)> on_first_page = {});
   // Whether List(prefix) would answer from the cache now.
   bool Fresh(const std::string& prefix) const;
   // Drops the cached listing of `prefix` (after a write or delete in it).
@@ -87,8 +91,10 @@ class DirCache {
     uint64_t last_used = 0;  // use_counter_ at the last List() that returned it
   };
   // Fetches every page into `stream`, then caches the listing (unless invalidated meanwhile).
-  // With `primed`, stops after the first page unless another caller holds the stream.
-  void Fetch(const std::shared_ptr<ListingStream>& stream, bool primed = false);
+  // With `primed`, stops after the first page unless another caller holds the stream, and
+  // shows that page to `on_first_page`.
+  void Fetch(const std::shared_ptr<ListingStream>& stream, bool primed = false,
+             const std::function<void(const s3::ListObjectsPage&)>& on_first_page = {});
   // Keeps `listing` if it fits the entry budget, dropping least recently used ones (mu_ held).
   void Store(const std::string& prefix, std::shared_ptr<const DirListing> listing);
   void Drop(std::map<std::string, Cached>::iterator it);  // mu_ held

@@ -71,10 +71,23 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
       walks_([this](const std::string& key, const DirEntry& e,
                     uint64_t ahead) { return PrefetchForWalk(key, e, ahead); },
              [this](const std::string& key) { early_gets_.Drop(key); }),
-      waiters_(Clock::Real()) {}
+      waiters_(Clock::Real()),
+      probe_(std::make_shared<LinkProbe>(client, pool_, options.bucket)) {
+  pool_.link().SetPrior([probe = probe_](bool wait) { return probe->LeastPartBytes(wait); });
+}
+
+ThawFs::~ThawFs() {
+  probe_->Close();
+}
+
+void ThawFs::PrimeRoot() {
+  dirs_.Prime(options_.prefix,
+              [probe = probe_](const s3::ListObjectsPage& page) { probe->OnListing(page); });
+}
 
 void ThawFs::WarmUp() {
-  fs::WarmConnections(client_, pool_, options_.bucket, options_.read.warm_connections);
+  fs::WarmConnections(client_, pool_, options_.bucket, options_.read.warm_connections,
+                      [probe = probe_] { probe->OnWarm(); });
 }
 
 void ThawFs::PrefillOnce() {

@@ -34,8 +34,22 @@ std::optional<LinkEstimate::Duration> LinkEstimate::GetTime(uint64_t bytes) cons
   return ttfb + Duration(static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / rate)));
 }
 
-std::optional<uint64_t> LinkEstimate::LeastPartBytes() const {
+std::optional<uint64_t> LinkEstimate::LeastPartBytes(bool wait_for_prior) const {
+  Prior prior;
+  {
+    std::lock_guard lock(mu_);
+    if (auto least = LeastPartFromSamplesLocked()) return least;
+    prior = prior_;
+  }
+  return prior ? prior(wait_for_prior) : std::nullopt;
+}
+
+void LinkEstimate::SetPrior(Prior prior) {
   std::lock_guard lock(mu_);
+  prior_ = std::move(prior);
+}
+
+std::optional<uint64_t> LinkEstimate::LeastPartFromSamplesLocked() const {
   if (samples_.size() < kMinSamples) return std::nullopt;
   std::vector<uint64_t> least;
   for (const auto& s : samples_) {

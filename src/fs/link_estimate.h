@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -62,17 +63,27 @@ class LinkEstimate {
   // at a time) it is tens of MiB: a file goes out in a few GETs instead of fifty, each of
   // which would cost that fifth of a second again. The median, because a body the fetching
   // thread was late to read seems faster than it came. nullopt while fewer than kMinSamples
-  // GETs, or fewer than kMinSamples / 2 of kRateMinBytes or more, were seen.
-  std::optional<uint64_t> LeastPartBytes() const;
+  // GETs, or fewer than kMinSamples / 2 of kRateMinBytes or more, were seen: then the prior's
+  // answer, if there is one (waiting for it when `wait_for_prior`).
+  std::optional<uint64_t> LeastPartBytes(bool wait_for_prior = false) const;
   static constexpr double kLeastPartShare = 1.0 / 8;
+
+  // What LeastPartBytes answers until the mount has timed enough GETs of its own: the mount's
+  // probe (link_probe.h), which may wait briefly for its GETs when its argument is true.
+  // Called without this's lock.
+  using Prior = std::function<std::optional<uint64_t>(bool wait)>;
+  void SetPrior(Prior prior);
 
  private:
   struct Sample {
     uint64_t bytes;
     Duration ttfb, body;
   };
-  mutable std::mutex mu_;  // guards samples_
+  // The least part from the samples, or nullopt when there are too few (mu_ held).
+  std::optional<uint64_t> LeastPartFromSamplesLocked() const;
+  mutable std::mutex mu_;  // guards samples_, prior_
   std::deque<Sample> samples_;
+  Prior prior_;
 };
 
 // LinkEstimate::LeastPartBytes's rule for one GET: kLeastPartShare of the bytes its body's rate

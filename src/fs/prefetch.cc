@@ -396,17 +396,26 @@ uint64_t ObjectReader::FitToLink(uint64_t window, uint64_t* ahead_part) {
 }
 
 void ObjectReader::FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part) {
-  auto least = pool_.link().LeastPartBytes();
   bool early_covers = false;  // the first read's own parts come from the early GET's bytes
+  std::shared_ptr<EarlyGet> early;
   if (!planned_any_) {
-    std::shared_ptr<EarlyGet> early;
-    {
-      std::lock_guard lock(mu_);
-      if (early_ != nullptr && offset < early_->Covers(size_)) early = early_;
-    }
+    std::lock_guard lock(mu_);
+    if (early_ != nullptr && offset < early_->Covers(size_)) early = early_;
     early_covers = early != nullptr;
-    // Asked only while the mount knows nothing better (it waits a little on a new mount).
-    if (early_covers && !least) early_least_ = early->LeastPartBytes();
+  }
+  // A new mount's first read not covered by an early GET waits for the mount's probe
+  // (link_probe.h) if it is under way: its parts may be all this file's GETs.
+  auto least = pool_.link().LeastPartBytes(/*wait_for_prior=*/!planned_any_ && !early_covers);
+  // Asked only while the mount knows nothing better (it waits a little on a new mount).
+  if (early_covers && !least) {
+    early_least_ = early->LeastPartBytes();
+    // One GET cannot tell whether the endpoint serves GETs side by side or one at a time; where
+    // a GET costs more than its bytes the probe's verdict is worth its wait.
+    if (early_least_ && *early_least_ > options_.min_part_bytes) {
+      if (auto probed = pool_.link().LeastPartBytes(/*wait_for_prior=*/true)) {
+        early_least_ = std::max(*early_least_, *probed);
+      }
+    }
   }
   if (!least) least = early_least_;
   if (!least || *least <= options_.min_part_bytes) return;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -85,6 +86,24 @@ TEST(WarmConnections, AFailingEndpointOnlyCostsTheAttempt) {
     WarmConnections(*client, pool, "b", 0);  // off: nothing sent
   }
   EXPECT_EQ(server.request_count(), 4);
+}
+
+TEST(WarmConnections, SaysWhenEveryRequestHasFinished) {
+  HttpTestServer server(BucketThere);
+  auto client = MakeClient(server.url());
+  std::atomic<int> done{0};
+  std::atomic<int> answered_by_then{-1};
+  {
+    FetchPool pool(8);
+    WarmConnections(*client, pool, "b", 6, [&] {
+      answered_by_then = server.request_count();
+      ++done;
+    });
+    WarmConnections(*client, pool, "b", 0, [&] { ++done; });  // none: said at once
+    EXPECT_GE(done.load(), 1);
+  }
+  EXPECT_EQ(done.load(), 2);
+  EXPECT_EQ(answered_by_then.load(), 6);
 }
 
 }  // namespace

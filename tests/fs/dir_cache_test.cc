@@ -210,6 +210,34 @@ TEST_F(DirCacheTest, PrimeCachesADirectoryOfOnePage) {
   EXPECT_EQ(s3_.Count(s3::Operation::kList), 1);
 }
 
+TEST_F(DirCacheTest, PrimeShowsItsFirstPageOrAnEmptyOneWhenThereIsNone) {
+  for (int i = 0; i < 1500; ++i) s3_.AddObject("b", "big/f" + std::to_string(i), "x");
+  DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));
+  std::mutex mu;
+  std::vector<size_t> seen;  // the objects of each page shown
+  auto watch = [&](const s3::ListObjectsPage& page) {
+    std::lock_guard lock(mu);
+    seen.push_back(page.objects.size());
+  };
+  cache.Prime("big/", watch);
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return !seen.empty();
+  }));
+  auto l = cache.List("big/");  // its second page is not shown
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ((*l)->entries.size(), 1500u);
+  cache.Prime("big/", watch);  // cached already: nothing to list, an empty page
+  s3_.FailNext(s3::Operation::kList, 403, "AccessDenied", 10);
+  cache.Prime("denied/", watch);  // the listing failed: an empty page
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return seen.size() == 3;
+  }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<size_t>{1000, 0, 0}));
+}
+
 TEST_F(DirCacheTest, PrimeLeavesADirectoryOfManyPagesToItsFirstUser) {
   for (int i = 0; i < 2500; ++i) s3_.AddObject("b", "big/f" + std::to_string(i), "x");
   DirCache cache(s3_, "b", clock_, std::chrono::seconds(60));

@@ -16,6 +16,7 @@
 #include "fs/dir_walk.h"
 #include "fs/inode_table.h"
 #include "fs/internal/fuse.h"
+#include "fs/link_probe.h"
 #include "fs/open_waiters.h"
 #include "fs/options.h"
 #include "fs/prefetch.h"
@@ -46,9 +47,15 @@ class ThawFs {
   ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engine& engine,
          std::unique_ptr<DiskCache> cache);
 
-  // Lists the mount's root in the background (DirCache::Prime), once it is mounted.
-  void PrimeRoot() { dirs_.Prime(options_.prefix); }
-  // Once mounted, opens read connections (connection_warmup.h) in the background.
+  // Stops the probe before the members its GET would use go away.
+  ~ThawFs();
+  ThawFs(const ThawFs&) = delete;
+  ThawFs& operator=(const ThawFs&) = delete;
+
+  // Lists the mount's root in the background (DirCache::Prime), once it is mounted; its first
+  // page picks the probe's object (link_probe.h).
+  void PrimeRoot();
+  // Once mounted, opens read connections (connection_warmup.h) in the background, then probes.
   void WarmUp();
   // At the first open for reading: fills the chunk pool with a first window's memory
   // (ChunkPool::Prefill), in the background.
@@ -138,6 +145,8 @@ class ThawFs {
   DirWalks walks_;        // after early_gets_: its callbacks use it
   OpenWaiters waiters_;
   std::once_flag prefilled_;  // PrefillOnce
+  // Shared with the root's listing thread and the warm-up's last task, which may outlive this.
+  std::shared_ptr<LinkProbe> probe_;
 };
 
 }  // namespace thaw::fs

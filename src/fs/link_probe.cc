@@ -1,0 +1,204 @@
+// The mount's probe (link_probe.h).
+#include "fs/link_probe.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "common/strings.h"
+#include "fs/link_estimate.h"
+#include "fs/prefetch.h"
+
+namespace thaw::fs {
+namespace {
+
+using Duration = Clock::Duration;
+
+Duration Times(Duration d, double factor) {
+  return Duration(
+      static_cast<Duration::rep>(std::llround(static_cast<double>(d.count()) * factor)));
+}
+
+ProbeVerdict Decided(std::optional<uint64_t> least = std::nullopt, bool one_at_a_time = false) {
+  ProbeVerdict v;
+  v.decided = true;
+  v.least_part = least;
+  v.one_at_a_time = one_at_a_time && least.has_value();
+  return v;
+}
+
+ProbeVerdict DueBy(std::optional<Clock::TimePoint> when) {
+  ProbeVerdict v;
+  v.decide_by = when;
+  return v;
+}
+
+}  // namespace
+
+ProbeVerdict JudgeProbe(const ProbeGet& a, const ProbeGet& b, Clock::TimePoint now) {
+  // f: the GET whose first byte came first; s: the other one.
+  const ProbeGet* f = nullptr;
+  const ProbeGet* s = nullptr;
+  if (a.first_byte && (!b.first_byte || *a.first_byte <= *b.first_byte)) {
+    f = &a;
+    s = &b;
+  } else if (b.first_byte) {
+    f = &b;
+    s = &a;
+  }
+  if (f == nullptr) return a.ended && b.ended ? Decided() : DueBy(std::nullopt);
+  if (!f->sent || *f->first_byte <= *f->sent) return Decided();  // no time to judge by
+  const Duration wait = *f->first_byte - *f->sent;
+  // Costly only when the body came within this: LeastPartFor is then above the GET's size.
+  const Clock::TimePoint costly_by = *f->first_byte + Times(wait, LinkEstimate::kLeastPartShare);
+  if (!f->last_byte) {
+    if (f->ended || now >= costly_by) return Decided();
+    return DueBy(costly_by);
+  }
+  if (*f->last_byte > costly_by || f->bytes < LinkEstimate::kRateMinBytes) return Decided();
+  const uint64_t least = LeastPartFor(f->bytes, wait, *f->last_byte - *f->first_byte);
+  if (!s->sent) return s->ended ? Decided(least) : DueBy(std::nullopt);
+  const Clock::TimePoint after = std::max(*f->last_byte, *s->sent + Times(wait, kOneAtATime));
+  if (s->first_byte) return Decided(least, /*one_at_a_time=*/*s->first_byte >= after);
+  if (s->ended) return Decided(least);  // failed before its first byte: cannot tell
+  if (now < after) return DueBy(after);
+  const double scale = 1.0 / (LinkEstimate::kLeastPartShare * LinkEstimate::kLeastPartShare);
+  double one = static_cast<double>(least) * scale;
+  return Decided(one < 1e18 ? static_cast<uint64_t>(one) : UINT64_MAX, /*one_at_a_time=*/true);
+}
+
+LinkProbe::LinkProbe(s3::S3Client& client, FetchPool& pool, std::string bucket)
+    : client_(client), pool_(pool), clock_(pool.clock()), bucket_(std::move(bucket)) {}
+
+std::optional<ProbeTarget> LinkProbe::Pick(const s3::ListObjectsPage& page) {
+  std::optional<ProbeTarget> best;
+  for (const s3::ObjectSummary& o : page.objects) {
+    if (o.size < LinkEstimate::kRateMinBytes || o.etag.empty()) continue;
+    if (best && o.size <= best->size) continue;
+    bool restored = o.restore && o.restore->state == s3::RestoreStatus::State::kRestored;
+    if (s3::IsArchived(o.storage_class) && !restored) continue;
+    if (EqualsIgnoreCase(o.storage_class, s3::kIntelligentTiering)) continue;
+    best = ProbeTarget{o.key, o.etag, o.size};
+  }
+  return best;
+}
+
+void LinkProbe::OnListing(const s3::ListObjectsPage& page) {
+  std::lock_guard lock(mu_);
+  if (listed_) return;
+  listed_ = true;
+  target_ = Pick(page);
+  SendIfReadyLocked();
+  ++events_;
+  changed_.notify_all();
+}
+
+void LinkProbe::OnWarm() {
+  std::lock_guard lock(mu_);
+  warm_ = true;
+  SendIfReadyLocked();
+  ++events_;
+  changed_.notify_all();
+}
+
+void LinkProbe::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  ++events_;
+  changed_.notify_all();
+}
+
+void LinkProbe::SendIfReadyLocked() {
+  if (closed_ || !listed_ || !warm_ || !target_ || sent_) return;
+  sent_ = clock_.Now();
+  spdlog::debug("mount: link probe: two GETs of the first MiB of {}", target_->key);
+  auto self = shared_from_this();
+  for (int i = 0; i < 2; ++i) pool_.Submit([self, i] { self->RunGet(i); });
+}
+
+void LinkProbe::RunGet(int i) {
+  s3::GetObjectRequest req;
+  req.bucket = bucket_;
+  {
+    std::lock_guard lock(mu_);
+    req.key = target_->key;
+    req.if_match = target_->etag;
+  }
+  req.range = s3::ByteRange{0, LinkEstimate::kRateMinBytes - 1};
+  uint64_t bytes = 0;
+  req.sink = [&](std::string_view chunk) {
+    if (bytes == 0 && !chunk.empty()) {
+      {
+        std::lock_guard lock(mu_);
+        gets_[i].first_byte = clock_.Now();
+        ++events_;
+      }
+      changed_.notify_all();
+    }
+    bytes += chunk.size();
+    return Status::Ok();
+  };
+  {
+    std::lock_guard lock(mu_);
+    gets_[i].sent = clock_.Now();
+  }
+  auto got = client_.GetObject(req);
+  std::optional<std::pair<Duration, Duration>> timed;
+  {
+    std::lock_guard lock(mu_);
+    ProbeGet& g = gets_[i];
+    g.ended = true;
+    if (got.ok() && g.first_byte) {
+      g.last_byte = clock_.Now();
+      g.bytes = bytes;
+      timed = std::pair{*g.first_byte - *g.sent, *g.last_byte - *g.first_byte};
+    } else if (!got.ok()) {
+      spdlog::debug("mount: link probe: {}", got.status().ToString());
+    }
+    ++events_;
+  }
+  changed_.notify_all();
+  if (timed) pool_.link().OnGet(bytes, timed->first, timed->second);
+}
+
+bool LinkProbe::MayComeLocked() const {
+  if (closed_) return false;
+  if (sent_) return true;
+  return !listed_ || target_.has_value();  // the root's first page, or the warm-up, to come
+}
+
+std::optional<uint64_t> LinkProbe::LeastPartBytes(bool wait) {
+  std::unique_lock lock(mu_);
+  const Clock::TimePoint give_up = clock_.Now() + kMaxWait;
+  while (!verdict_) {
+    Clock::TimePoint now = clock_.Now();
+    if (!MayComeLocked()) return std::nullopt;
+    std::optional<Clock::TimePoint> due;
+    if (sent_) {
+      ProbeVerdict v = JudgeProbe(gets_[0], gets_[1], now);
+      if (v.decided) {
+        verdict_ = v;
+        if (v.least_part) {
+          spdlog::debug("mount: link probe: parts of at least {} KiB{}", *v.least_part >> 10,
+                        v.one_at_a_time ? " (the endpoint serves GETs one at a time)" : "");
+        }
+        break;
+      }
+      due = v.decide_by;
+    }
+    if (!wait || now >= give_up) return std::nullopt;  // judged again by a later read
+    uint64_t seen = events_;
+    clock_.WaitUntil(lock, changed_, std::min(due.value_or(give_up), give_up),
+                     [&] { return events_ != seen; });
+  }
+  return verdict_->least_part;
+}
+
+bool LinkProbe::one_at_a_time() {
+  std::lock_guard lock(mu_);
+  return verdict_ && verdict_->one_at_a_time;
+}
+
+}  // namespace thaw::fs

@@ -1,0 +1,139 @@
+// The mount's probe: two GETs at mount start that tell a new mount's first reads what a GET
+// costs on its endpoint.
+//
+// A mount's first read of a large file fans out into parallel ranged GETs at once (prefetch.h).
+// Against S3 that is what makes it fast: every GET waits 20-30 ms for its first byte, all of
+// them at the same time. Against a server that works long on each GET before its first byte and
+// serves one GET at a time (moto copies the whole object for every ranged GET: 0.2 s for 64 MiB,
+// the second GET's first byte 0.2 s after the first's), each of those GETs costs that work
+// again, in a row: the first file of a new mount went out as 25 GETs at 10 MiB/s, where one GET
+// brings it at 190. The reader sizes its parts to what a GET costs (LinkEstimate::LeastPartBytes)
+// once it has timed GETs; a file whose lookup listed its directory learns it from its early GET
+// (early_get.h); a file in a directory listed already (the root, which the mount lists when it
+// starts) had nothing to learn from.
+//
+// So once mounted, after the connection warm-up (connection_warmup.h), so that they run on warm
+// connections and time the endpoint rather than handshakes, the mount sends two GETs at once of
+// the first MiB of the largest readable object the root listing's first page shows, and judges
+// them (JudgeProbe) as soon as their times allow:
+// - the first answer's body took longer than LinkEstimate::kLeastPartShare of its wait for the
+//   first byte: a GET costs no more than its bytes (S3: 20-30 ms, then 11 ms for a MiB), the
+//   reader plans as without a probe, decided within that eighth of a wait;
+// - else the least part is LeastPartFor that GET; and if the other GET's first byte came only
+//   after the first GET's last byte and kOneAtATime of a wait after it was sent, the endpoint
+//   serves GETs one at a time: no GET hides another's wait, so a part is worth a GET only when
+//   its body takes longer than the wait (1 / kLeastPartShare of it, not kLeastPartShare): the
+//   least part is 1 / kLeastPartShare^2 times that (the reader caps parts at its own limit).
+// Both GETs are the mount's first samples of the link (LinkEstimate::OnGet), whose own
+// estimate replaces the probe's once it has enough.
+//
+// Who waits for the verdict: a new mount's first read of a file that an early GET does not
+// cover, while the probe may still come (the root's first page or the warm-up not there yet)
+// or its GETs are under way, at most kMaxWait; and a first read covered by an early GET that
+// found GETs costly (that one GET cannot tell side by side from one at a time). Once the root
+// listing showed nothing to probe, or the verdict is in, nobody waits. Against S3 the wait is
+// there only for a read that comes within the warm-up and one round trip of mounting (the
+// verdict is in an eighth of a wait after the first byte), once per mount; the probe costs two
+// GETs of a MiB per mount (about a millionth of a dollar). No probe when the first page shows no
+// readable object of at least LinkEstimate::kRateMinBytes (a shorter body's time says little of
+// the link's rate).
+//
+// Thread safety: all methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "s3/client.h"
+#include "s3/types.h"
+
+namespace thaw::fs {
+
+class FetchPool;
+
+struct ProbeTarget {
+  std::string key;
+  std::string etag;
+  uint64_t size = 0;
+};
+
+// One probe GET as far as it has come.
+struct ProbeGet {
+  std::optional<Clock::TimePoint> sent, first_byte;
+  std::optional<Clock::TimePoint> last_byte;  // set when it ended well
+  uint64_t bytes = 0;                         // of body, when it ended well
+  bool ended = false;                         // well or not
+};
+
+struct ProbeVerdict {
+  bool decided = false;
+  std::optional<uint64_t> least_part;         // when decided: nullopt says nothing learnt
+  std::optional<Clock::TimePoint> decide_by;  // undecided: a verdict is due then at the latest
+  bool one_at_a_time = false;                 // when decided with a least part
+};
+
+// The verdict on the probe's two GETs `a` and `b` (sent at once) at `now` (see above).
+ProbeVerdict JudgeProbe(const ProbeGet& a, const ProbeGet& b, Clock::TimePoint now);
+// A second GET whose first byte came this many of the first GET's waits after it was sent,
+// and after the first GET's last byte, was served after it, not beside it.
+constexpr double kOneAtATime = 1.5;
+
+class LinkProbe : public std::enable_shared_from_this<LinkProbe> {
+ public:
+  // A first read waits for the probe at most this long.
+  static constexpr std::chrono::seconds kMaxWait{1};
+
+  // GETs go to `client` (which outlives this) on `pool`'s threads, timed by its clock and
+  // reported to its link estimate.
+  LinkProbe(s3::S3Client& client, FetchPool& pool, std::string bucket);
+
+  // The first page of the root's listing (its objects' keys are full keys).
+  void OnListing(const s3::ListObjectsPage& page);
+  // The connection warm-up has finished (or there is none).
+  void OnWarm();
+  // Sends nothing from now on (the mount is going away).
+  void Close();
+
+  // The probe's least part (LinkEstimate's prior), nullopt when it says nothing. With `wait`,
+  // a probe that may still come (the root's first page or the warm-up not there yet) or whose
+  // GETs are under way is waited for, at most kMaxWait; without, nullopt until it has been
+  // judged.
+  std::optional<uint64_t> LeastPartBytes(bool wait);
+  // Whether the verdict, if there is one yet, says the endpoint serves GETs one at a time.
+  bool one_at_a_time();
+
+  // The object a probe reads from `page`: the largest readable one of at least
+  // LinkEstimate::kRateMinBytes, or nullopt. Readable means what a listing can vouch for: not
+  // GLACIER or DEEP_ARCHIVE unless restored, and not INTELLIGENT_TIERING (a listing does not
+  // show its archive tiers).
+  static std::optional<ProbeTarget> Pick(const s3::ListObjectsPage& page);
+
+ private:
+  void SendIfReadyLocked();
+  // Whether a verdict may still come (mu_ held).
+  bool MayComeLocked() const;
+  void RunGet(int i);
+
+  s3::S3Client& client_;
+  FetchPool& pool_;
+  Clock& clock_;
+  const std::string bucket_;
+  std::mutex mu_;  // guards what follows
+  std::condition_variable changed_;
+  bool listed_ = false;
+  bool warm_ = false;
+  bool closed_ = false;
+  std::optional<ProbeTarget> target_;
+  std::optional<Clock::TimePoint> sent_;  // the probe went out then
+  ProbeGet gets_[2];
+  uint64_t events_ = 0;  // changes a waiting read may care about
+  std::optional<ProbeVerdict> verdict_;
+};
+
+}  // namespace thaw::fs
