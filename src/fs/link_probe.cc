@@ -61,9 +61,17 @@ ProbeVerdict JudgeProbe(const ProbeGet& a, const ProbeGet& b, Clock::TimePoint n
   const uint64_t least = LeastPartFor(f->bytes, wait, *f->last_byte - *f->first_byte);
   if (!s->sent) return s->ended ? Decided(least) : DueBy(std::nullopt);
   const Clock::TimePoint after = std::max(*f->last_byte, *s->sent + Times(wait, kOneAtATime));
-  if (s->first_byte) return Decided(least, /*one_at_a_time=*/*s->first_byte >= after);
-  if (s->ended) return Decided(least);  // failed before its first byte: cannot tell
-  if (now < after) return DueBy(after);
+  bool one_at_a_time;
+  if (s->first_byte) {
+    one_at_a_time = *s->first_byte >= after;
+  } else if (s->ended) {
+    one_at_a_time = false;  // failed before its first byte: cannot tell
+  } else if (now >= after) {
+    one_at_a_time = true;
+  } else {
+    return DueBy(after);
+  }
+  if (!one_at_a_time) return Decided(least);
   const double scale = 1.0 / (LinkEstimate::kLeastPartShare * LinkEstimate::kLeastPartShare);
   double one = static_cast<double>(least) * scale;
   return Decided(one < 1e18 ? static_cast<uint64_t>(one) : UINT64_MAX, /*one_at_a_time=*/true);
@@ -180,10 +188,19 @@ std::optional<uint64_t> LinkProbe::LeastPartBytes(bool wait) {
       ProbeVerdict v = JudgeProbe(gets_[0], gets_[1], now);
       if (v.decided) {
         verdict_ = v;
-        if (v.least_part) {
-          spdlog::debug("mount: link probe: parts of at least {} KiB{}", *v.least_part >> 10,
-                        v.one_at_a_time ? " (the endpoint serves GETs one at a time)" : "");
-        }
+        auto ms = [](std::optional<Clock::TimePoint> t, std::optional<Clock::TimePoint> from) {
+          return t && from ? ToSeconds(*t - *from) * 1e3 : -1.0;
+        };
+        const ProbeGet& a = gets_[0];
+        const ProbeGet& b = gets_[1];
+        spdlog::debug(
+            "mount: link probe: first bytes after {:.1f} and {:.1f} ms, bodies of {} and {} "
+            "bytes in {:.2f} and {:.2f} ms more: {}",
+            ms(a.first_byte, a.sent), ms(b.first_byte, b.sent), a.bytes, b.bytes,
+            ms(a.last_byte, a.first_byte), ms(b.last_byte, b.first_byte),
+            !v.least_part ? std::string("GETs cost what their bytes do")
+                          : fmt::format("parts of at least {} KiB{}", *v.least_part >> 10,
+                                        v.one_at_a_time ? " (GETs served one at a time)" : ""));
         break;
       }
       due = v.decide_by;

@@ -17,6 +17,10 @@ uint64_t PrefetchWindow::OnRead(uint64_t offset, uint64_t size) {
   if (first_read_ && offset == 0 && size >= kBulkReadBytes) start_ = window_ = bulk_start_;
   first_read_ = false;
   uint64_t lo = next_offset_ > window_ ? next_offset_ - window_ : 0;
+  // A run that began mid-file (dd skip=, a reader of one quarter) began with the kernel's
+  // readahead of its first read, whose reads arrive out of order: the first to arrive may be
+  // its last. Reads a little before where the run began belong to it, not to a new random one.
+  lo = std::min(lo, run_start_ > kReorderBytes ? run_start_ - kReorderBytes : 0);
   uint64_t ahead = std::min(window_, kReorderBytes);
   last_sequential_ = offset >= lo && offset <= next_offset_ + ahead;
   if (last_sequential_) {
@@ -482,8 +486,14 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
         return drop;
       });
       DropBefore(offset);
-      Plan(offset, required_end, required_end, options_.random_fetch_bytes,
-           options_.random_fetch_bytes, &started);
+      // Where every GET costs much more than its bytes, a read's own bytes go out in one GET,
+      // not in random_fetch_bytes pieces (a reader starting mid-file: dd skip=, one quarter).
+      uint64_t part = options_.random_fetch_bytes;
+      uint64_t costly = part;
+      uint64_t unused = part;
+      FitToGetCost(offset, &unused, &costly);
+      if (costly > part) part = std::max(part, std::min(costly, size));
+      Plan(offset, required_end, required_end, part, part, &started);
     } else {
       // Reads of one file arrive from several FUSE threads slightly out of order: a part just
       // behind this read stays a little longer, so a late read still finds it.

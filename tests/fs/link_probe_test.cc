@@ -87,6 +87,7 @@ TEST(JudgeProbe, CostlyGetsServedOneAtATimeGiveLargerParts) {
   v = JudgeProbe(Get(400, 402), Get(200, 202), At(402));
   ASSERT_TRUE(v.decided);
   EXPECT_TRUE(v.one_at_a_time);
+  EXPECT_EQ(v.least_part, one * 64);
 }
 
 TEST(JudgeProbe, WhatCannotBeJudgedSaysNothingOrLess) {

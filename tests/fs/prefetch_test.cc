@@ -75,6 +75,20 @@ TEST(PrefetchWindow, ReorderedReadsWithinTheWindowStaySequential) {
   EXPECT_EQ(w.window(), window);
 }
 
+TEST(PrefetchWindow, AMidFileReadaheadArrivingOutOfOrderIsOneRun) {
+  PrefetchWindow w(1 * kMiB, 64 * kMiB, 32 * kMiB);
+  // dd skip=16M: the kernel's 1 MiB readahead as eight 128 KiB reads, the last one first.
+  w.OnRead(16 * kMiB + 896 * 1024, 128 * 1024);
+  EXPECT_FALSE(w.last_sequential());  // a first read mid-file starts a new run
+  for (uint64_t k = 0; k < 7; ++k) {
+    w.OnRead(16 * kMiB + k * 128 * 1024, 128 * 1024);
+    EXPECT_TRUE(w.last_sequential()) << k;
+  }
+  // Further back than the kernel reorders (and than a window behind): a random read.
+  w.OnRead(8 * kMiB, 128 * 1024);
+  EXPECT_FALSE(w.last_sequential());
+}
+
 std::string Bytes(size_t n, uint32_t seed) {
   std::string s(n, '\0');
   std::mt19937 rng(seed);
@@ -526,7 +540,8 @@ TEST(ReaderLink, OnAnS3LikeLinkTheWindowIsNotCut) {
 // Reads a 64 MiB object whole with 1 MiB reads on a mount whose GETs so far waited `ttfb` for
 // their first byte and then took `body` for 1.5 MiB; returns the GETs sent. The clock does not
 // move: the reader's rate stays unknown and only the parts' size can change.
-int GetsForA64MiBFile(std::chrono::microseconds ttfb, std::chrono::microseconds body) {
+int GetsForA64MiBFile(std::chrono::microseconds ttfb, std::chrono::microseconds body,
+                      uint64_t from = 0) {
   FakeClock clock;
   s3::MockS3Client s3(clock);
   std::string data = Bytes(64 * kMiB, 4);
@@ -536,7 +551,7 @@ int GetsForA64MiBFile(std::chrono::microseconds ttfb, std::chrono::microseconds 
   PrefetchBudget budget(256 * kMiB);
   ReadOptions options;
   ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
-  for (uint64_t off = 0; off < data.size(); off += kMiB) {
+  for (uint64_t off = from; off < data.size(); off += kMiB) {
     auto got = reader.Read(off, kMiB);
     EXPECT_TRUE(got.ok() && *got == data.substr(off, kMiB)) << off;
   }
@@ -553,6 +568,18 @@ TEST(ReaderLink, WhereEveryGetCostsMuchAFileGoesOutInFewLargeGets) {
   int costly = GetsForA64MiBFile(microseconds(200'000), microseconds(2'000));
   EXPECT_LE(costly, 5);
   EXPECT_GE(costly, 1);
+}
+
+TEST(ReaderLink, WhereEveryGetCostsMuchAReaderStartingMidFileSendsFewGets) {
+  using std::chrono::microseconds;
+  // A first read mid-file counts as random: on S3 its MiB goes out in 128 KiB pieces at once,
+  // then the run's parts (a reader of one quarter of a file, dd skip=).
+  int s3_like = GetsForA64MiBFile(microseconds(20'000), microseconds(17'500), 48 * kMiB);
+  EXPECT_GE(s3_like, 8 + 1);
+  // Where every GET costs 200 ms of work: the read's MiB in one GET, then one for the rest
+  // (eight and more for the first read alone before).
+  int costly = GetsForA64MiBFile(microseconds(200'000), microseconds(2'000), 48 * kMiB);
+  EXPECT_LE(costly, 3);
 }
 
 }  // namespace
