@@ -94,27 +94,28 @@ std::optional<ProbeTarget> LinkProbe::Pick(const s3::ListObjectsPage& page) {
 }
 
 void LinkProbe::OnListing(const s3::ListObjectsPage& page) {
-  std::lock_guard lock(mu_);
-  if (listed_) return;
-  listed_ = true;
-  target_ = Pick(page);
-  SendIfReadyLocked();
-  ++events_;
-  changed_.notify_all();
+  Change([&] {
+    if (listed_) return;
+    listed_ = true;
+    target_ = Pick(page);
+  });
 }
 
 void LinkProbe::OnWarm() {
-  std::lock_guard lock(mu_);
-  warm_ = true;
-  SendIfReadyLocked();
-  ++events_;
-  changed_.notify_all();
+  Change([&] { warm_ = true; });
 }
 
 void LinkProbe::Close() {
-  std::lock_guard lock(mu_);
-  closed_ = true;
-  ++events_;
+  Change([&] { closed_ = true; });
+}
+
+void LinkProbe::Change(const std::function<void()>& change) {
+  {
+    std::lock_guard lock(mu_);
+    change();
+    SendIfReadyLocked();
+    ++events_;
+  }
   changed_.notify_all();
 }
 

@@ -44,6 +44,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -115,6 +116,9 @@ class LinkProbe : public std::enable_shared_from_this<LinkProbe> {
   static std::optional<ProbeTarget> Pick(const s3::ListObjectsPage& page);
 
  private:
+  // Applies `change` under the lock, sends the probe if it is ready now, and wakes waiting
+  // reads.
+  void Change(const std::function<void()>& change);
   void SendIfReadyLocked();
   // Whether a verdict may still come (mu_ held).
   bool MayComeLocked() const;

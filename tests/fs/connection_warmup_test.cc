@@ -11,26 +11,15 @@
 
 #include "s3/client.h"
 #include "support/http_test_server.h"
+#include "support/scripted_client.h"
 
 namespace thaw::fs {
 namespace {
 
 using thaw::testing::HttpTestServer;
+using thaw::testing::MakeScriptedClient;
 using thaw::testing::TestRequest;
 using thaw::testing::TestResponse;
-
-std::unique_ptr<s3::S3Client> MakeClient(const std::string& endpoint) {
-  s3::ClientConfig config;
-  config.endpoint_url = endpoint;
-  config.force_path_style = true;
-  config.region = "us-east-1";
-  config.retry.max_attempts = 1;
-  s3::Credentials creds;
-  creds.access_key_id = "AKIDEXAMPLE";
-  creds.secret_access_key = "secret";
-  creds.source = "test";
-  return s3::MakeHttpClient(config, s3::MakeStaticProvider(creds));
-}
 
 TestResponse BucketThere(const TestRequest&) {
   TestResponse r = TestResponse::Status(200);
@@ -41,7 +30,7 @@ TestResponse BucketThere(const TestRequest&) {
 
 TEST(WarmConnections, LeavesThatManyConnectionsForTheReadsThatFollow) {
   HttpTestServer server(BucketThere);
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   {
     FetchPool pool(32);
     WarmConnections(*client, pool, "b", 8);
@@ -65,7 +54,7 @@ TEST(WarmConnections, LeavesThatManyConnectionsForTheReadsThatFollow) {
 
 TEST(WarmConnections, NeverMoreThanThePoolRunsAtOnce) {
   HttpTestServer server(BucketThere);
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   {
     FetchPool pool(3);
     WarmConnections(*client, pool, "b", 8);
@@ -79,7 +68,7 @@ TEST(WarmConnections, AFailingEndpointOnlyCostsTheAttempt) {
     return TestResponse::Status(403,
                                 "<Error><Code>AccessDenied</Code><Message>no</Message></Error>");
   });
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   {
     FetchPool pool(4);
     WarmConnections(*client, pool, "b", 4);
@@ -90,7 +79,7 @@ TEST(WarmConnections, AFailingEndpointOnlyCostsTheAttempt) {
 
 TEST(WarmConnections, SaysWhenEveryRequestHasFinished) {
   HttpTestServer server(BucketThere);
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   std::atomic<int> done{0};
   std::atomic<int> answered_by_then{-1};
   {

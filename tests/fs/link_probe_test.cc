@@ -16,12 +16,14 @@
 #include "fs/prefetch.h"
 #include "s3/client.h"
 #include "support/http_test_server.h"
+#include "support/scripted_client.h"
 
 namespace thaw::fs {
 namespace {
 
 using std::chrono::milliseconds;
 using thaw::testing::HttpTestServer;
+using thaw::testing::MakeScriptedClient;
 using thaw::testing::TestRequest;
 using thaw::testing::TestResponse;
 
@@ -151,19 +153,6 @@ TEST(LinkProbePick, TheLargestObjectAListingShowsReadable) {
   EXPECT_EQ(LinkProbe::Pick(page)->key, "thawed");
 }
 
-std::unique_ptr<s3::S3Client> MakeClient(const std::string& endpoint) {
-  s3::ClientConfig config;
-  config.endpoint_url = endpoint;
-  config.force_path_style = true;
-  config.region = "us-east-1";
-  config.retry.max_attempts = 1;
-  s3::Credentials creds;
-  creds.access_key_id = "AKIDEXAMPLE";
-  creds.secret_access_key = "secret";
-  creds.source = "test";
-  return s3::MakeHttpClient(config, s3::MakeStaticProvider(creds));
-}
-
 // The first MiB of a 4 MiB object, after `work` of work before the first byte; with
 // `one_at_a_time`, a GET's work starts only when the one before it has been answered.
 HttpTestServer::Handler Costly(milliseconds work, bool one_at_a_time) {
@@ -197,7 +186,7 @@ struct ProbeRun {
 
 ProbeRun RunProbe(HttpTestServer::Handler handler) {
   HttpTestServer server(std::move(handler));
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   ProbeRun run;
   {
     FetchPool pool(4);
@@ -245,7 +234,7 @@ TEST(LinkProbe, AnEndpointThatServesCostlyGetsSideBySideGetsTheLeastPartOfOne) {
 
 TEST(LinkProbe, NoObjectToProbeMeansNoGetAndNoWait) {
   HttpTestServer server(Costly(milliseconds(200), false));
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   FetchPool pool(4);
   auto probe = std::make_shared<LinkProbe>(*client, pool, "b");
   probe->OnListing(s3::ListObjectsPage{});  // an empty root, or a failed listing
@@ -258,7 +247,7 @@ TEST(LinkProbe, NoObjectToProbeMeansNoGetAndNoWait) {
 
 TEST(LinkProbe, AClosedProbeSendsNothingAndAReadDoesNotWaitForIt) {
   HttpTestServer server(Costly(milliseconds(200), false));
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   FetchPool pool(4);
   auto probe = std::make_shared<LinkProbe>(*client, pool, "b");
   auto read = std::async(std::launch::async, [&] { return probe->LeastPartBytes(true); });
@@ -271,7 +260,7 @@ TEST(LinkProbe, AClosedProbeSendsNothingAndAReadDoesNotWaitForIt) {
 
 TEST(LinkProbe, WithoutWaitingAReadGetsNothingUntilTheProbeIsJudged) {
   HttpTestServer server(Costly(milliseconds(300), true));
-  auto client = MakeClient(server.url());
+  auto client = MakeScriptedClient(server.url());
   FetchPool pool(4);
   auto probe = std::make_shared<LinkProbe>(*client, pool, "b");
   probe->OnListing(RootWithBig());
