@@ -16,12 +16,16 @@ void EarlyGet::Run() {
   }
   // The body comes through a sink so that its first byte is timed (a retry resumes pinned to
   // the first answer's ETag: http_client.cc) and goes into the result as without one.
+  // A new mount's first GET of a MiB or more stands in for the mount's probe (link_probe.h).
+  std::shared_ptr<LinkEstimate::FirstGet> judge;
+  if (link_ != nullptr && bytes_ >= LinkEstimate::kRateMinBytes) judge = link_->TakeFirstGet();
   s3::GetObjectRequest req = req_;
   std::string body;
   bool first = true;
   req.sink = [&](std::string_view chunk) {
     if (first) {
       first = false;
+      if (judge) judge->FirstByte();
       {
         std::lock_guard lock(mu_);
         first_byte_ = clock_->Now();
@@ -32,6 +36,7 @@ void EarlyGet::Run() {
     body.append(chunk);
     return Status::Ok();
   };
+  if (judge) judge->Sent();
   auto got = client_->GetObject(req);
   Clock::TimePoint last = clock_->Now();
   std::optional<LinkEstimate::Duration> ttfb, body_time;
@@ -45,6 +50,7 @@ void EarlyGet::Run() {
     }
   }
   if (link_ != nullptr && ttfb) link_->OnGet(got->body.size(), *ttfb, *body_time);
+  if (judge) judge->Ended(ttfb ? got->body.size() : 0);
   Finish(std::move(got));
 }
 

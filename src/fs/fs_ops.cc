@@ -73,7 +73,7 @@ ThawFs::ThawFs(const MountOptions& options, s3::S3Client& client, restore::Engin
              [this](const std::string& key) { early_gets_.Drop(key); }),
       waiters_(Clock::Real()),
       probe_(std::make_shared<LinkProbe>(client, pool_, options.bucket)) {
-  pool_.link().SetPrior([probe = probe_](bool wait) { return probe->LeastPartBytes(wait); });
+  pool_.link().SetPrior(probe_);
 }
 
 ThawFs::~ThawFs() {

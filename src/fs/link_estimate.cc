@@ -35,18 +35,28 @@ std::optional<LinkEstimate::Duration> LinkEstimate::GetTime(uint64_t bytes) cons
 }
 
 std::optional<uint64_t> LinkEstimate::LeastPartBytes(bool wait_for_prior) const {
-  Prior prior;
+  std::shared_ptr<Prior> prior;
   {
     std::lock_guard lock(mu_);
     if (auto least = LeastPartFromSamplesLocked()) return least;
     prior = prior_;
   }
-  return prior ? prior(wait_for_prior) : std::nullopt;
+  return prior ? prior->LeastPartBytes(wait_for_prior) : std::nullopt;
 }
 
-void LinkEstimate::SetPrior(Prior prior) {
+void LinkEstimate::SetPrior(std::shared_ptr<Prior> prior) {
   std::lock_guard lock(mu_);
   prior_ = std::move(prior);
+}
+
+std::shared_ptr<LinkEstimate::FirstGet> LinkEstimate::TakeFirstGet() {
+  std::shared_ptr<Prior> prior;
+  {
+    std::lock_guard lock(mu_);
+    if (LeastPartFromSamplesLocked()) return nullptr;
+    prior = prior_;
+  }
+  return prior ? prior->TakeFirstGet() : nullptr;
 }
 
 std::optional<uint64_t> LinkEstimate::LeastPartFromSamplesLocked() const {
@@ -67,6 +77,11 @@ uint64_t LeastPartFor(uint64_t bytes, LinkEstimate::Duration ttfb, LinkEstimate:
                  static_cast<double>(std::max<int64_t>(0, ttfb.count())) / body_ns *
                  LinkEstimate::kLeastPartShare;
   return least < 1e18 ? static_cast<uint64_t>(least) : UINT64_MAX;
+}
+
+uint64_t LeastPartOfOneGet(uint64_t least_part_for) {
+  double between = static_cast<double>(least_part_for) / LinkEstimate::kLeastPartShare;
+  return between < 1e18 ? static_cast<uint64_t>(between) : UINT64_MAX;
 }
 
 void ReadRate::Restart() {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -68,11 +69,33 @@ class LinkEstimate {
   std::optional<uint64_t> LeastPartBytes(bool wait_for_prior = false) const;
   static constexpr double kLeastPartShare = 1.0 / 8;
 
-  // What LeastPartBytes answers until the mount has timed enough GETs of its own: the mount's
-  // probe (link_probe.h), which may wait briefly for its GETs when its argument is true.
-  // Called without this's lock.
-  using Prior = std::function<std::optional<uint64_t>(bool wait)>;
-  void SetPrior(Prior prior);
+  // A read's GET that stands in for the prior's own (Prior::TakeFirstGet), told how it went.
+  class FirstGet {
+   public:
+    virtual ~FirstGet() = default;
+    virtual void Sent() = 0;
+    virtual void FirstByte() = 0;
+    // `bytes` of body when it came whole, 0 otherwise; without Sent() first its bytes came from
+    // elsewhere (the disk cache, an early GET).
+    virtual void Ended(uint64_t bytes) = 0;
+  };
+
+  // What LeastPartBytes answers until the mount has timed enough GETs of its own (the mount's
+  // probe, link_probe.h). Called without this's lock.
+  class Prior {
+   public:
+    virtual ~Prior() = default;
+    // The least part, nullopt when it says nothing (yet); with `wait`, waits briefly for it.
+    virtual std::optional<uint64_t> LeastPartBytes(bool wait) = 0;
+    // A read about to send a new mount's first GET, of at least kRateMinBytes and with no
+    // read-ahead beside it, asks whether that GET is to judge the link in the prior's place;
+    // non-null for the first to ask while the prior has sent nothing.
+    virtual std::shared_ptr<FirstGet> TakeFirstGet() = 0;
+  };
+  void SetPrior(std::shared_ptr<Prior> prior);
+  // Prior::TakeFirstGet; null once the mount has timed enough GETs of its own, or without a
+  // prior.
+  std::shared_ptr<FirstGet> TakeFirstGet();
 
  private:
   struct Sample {
@@ -83,13 +106,18 @@ class LinkEstimate {
   std::optional<uint64_t> LeastPartFromSamplesLocked() const;
   mutable std::mutex mu_;  // guards samples_, prior_
   std::deque<Sample> samples_;
-  Prior prior_;
+  std::shared_ptr<Prior> prior_;
 };
 
 // LinkEstimate::LeastPartBytes's rule for one GET: kLeastPartShare of the bytes its body's rate
 // brings in its time to first byte (a body that took no measurable time counts as 1 us).
 // 0 when the GET took no time to its first byte.
 uint64_t LeastPartFor(uint64_t bytes, LinkEstimate::Duration ttfb, LinkEstimate::Duration body);
+
+// The least part from LeastPartFor of one GET alone, which cannot tell whether the endpoint
+// serves GETs side by side or one at a time: 1 / kLeastPartShare times it, between the two
+// answers (see JudgeAlone, link_probe.h).
+uint64_t LeastPartOfOneGet(uint64_t least_part_for);
 
 // One reader's consumption rate: over the last kSpan of its current sequential run (the rate
 // now, not an average that still remembers the run's slow start). Time between two reads

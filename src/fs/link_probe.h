@@ -51,6 +51,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "fs/link_estimate.h"
 #include "s3/client.h"
 #include "s3/types.h"
 
@@ -81,18 +82,27 @@ struct ProbeVerdict {
 
 // The verdict on the probe's two GETs `a` and `b` (sent at once) at `now` (see above).
 ProbeVerdict JudgeProbe(const ProbeGet& a, const ProbeGet& b, Clock::TimePoint now);
+// The verdict on one GET `a` sent alone: as JudgeProbe's on its first GET, but since one GET
+// cannot tell whether the endpoint serves GETs side by side or one at a time, a least part
+// between the two answers: 1 / kLeastPartShare times LeastPartFor, where a part's body takes
+// about as long as the wait (too large by that factor where GETs go side by side, too small by
+// it where they go one at a time, and either way a few GETs where one would do, not dozens).
+ProbeVerdict JudgeAlone(const ProbeGet& a, Clock::TimePoint now);
 // A second GET whose first byte came this many of the first GET's waits after it was sent,
 // and after the first GET's last byte, was served after it, not beside it.
 constexpr double kOneAtATime = 1.5;
 
-class LinkProbe : public std::enable_shared_from_this<LinkProbe> {
+class LinkProbe : public LinkEstimate::Prior, public std::enable_shared_from_this<LinkProbe> {
  public:
   // A first read waits for the probe at most this long.
   static constexpr std::chrono::seconds kMaxWait{1};
+  // The probe goes out this long after the warm-up, unless a read wants it sooner.
+  static constexpr std::chrono::seconds kQuiet{1};
 
   // GETs go to `client` (which outlives this) on `pool`'s threads, timed by its clock and
-  // reported to its link estimate.
-  LinkProbe(s3::S3Client& client, FetchPool& pool, std::string bucket);
+  // reported to its link estimate; they go out `quiet` after the warm-up.
+  LinkProbe(s3::S3Client& client, FetchPool& pool, std::string bucket,
+            Clock::Duration quiet = kQuiet);
 
   // The first page of the root's listing (its objects' keys are full keys).
   void OnListing(const s3::ListObjectsPage& page);
@@ -102,10 +112,14 @@ class LinkProbe : public std::enable_shared_from_this<LinkProbe> {
   void Close();
 
   // The probe's least part (LinkEstimate's prior), nullopt when it says nothing. With `wait`,
-  // a probe that may still come (the root's first page or the warm-up not there yet) or whose
-  // GETs are under way is waited for, at most kMaxWait; without, nullopt until it has been
-  // judged.
-  std::optional<uint64_t> LeastPartBytes(bool wait);
+  // a probe that may still come (the root's first page or the warm-up not there yet, or its
+  // quiet second, which the wait cuts short), whose GETs are under way, or whose place a read's
+  // GET took is waited for, at most kMaxWait; without, nullopt until it has been judged.
+  std::optional<uint64_t> LeastPartBytes(bool wait) override;
+  // For the first read to ask before the probe has gone out, the handle its GET reports to: the
+  // probe never goes out then, and that GET is judged alone (JudgeAlone). A read's GET that
+  // never went out (its bytes came from elsewhere) leaves the place to the probe again.
+  std::shared_ptr<LinkEstimate::FirstGet> TakeFirstGet() override;
   // Whether the verdict, if there is one yet, says the endpoint serves GETs one at a time.
   bool one_at_a_time();
 
@@ -116,25 +130,38 @@ class LinkProbe : public std::enable_shared_from_this<LinkProbe> {
   static std::optional<ProbeTarget> Pick(const s3::ListObjectsPage& page);
 
  private:
-  // Applies `change` under the lock, sends the probe if it is ready now, and wakes waiting
+  // Applies `change` under the lock, sends the probe if it is due now, and wakes waiting
   // reads.
   void Change(const std::function<void()>& change);
-  void SendIfReadyLocked();
+  // Whether the probe could go out now if its quiet time were over (mu_ held).
+  bool ReadyLocked() const;
+  // Sends the probe if it is ready and its quiet time is over (or `at_once`); starts a task
+  // that sends it when the quiet time ends otherwise.
+  void SendIfReadyLocked(bool at_once = false);
+  void SendAfterQuiet();
+  class StandIn;
   // Whether a verdict may still come (mu_ held).
-  bool MayComeLocked() const;
-  void RunGet(int i);
+  bool MayComeLocked(Clock::TimePoint now) const;
+  // Sets the verdict and logs what it came from (mu_ held).
+  void DecideLocked(const ProbeVerdict& v, const ProbeGet& a, const ProbeGet& b, const char* what);
+  // Runs probe GET `i` of `what`'s first MiB.
+  void RunGet(int i, const ProbeTarget& what);
 
   s3::S3Client& client_;
   FetchPool& pool_;
   Clock& clock_;
   const std::string bucket_;
+  const Clock::Duration quiet_;
   std::mutex mu_;  // guards what follows
   std::condition_variable changed_;
   bool listed_ = false;
-  bool warm_ = false;
+  std::optional<Clock::TimePoint> warm_;  // the warm-up ended then
   bool closed_ = false;
+  bool timer_ = false;  // SendAfterQuiet is queued or waiting
   std::optional<ProbeTarget> target_;
-  std::optional<Clock::TimePoint> sent_;  // the probe went out then
+  std::optional<Clock::TimePoint> sent_;     // the probe went out then
+  std::optional<Clock::TimePoint> adopted_;  // a file's first GET took the probe's place then
+  const StandIn* stand_in_ = nullptr;        // that GET's handle, while it has the place
   ProbeGet gets_[2];
   uint64_t events_ = 0;  // changes a waiting read may care about
   std::optional<ProbeVerdict> verdict_;

@@ -131,7 +131,9 @@ struct ObjectReader::Part {
   bool required = false;  // planned for a read that waits for it (set before it is shared)
   bool started = false;   // submitted or running (guarded by the reader's mu_)
   bool ahead = false;     // started as read-ahead, counted in running_ahead_ (the reader's mu_)
-  std::mutex mu;          // guards done, status, filled, wanted
+  // Set when its GET stands in for the mount's probe (LinkEstimate::TakeFirstGet).
+  std::shared_ptr<LinkEstimate::FirstGet> judge;
+  std::mutex mu;  // guards done, status, filled, wanted
   std::condition_variable cv;
   bool done = false;
   Status status;
@@ -270,11 +272,16 @@ void ObjectReader::Launch(const std::vector<std::shared_ptr<Part>>& planned,
 }
 
 void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
+  uint64_t timed = FetchBytes(part, status);
+  if (part->judge) part->judge->Ended(timed);
+}
+
+uint64_t ObjectReader::FetchBytes(const std::shared_ptr<Part>& part, Status* status) {
   ChunkBuffer& data = part->data;
   data.Reserve(part->length);
   if (cache_ != nullptr && cache_->Read(cache_object_, part->first, part->length, &data)) {
     Publish(*part);
-    return;
+    return 0;
   }
   if (auto early_get = TakeEarly(*part)) {
     auto early = early_get->Bytes(etag_, size_);
@@ -285,7 +292,7 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
       if (cache_ != nullptr) {
         cache_->Put(cache_object_, part->first, early->substr(part->first, part->length));
       }
-      return;
+      return 0;
     }
   }
   s3::GetObjectRequest req;
@@ -301,7 +308,10 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
   auto t0 = clock.Now();
   std::optional<Clock::TimePoint> t1;
   req.sink = [&](std::string_view chunk) {
-    if (!t1) t1 = clock.Now();
+    if (!t1) {
+      t1 = clock.Now();
+      if (part->judge) part->judge->FirstByte();
+    }
     if (data.size() + chunk.size() > part->length) {
       return Status::DataLoss("GetObject s3://" + bucket_ + "/" + key_ + ": more than the " +
                               std::to_string(part->length) + " bytes asked for at " +
@@ -311,10 +321,10 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     Publish(*part);
     return Status::Ok();
   };
+  if (part->judge) part->judge->Sent();
   auto got = client_.GetObject(req);
-  if (got.ok() && t1 && data.size() == part->length) {
-    pool_.link().OnGet(part->length, *t1 - t0, clock.Now() - *t1);
-  }
+  const bool timed = got.ok() && t1 && data.size() == part->length;
+  if (timed) pool_.link().OnGet(part->length, *t1 - t0, clock.Now() - *t1);
   if (!got.ok()) {
     *status = got.status();
   } else if (data.size() != part->length) {
@@ -327,6 +337,7 @@ void ObjectReader::Fetch(const std::shared_ptr<Part>& part, Status* status) {
     data.Slices(0, data.size(), &pieces);
     cache_->Put(cache_object_, part->first, pieces);
   }
+  return timed ? part->length : 0;
 }
 
 std::shared_ptr<EarlyGet> ObjectReader::TakeEarly(const Part& part) {
@@ -399,7 +410,7 @@ uint64_t ObjectReader::FitToLink(uint64_t window, uint64_t* ahead_part) {
   return fit;
 }
 
-void ObjectReader::FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part) {
+bool ObjectReader::FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part) {
   bool early_covers = false;  // the first read's own parts come from the early GET's bytes
   std::shared_ptr<EarlyGet> early;
   if (!planned_any_) {
@@ -407,25 +418,41 @@ void ObjectReader::FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t*
     if (early_ != nullptr && offset < early_->Covers(size_)) early = early_;
     early_covers = early != nullptr;
   }
-  // A new mount's first read not covered by an early GET waits for the mount's probe
-  // (link_probe.h) if it is under way: its parts may be all this file's GETs.
-  auto least = pool_.link().LeastPartBytes(/*wait_for_prior=*/!planned_any_ && !early_covers);
+  // A file whose GETs could judge the link (a body of kRateMinBytes at least from here).
+  const bool long_enough = size_ - offset >= LinkEstimate::kRateMinBytes;
+  // A new mount's first read, before the probe (link_probe.h) has sent anything: its first GET
+  // judges the link in the probe's place, sent alone and large enough to time a rate; the
+  // read-ahead waits for the verdict (the next read asks for it).
+  if (!planned_any_ && !early_covers && long_enough) {
+    if (auto judge = pool_.link().TakeFirstGet()) {
+      judge_ = std::move(judge);
+      judging_link_ = true;
+      *required_part = std::max(*required_part, LinkEstimate::kRateMinBytes);
+      return true;
+    }
+  }
+  // Otherwise a new mount's first read not covered by an early GET waits for the probe's
+  // verdict if it may still come: its parts may be all this file's GETs.
+  const bool wait = !early_covers && ((!planned_any_ && long_enough) || judging_link_);
+  judging_link_ = false;
+  auto least = pool_.link().LeastPartBytes(/*wait_for_prior=*/wait);
   // Asked only while the mount knows nothing better (it waits a little on a new mount).
   if (early_covers && !least) {
     early_least_ = early->LeastPartBytes();
-    // One GET cannot tell whether the endpoint serves GETs side by side or one at a time; where
-    // a GET costs more than its bytes the probe's verdict is worth its wait.
+    // One GET cannot tell whether the endpoint serves GETs side by side or one at a time: the
+    // probe's verdict where it has one, else a least part between the two. Not waiting for the
+    // probe: against a server that serves GETs one at a time its GETs would go ahead.
     if (early_least_ && *early_least_ > options_.min_part_bytes) {
-      if (auto probed = pool_.link().LeastPartBytes(/*wait_for_prior=*/true)) {
-        early_least_ = std::max(*early_least_, *probed);
-      }
+      auto probed = pool_.link().LeastPartBytes(/*wait_for_prior=*/false);
+      early_least_ = probed ? std::max(*early_least_, *probed) : LeastPartOfOneGet(*early_least_);
     }
   }
   if (!least) least = early_least_;
-  if (!least || *least <= options_.min_part_bytes) return;
+  if (!least || *least <= options_.min_part_bytes) return false;
   uint64_t part = std::min(*least, std::max(options_.part_bytes, options_.max_window_bytes / 4));
   *ahead_part = std::max(*ahead_part, part);
   if (!early_covers) *required_part = std::max(*required_part, part);
+  return false;
 }
 
 uint64_t ObjectReader::PartFor(uint64_t window) const {
@@ -473,6 +500,7 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
     if (offset >= size_ || size == 0) return out;
     size = std::min(size, size_ - offset);
     bool new_run = !planned_any_;
+    bool judge = false;  // this read's first part judges the link (FitToGetCost)
     uint64_t window = window_.OnRead(offset, size);
     required_end = offset + size;
     if (new_run || !window_.last_sequential()) rate_.Restart();
@@ -491,8 +519,12 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
       uint64_t part = options_.random_fetch_bytes;
       uint64_t costly = part;
       uint64_t unused = part;
-      FitToGetCost(offset, &unused, &costly);
-      if (costly > part) part = std::max(part, std::min(costly, size));
+      judge = FitToGetCost(offset, &unused, &costly);
+      if (judge) {
+        part = std::max(part, costly);  // the GET that judges the link, whole
+      } else if (costly > part) {
+        part = std::max(part, std::min(costly, size));
+      }
       Plan(offset, required_end, required_end, part, part, &started);
     } else {
       // Reads of one file arrive from several FUSE threads slightly out of order: a part just
@@ -505,9 +537,17 @@ Result<ReadData> ObjectReader::ReadSlices(uint64_t offset, uint64_t size) {
       uint64_t ahead = PartFor(std::min(window, size_));
       window = FitToLink(window, &ahead);
       uint64_t required_part = planned_any_ ? ahead : options_.first_part_bytes;
-      FitToGetCost(offset, &ahead, &required_part);
-      Plan(offset, required_end, std::min(size_, required_end + window), required_part, ahead,
-           &started);
+      judge = FitToGetCost(offset, &ahead, &required_part);
+      Plan(offset, required_end, judge ? required_end : std::min(size_, required_end + window),
+           required_part, ahead, &started);
+    }
+    if (judge) {
+      if (!started.empty() && started.front()->first == offset) {
+        started.front()->judge = std::move(judge_);
+      } else {
+        judge_->Ended(0);  // no GET of this read's to judge by
+      }
+      judge_.reset();
     }
     uint64_t pos = offset;
     while (pos < required_end) {

@@ -202,6 +202,8 @@ class ObjectReader {
   void Finish(std::shared_ptr<Part> part, Status status);
   // Fills the part's data from the disk cache or a ranged GET, publishing bytes as they come.
   void Fetch(const std::shared_ptr<Part>& part, Status* status);
+  // Fetch's work; the part's length when its bytes came whole from a GET, 0 otherwise.
+  uint64_t FetchBytes(const std::shared_ptr<Part>& part, Status* status);
   // Makes the part's bytes so far readable and wakes a reader waiting for them.
   static void Publish(Part& part);
   void DropBefore(uint64_t offset);
@@ -224,8 +226,11 @@ class ObjectReader {
   // more than options_.min_part_bytes: only where each GET costs far more than its bytes.
   // Before the mount has timed enough GETs, the first read of a file at the start the early
   // GET covers asks that GET instead (EarlyGet::LeastPartBytes), and its parts the read
-  // waits for stay small: the early GET's bytes serve them.
-  void FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part);
+  // waits for stay small: the early GET's bytes serve them. True when this read's first part
+  // is to be the GET that judges the link for a new mount (LinkEstimate::TakeFirstGet): it
+  // goes out alone, of at least kRateMinBytes (*required_part), with no read-ahead, and this
+  // reader's next read waits for the verdict.
+  bool FitToGetCost(uint64_t offset, uint64_t* ahead_part, uint64_t* required_part);
   // A part counted against the budget and as running (nullptr: read-ahead over the budget).
   std::shared_ptr<Part> NewPart(uint64_t first, uint64_t length, bool required);
   // Starts the parts a read waits for (`need`; the first on this thread) and queues newly
@@ -256,7 +261,8 @@ class ObjectReader {
   const std::shared_ptr<PrefetchBudget::Share> share_ = std::make_shared<PrefetchBudget::Share>();
   const std::string cache_object_;
 
-  std::mutex read_mu_;  // guards window_, rate_, parts_, planned_any_, early_least_; before mu_
+  std::mutex read_mu_;  // guards window_, rate_, parts_, planned_any_, early_least_,
+                        // judging_link_, judge_; before mu_
   PrefetchWindow window_;
   ReadRate rate_;                                    // of the current sequential run
   std::map<uint64_t, std::shared_ptr<Part>> parts_;  // by first byte
@@ -264,6 +270,9 @@ class ObjectReader {
   // The least part worth a GET as the early GET showed it, for a mount that had timed too few
   // GETs to say (FitToGetCost).
   std::optional<uint64_t> early_least_;
+  // This reader's first GET judges the link: its next read waits for the verdict.
+  bool judging_link_ = false;
+  std::shared_ptr<LinkEstimate::FirstGet> judge_;  // from FitToGetCost to its part
   std::mutex mu_;  // guards what follows and Part::started/ahead (fetch threads touch them)
   std::condition_variable idle_cv_;
   int running_ = 0;

@@ -1,6 +1,7 @@
 // The mount's probe: which object it reads, how it judges its two GETs (S3-like, costly GETs
 // served side by side, costly GETs served one at a time), and, against a scripted server, that
-// a first read waits for its verdict only while one may come.
+// a first read waits for its verdict only while one may come, that it goes out after its quiet
+// time, and that a read within that time takes its place.
 #include "fs/link_probe.h"
 
 #include <gtest/gtest.h>
@@ -90,6 +91,24 @@ TEST(JudgeProbe, CostlyGetsServedOneAtATimeGiveLargerParts) {
   ASSERT_TRUE(v.decided);
   EXPECT_TRUE(v.one_at_a_time);
   EXPECT_EQ(v.least_part, one * 64);
+}
+
+TEST(JudgeAlone, OneGetGivesALeastPartBetweenSideBySideAndOneAtATime) {
+  // S3-like: the body took longer than an eighth of the wait.
+  EXPECT_TRUE(JudgeAlone(Get(20, 31), At(31)).decided);
+  EXPECT_EQ(JudgeAlone(Get(20, 31), At(31)).least_part, std::nullopt);
+  EXPECT_EQ(JudgeAlone(Get(20), At(30)).least_part, std::nullopt) << "decided at 1/8 wait";
+  EXPECT_FALSE(JudgeAlone(Get(200), At(210)).decided) << "the body may still come in time";
+  // Costly: 8x LeastPartFor, and not said to be one at a time.
+  ProbeVerdict v = JudgeAlone(Get(200, 202), At(202));
+  ASSERT_TRUE(v.decided && v.least_part.has_value());
+  EXPECT_EQ(*v.least_part, 8 * LeastPartFor(kMiB, milliseconds(200), milliseconds(2)));
+  EXPECT_FALSE(v.one_at_a_time);
+  // A GET that failed says nothing.
+  ProbeGet failed = Get(-1);
+  failed.ended = true;
+  EXPECT_TRUE(JudgeAlone(failed, At(5)).decided);
+  EXPECT_EQ(JudgeAlone(failed, At(5)).least_part, std::nullopt);
 }
 
 TEST(JudgeProbe, WhatCannotBeJudgedSaysNothingOrLess) {
@@ -269,19 +288,148 @@ TEST(LinkProbe, WithoutWaitingAReadGetsNothingUntilTheProbeIsJudged) {
   EXPECT_TRUE(probe->LeastPartBytes(true).has_value());
 }
 
-TEST(LinkProbe, ItsVerdictIsTheLinksUntilTheMountHasTimedEnoughGets) {
-  LinkEstimate link;
-  int asked = 0;
-  link.SetPrior([&](bool wait) -> std::optional<uint64_t> {
+// A prior that answers what it is told to.
+class FixedPrior : public LinkEstimate::Prior {
+ public:
+  std::optional<uint64_t> LeastPartBytes(bool wait) override {
     ++asked;
     return wait ? std::optional<uint64_t>(100 * kMiB) : std::nullopt;
-  });
+  }
+  std::shared_ptr<LinkEstimate::FirstGet> TakeFirstGet() override {
+    ++taken;
+    return nullptr;
+  }
+  int asked = 0, taken = 0;
+};
+
+TEST(LinkProbe, ItsVerdictIsTheLinksUntilTheMountHasTimedEnoughGets) {
+  LinkEstimate link;
+  auto prior = std::make_shared<FixedPrior>();
+  link.SetPrior(prior);
   EXPECT_EQ(link.LeastPartBytes(), std::nullopt);
   EXPECT_EQ(link.LeastPartBytes(/*wait_for_prior=*/true), 100 * kMiB);
-  // S3-like GETs of its own: the mount's estimate replaces the prior's.
+  // S3-like GETs of its own: the mount's estimate replaces the prior's, and no read is asked to
+  // stand in for it any more.
   for (int i = 0; i < 16; ++i) link.OnGet(3 * kMiB / 2, milliseconds(20), milliseconds(17));
   EXPECT_LT(link.LeastPartBytes(true).value_or(UINT64_MAX), kMiB);
-  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(link.TakeFirstGet(), nullptr);
+  EXPECT_EQ(prior->asked, 2);
+  EXPECT_EQ(prior->taken, 0);
+}
+
+// A probe that has the root listing and the warm-up, with `quiet` before it goes out.
+struct QuietProbe {
+  explicit QuietProbe(HttpTestServer::Handler handler, milliseconds quiet = milliseconds(300))
+      : server(std::move(handler)),
+        client(MakeScriptedClient(server.url())),
+        probe(std::make_shared<LinkProbe>(*client, pool, "b", quiet)) {
+    pool.link().SetPrior(probe);
+    probe->OnListing(RootWithBig());
+    probe->OnWarm();
+  }
+  ~QuietProbe() { probe->Close(); }
+  // A read's GET standing in for the probe: sent now, its first byte after `first`, its MiB
+  // `body` later.
+  void ReadGet(LinkEstimate::FirstGet& get, milliseconds first, milliseconds body) {
+    get.Sent();
+    std::this_thread::sleep_for(first);
+    get.FirstByte();
+    std::this_thread::sleep_for(body);
+    get.Ended(kMiB);
+  }
+  HttpTestServer server;
+  std::unique_ptr<s3::S3Client> client;
+  FetchPool pool{4};
+  std::shared_ptr<LinkProbe> probe;
+};
+
+TEST(LinkProbe, ItGoesOutOnlyAfterItsQuietTime) {
+  QuietProbe q(Costly(milliseconds(50), /*one_at_a_time=*/false));
+  std::this_thread::sleep_for(milliseconds(150));
+  EXPECT_EQ(q.server.request_count(), 0);
+  std::this_thread::sleep_for(milliseconds(400));
+  EXPECT_EQ(q.server.request_count(), 2);
+  EXPECT_GT(q.probe->LeastPartBytes(true).value_or(0), kMiB);
+}
+
+TEST(LinkProbe, AReadThatWantsTheVerdictCutsTheQuietShort) {
+  QuietProbe q(Costly(milliseconds(50), /*one_at_a_time=*/false), milliseconds(5000));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_GT(q.probe->LeastPartBytes(true).value_or(0), kMiB);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
+  EXPECT_EQ(q.server.request_count(), 2);
+}
+
+TEST(LinkProbe, AReadWithinTheQuietTimeTakesItsPlace) {
+  QuietProbe q(Costly(milliseconds(200), /*one_at_a_time=*/false));
+  auto get = q.pool.link().TakeFirstGet();
+  ASSERT_NE(get, nullptr);
+  EXPECT_EQ(q.pool.link().TakeFirstGet(), nullptr) << "one read stands in";
+  // Reads after it wait for its verdict: 200 ms to the first byte, then the MiB in 2 ms.
+  auto waiting = std::async(std::launch::async, [&] { return q.probe->LeastPartBytes(true); });
+  q.ReadGet(*get, milliseconds(200), milliseconds(2));
+  auto least = waiting.get();
+  ASSERT_TRUE(least.has_value());
+  // Eight times an eighth of what 1 MiB in 2 ms brings in 200 ms (12.5 MiB): one GET cannot
+  // tell side by side (12.5 MiB) from one at a time (800 MiB).
+  EXPECT_GE(*least, 80 * kMiB);
+  EXPECT_LE(*least, 110 * kMiB);
+  EXPECT_FALSE(q.probe->one_at_a_time());
+  std::this_thread::sleep_for(milliseconds(400));  // past the quiet time
+  EXPECT_EQ(q.server.request_count(), 0) << "the probe never goes out";
+}
+
+TEST(LinkProbe, AnS3LikeReadsGetSaysNothing) {
+  QuietProbe q(Costly(milliseconds(20), false));
+  auto get = q.pool.link().TakeFirstGet();
+  ASSERT_NE(get, nullptr);
+  q.ReadGet(*get, milliseconds(20), milliseconds(11));  // 90 MB/s after 20 ms
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(q.probe->LeastPartBytes(true), std::nullopt);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(100));
+}
+
+TEST(LinkProbe, AReadsGetThatNeverWentOutLeavesItToTheProbe) {
+  QuietProbe q(Costly(milliseconds(50), false));
+  auto get = q.pool.link().TakeFirstGet();
+  ASSERT_NE(get, nullptr);
+  get->Ended(0);  // its bytes came from the disk cache
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(q.server.request_count(), 2);
+  EXPECT_GT(q.probe->LeastPartBytes(true).value_or(0), kMiB);
+}
+
+TEST(LinkProbe, AShortOrFailedFirstGetLeavesItToTheProbe) {
+  QuietProbe q(Costly(milliseconds(50), false));
+  auto get = q.pool.link().TakeFirstGet();
+  ASSERT_NE(get, nullptr);
+  get->Sent();
+  get->FirstByte();
+  get->Ended(kMiB / 2);  // a file shorter than a MiB: no rate to judge by
+  // Another may stand in now; this one's reports no longer count.
+  auto next = q.pool.link().TakeFirstGet();
+  ASSERT_NE(next, nullptr);
+  get->Sent();
+  next->Sent();
+  next->Ended(0);  // failed
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(q.server.request_count(), 2);
+  EXPECT_GT(q.probe->LeastPartBytes(true).value_or(0), kMiB);
+}
+
+TEST(LinkProbe, ReadsWaitForAReadsGetThatIsNotSentOnlyBriefly) {
+  QuietProbe q(Costly(milliseconds(50), false));
+  auto get = q.pool.link().TakeFirstGet();
+  ASSERT_NE(get, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(q.probe->LeastPartBytes(true), std::nullopt);
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, milliseconds(900));
+  EXPECT_LT(waited, milliseconds(1500));
+  // Once it is that late nobody waits for it any more.
+  start = std::chrono::steady_clock::now();
+  EXPECT_EQ(q.probe->LeastPartBytes(true), std::nullopt);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(100));
 }
 
 }  // namespace

@@ -582,5 +582,87 @@ TEST(ReaderLink, WhereEveryGetCostsMuchAReaderStartingMidFileSendsFewGets) {
   EXPECT_LE(costly, 3);
 }
 
+// A new mount's prior that lets the first read judge the link and, once told to, answers
+// `least`; it counts what the reader asks and tells.
+class JudgedByFirstRead : public LinkEstimate::Prior, public LinkEstimate::FirstGet {
+ public:
+  std::optional<uint64_t> LeastPartBytes(bool wait) override {
+    std::lock_guard lock(mu);
+    if (wait) ++waits;
+    return verdict;
+  }
+  std::shared_ptr<LinkEstimate::FirstGet> TakeFirstGet() override {
+    std::lock_guard lock(mu);
+    if (++taken > 1) return nullptr;
+    return std::shared_ptr<LinkEstimate::FirstGet>(this, [](LinkEstimate::FirstGet*) {});
+  }
+  void Sent() override { ++sent; }
+  void FirstByte() override { ++first_bytes; }
+  void Ended(uint64_t b) override {
+    ++ended;
+    bytes = b;
+  }
+  std::mutex mu;
+  std::optional<uint64_t> verdict;
+  std::atomic<int> waits = 0, taken = 0, sent = 0, first_bytes = 0, ended = 0;
+  std::atomic<uint64_t> bytes = 0;
+};
+
+TEST(ReaderLink, ANewMountsFirstReadSendsOneGetOfAMiBAndWaitsForItsVerdict) {
+  FakeClock clock;
+  s3::MockS3Client s3(clock);
+  std::string data = Bytes(64 * kMiB, 5);
+  std::string etag = PutObject(s3, data);
+  FetchPool pool(4, clock);
+  auto prior = std::make_shared<JudgedByFirstRead>();
+  pool.link().SetPrior(prior);
+  PrefetchBudget budget(256 * kMiB);
+  ReadOptions options;
+  ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
+  auto got = reader.Read(0, 128 * 1024);
+  ASSERT_TRUE(got.ok() && *got == data.substr(0, 128 * 1024));
+  reader.WaitIdle();
+  // One GET of the first MiB, no read-ahead beside it.
+  EXPECT_EQ(reader.gets_started(), 1);
+  EXPECT_EQ(s3.BytesRead(), kMiB);
+  EXPECT_EQ(prior->taken, 1);
+  EXPECT_EQ(prior->sent, 1);
+  EXPECT_EQ(prior->first_bytes, 1);
+  EXPECT_EQ(prior->ended, 1);
+  EXPECT_EQ(prior->bytes, kMiB) << "told how its GET went";
+  // Its verdict: GETs cost much. The next read waits for it and the rest goes out in few GETs.
+  {
+    std::lock_guard lock(prior->mu);
+    prior->verdict = 64 * kMiB;
+  }
+  for (uint64_t off = 128 * 1024; off < data.size(); off += kMiB) {
+    auto more = reader.Read(off, kMiB);
+    ASSERT_TRUE(more.ok() && *more == data.substr(off, std::min<uint64_t>(kMiB, data.size() - off)))
+        << off;
+  }
+  reader.WaitIdle();
+  EXPECT_EQ(prior->waits, 1);
+  EXPECT_LE(reader.gets_started(), 1 + 3);
+}
+
+TEST(ReaderLink, AFirstReadWhoseGetFailsSaysSo) {
+  FakeClock clock;
+  s3::MockS3Client s3(clock);
+  std::string data = Bytes(4 * kMiB, 6);
+  std::string etag = PutObject(s3, data);
+  FetchPool pool(4, clock);
+  auto prior = std::make_shared<JudgedByFirstRead>();
+  pool.link().SetPrior(prior);
+  PrefetchBudget budget(64 * kMiB);
+  ReadOptions options;
+  ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
+  s3.FailNext(s3::Operation::kGet, 500, "InternalError", 10);
+  EXPECT_FALSE(reader.Read(0, 4096).ok());
+  reader.WaitIdle();
+  EXPECT_EQ(prior->taken, 1);
+  EXPECT_EQ(prior->ended, 1);
+  EXPECT_EQ(prior->bytes, 0u) << "a GET that failed says nothing";
+}
+
 }  // namespace
 }  // namespace thaw::fs
