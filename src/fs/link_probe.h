@@ -1,5 +1,5 @@
-// The mount's probe: two GETs at mount start that tell a new mount's first reads what a GET
-// costs on its endpoint.
+// The mount's probe: two GETs soon after mount start (or a first read's GET in their place) that
+// tell a new mount's first reads what a GET costs on its endpoint.
 //
 // A mount's first read of a large file fans out into parallel ranged GETs at once (prefetch.h).
 // Against S3 that is what makes it fast: every GET waits 20-30 ms for its first byte, all of
@@ -12,8 +12,8 @@
 // (early_get.h); a file in a directory listed already (the root, which the mount lists when it
 // starts) had nothing to learn from.
 //
-// So once mounted, after the connection warm-up (connection_warmup.h), so that they run on warm
-// connections and time the endpoint rather than handshakes, the mount sends two GETs at once of
+// So kQuiet after the connection warm-up (connection_warmup.h: the GETs then run on warm
+// connections and time the endpoint rather than handshakes), the mount sends two GETs at once of
 // the first MiB of the largest readable object the root listing's first page shows, and judges
 // them (JudgeProbe) as soon as their times allow:
 // - the first answer's body took longer than LinkEstimate::kLeastPartShare of its wait for the
@@ -27,16 +27,22 @@
 // Both GETs are the mount's first samples of the link (LinkEstimate::OnGet), whose own
 // estimate replaces the probe's once it has enough.
 //
-// Who waits for the verdict: a new mount's first read of a file that an early GET does not
-// cover, while the probe may still come (the root's first page or the warm-up not there yet)
-// or its GETs are under way, at most kMaxWait; and a first read covered by an early GET that
-// found GETs costly (that one GET cannot tell side by side from one at a time). Once the root
-// listing showed nothing to probe, or the verdict is in, nobody waits. Against S3 the wait is
-// there only for a read that comes within the warm-up and one round trip of mounting (the
-// verdict is in an eighth of a wait after the first byte), once per mount; the probe costs two
-// GETs of a MiB per mount (about a millionth of a dollar). No probe when the first page shows no
-// readable object of at least LinkEstimate::kRateMinBytes (a shorter body's time says little of
-// the link's rate).
+// Why not at once: a job that mounts and reads straight away would find the probe's GETs ahead
+// of its first read, and a server that serves GETs one at a time serves them first (on moto the
+// first byte came after 0.95 s instead of 0.25). So a file's first GET of a MiB or more sent
+// before the probe went out stands in for it (TakeFirstGet): a read's first part, which the
+// reader then sends alone and holds its read-ahead until the verdict, or a lookup's early GET
+// (early_get.h). It is judged alone (JudgeAlone) and the probe never goes out. Against S3 that
+// costs the mount's first file its read-ahead for about one round trip.
+//
+// Who waits for the verdict: a new mount's first read of a file of a MiB or more that an early
+// GET does not cover, while the probe may still come (the root's first page or the warm-up not
+// there yet, or its quiet time, which the wait cuts short: the probe goes out at once) or its
+// GETs, or its stand-in, are under way, at most kMaxWait; and the read after a stand-in's. Once
+// the root listing showed nothing to probe, or the verdict is in, nobody waits. Against S3 the
+// verdict is in an eighth of a wait after the first byte; the probe costs two GETs of a MiB per
+// mount (about a millionth of a dollar). No probe when the first page shows no readable object of
+// at least LinkEstimate::kRateMinBytes (a shorter body's time says little of the link's rate).
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
