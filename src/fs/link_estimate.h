@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,7 +68,8 @@ class LinkEstimate {
   std::optional<uint64_t> LeastPartBytes(bool wait_for_prior = false) const;
   static constexpr double kLeastPartShare = 1.0 / 8;
 
-  // A read's GET that stands in for the prior's own (Prior::TakeFirstGet), told how it went.
+  // A file's first GET that stands in for the prior's own (Prior::TakeFirstGet), told how it
+  // went; dropped without Ended, it counts as ended with nothing.
   class FirstGet {
    public:
     virtual ~FirstGet() = default;

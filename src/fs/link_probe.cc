@@ -128,6 +128,10 @@ void LinkProbe::Close() {
 class LinkProbe::StandIn : public LinkEstimate::FirstGet {
  public:
   explicit StandIn(std::shared_ptr<LinkProbe> probe) : probe_(std::move(probe)) {}
+  // A GET dropped before it went out gives its place back.
+  ~StandIn() override {
+    if (!ended_) Ended(0);
+  }
   void Sent() override {
     probe_->Change([&] {
       if (probe_->stand_in_ != this || probe_->closed_ || probe_->sent_) return;
@@ -144,6 +148,7 @@ class LinkProbe::StandIn : public LinkEstimate::FirstGet {
     });
   }
   void Ended(uint64_t bytes) override {
+    ended_ = true;
     probe_->Change([&] {
       if (probe_->stand_in_ != this) return;
       ProbeGet& g = probe_->gets_[0];
@@ -166,6 +171,7 @@ class LinkProbe::StandIn : public LinkEstimate::FirstGet {
 
  private:
   const std::shared_ptr<LinkProbe> probe_;
+  bool ended_ = false;  // Ended was called (by the one thread that runs the GET)
 };
 
 std::shared_ptr<LinkEstimate::FirstGet> LinkProbe::TakeFirstGet() {
