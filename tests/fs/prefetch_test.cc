@@ -608,60 +608,58 @@ class JudgedByFirstRead : public LinkEstimate::Prior, public LinkEstimate::First
   std::atomic<uint64_t> bytes = 0;
 };
 
-TEST(ReaderLink, ANewMountsFirstReadSendsOneGetOfAMiBAndWaitsForItsVerdict) {
+// A reader of `size` bytes on a new mount whose prior is a JudgedByFirstRead.
+struct NewMountReader {
+  explicit NewMountReader(uint64_t size, int seed)
+      : data(Bytes(size, seed)), etag(PutObject(s3, data)) {
+    pool.link().SetPrior(prior);
+  }
   FakeClock clock;
-  s3::MockS3Client s3(clock);
-  std::string data = Bytes(64 * kMiB, 5);
-  std::string etag = PutObject(s3, data);
-  FetchPool pool(4, clock);
-  auto prior = std::make_shared<JudgedByFirstRead>();
-  pool.link().SetPrior(prior);
-  PrefetchBudget budget(256 * kMiB);
-  ReadOptions options;
-  ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
-  auto got = reader.Read(0, 128 * 1024);
-  ASSERT_TRUE(got.ok() && *got == data.substr(0, 128 * 1024));
-  reader.WaitIdle();
+  s3::MockS3Client s3{clock};
+  std::string data;
+  std::string etag;
+  FetchPool pool{4, clock};
+  std::shared_ptr<JudgedByFirstRead> prior = std::make_shared<JudgedByFirstRead>();
+  PrefetchBudget budget{256 * kMiB};
+  ObjectReader reader{s3, pool, budget, ReadOptions{}, "b", "k", etag, data.size()};
+};
+
+TEST(ReaderLink, ANewMountsFirstReadSendsOneGetOfAMiBAndWaitsForItsVerdict) {
+  NewMountReader m(64 * kMiB, 5);
+  auto got = m.reader.Read(0, 128 * 1024);
+  ASSERT_TRUE(got.ok() && *got == m.data.substr(0, 128 * 1024));
+  m.reader.WaitIdle();
   // One GET of the first MiB, no read-ahead beside it.
-  EXPECT_EQ(reader.gets_started(), 1);
-  EXPECT_EQ(s3.BytesRead(), kMiB);
-  EXPECT_EQ(prior->taken, 1);
-  EXPECT_EQ(prior->sent, 1);
-  EXPECT_EQ(prior->first_bytes, 1);
-  EXPECT_EQ(prior->ended, 1);
-  EXPECT_EQ(prior->bytes, kMiB) << "told how its GET went";
+  EXPECT_EQ(m.reader.gets_started(), 1);
+  EXPECT_EQ(m.s3.BytesRead(), kMiB);
+  EXPECT_EQ(m.prior->taken, 1);
+  EXPECT_EQ(m.prior->sent, 1);
+  EXPECT_EQ(m.prior->first_bytes, 1);
+  EXPECT_EQ(m.prior->ended, 1);
+  EXPECT_EQ(m.prior->bytes, kMiB) << "told how its GET went";
   // Its verdict: GETs cost much. The next read waits for it and the rest goes out in few GETs.
   {
-    std::lock_guard lock(prior->mu);
-    prior->verdict = 64 * kMiB;
+    std::lock_guard lock(m.prior->mu);
+    m.prior->verdict = 64 * kMiB;
   }
-  for (uint64_t off = 128 * 1024; off < data.size(); off += kMiB) {
-    auto more = reader.Read(off, kMiB);
-    ASSERT_TRUE(more.ok() && *more == data.substr(off, std::min<uint64_t>(kMiB, data.size() - off)))
-        << off;
+  for (uint64_t off = 128 * 1024; off < m.data.size(); off += kMiB) {
+    auto more = m.reader.Read(off, kMiB);
+    uint64_t n = std::min<uint64_t>(kMiB, m.data.size() - off);
+    ASSERT_TRUE(more.ok() && *more == m.data.substr(off, n)) << off;
   }
-  reader.WaitIdle();
-  EXPECT_EQ(prior->waits, 1);
-  EXPECT_LE(reader.gets_started(), 1 + 3);
+  m.reader.WaitIdle();
+  EXPECT_EQ(m.prior->waits, 1);
+  EXPECT_LE(m.reader.gets_started(), 1 + 3);
 }
 
 TEST(ReaderLink, AFirstReadWhoseGetFailsSaysSo) {
-  FakeClock clock;
-  s3::MockS3Client s3(clock);
-  std::string data = Bytes(4 * kMiB, 6);
-  std::string etag = PutObject(s3, data);
-  FetchPool pool(4, clock);
-  auto prior = std::make_shared<JudgedByFirstRead>();
-  pool.link().SetPrior(prior);
-  PrefetchBudget budget(64 * kMiB);
-  ReadOptions options;
-  ObjectReader reader(s3, pool, budget, options, "b", "k", etag, data.size());
-  s3.FailNext(s3::Operation::kGet, 500, "InternalError", 10);
-  EXPECT_FALSE(reader.Read(0, 4096).ok());
-  reader.WaitIdle();
-  EXPECT_EQ(prior->taken, 1);
-  EXPECT_EQ(prior->ended, 1);
-  EXPECT_EQ(prior->bytes, 0u) << "a GET that failed says nothing";
+  NewMountReader m(4 * kMiB, 6);
+  m.s3.FailNext(s3::Operation::kGet, 500, "InternalError", 10);
+  EXPECT_FALSE(m.reader.Read(0, 4096).ok());
+  m.reader.WaitIdle();
+  EXPECT_EQ(m.prior->taken, 1);
+  EXPECT_EQ(m.prior->ended, 1);
+  EXPECT_EQ(m.prior->bytes, 0u) << "a GET that failed says nothing";
 }
 
 }  // namespace
