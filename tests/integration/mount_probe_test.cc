@@ -54,7 +54,7 @@ class MountProbeMotoTest : public ::testing::Test {
 TEST_F(MountProbeMotoTest, ARootFileReadRightAfterMountingGoesOutInAFewGets) {
   // The read comes before the probe went out: the file's first GET (a MiB: the read's, or its
   // lookup's early GET when the root listing was not in yet) stands in for it, and the rest
-  // goes out in one or two GETs (25 without the probe: the first window's fan-out,
+  // goes out in a few GETs (25 without the probe: the first window's fan-out,
   // each GET 0.2 s of moto's time; 4 with the probe's two ahead of the read).
   std::string log;
   int gets = GetsForARootFile(std::chrono::milliseconds(0), &log);
