@@ -14,11 +14,11 @@ void EarlyGet::Run() {
     claimed_ = true;
     sent_ = clock_->Now();
   }
-  // The body comes through a sink so that its first byte is timed (a retry resumes pinned to
-  // the first answer's ETag: http_client.cc) and goes into the result as without one.
   // A new mount's first GET of a MiB or more stands in for the mount's probe (link_probe.h).
   std::shared_ptr<LinkEstimate::FirstGet> judge;
   if (link_ != nullptr && bytes_ >= LinkEstimate::kRateMinBytes) judge = link_->TakeFirstGet();
+  // The body comes through a sink so that its first byte is timed (a retry resumes pinned to
+  // the first answer's ETag: http_client.cc) and goes into the result as without one.
   s3::GetObjectRequest req = req_;
   std::string body;
   bool first = true;
